@@ -1,13 +1,58 @@
-// navarch: the one binary. Subcommands wire core + sim + backends.
+// navarch: the one binary. Subcommands wire core + sim + backends; each lives
+// in its own cmd_*.cpp and is listed once in kCommands below.
+#include <cstring>
+#include <exception>
 #include <iostream>
-#include <string>
+#include <string_view>
+
+#include "cmd/navarch/commands.h"
+
+namespace {
+
+struct Command {
+  std::string_view name;
+  std::string_view summary;
+  int (*run)(const navarch::cmd::Args&);
+};
+
+constexpr Command kCommands[] = {
+    {"validate", "check Kubernetes v1 manifests; print every error with file and line",
+     navarch::cmd::RunValidate},
+    {"version", "print the navarch version", navarch::cmd::RunVersion},
+};
+
+void PrintUsage(std::ostream& os) {
+  os << "usage: navarch <command> [options]\n\ncommands:\n";
+  for (const auto& c : kCommands) {
+    os << "  " << c.name << std::string(12 - c.name.size(), ' ') << c.summary << "\n";
+  }
+  os << "\nRun 'navarch <command> --help' for a command's options.\n";
+}
+
+}  // namespace
 
 int main(int argc, char** argv) {
-  std::string cmd = argc > 1 ? argv[1] : "";
-  if (cmd == "version") {
-    std::cout << "navarch " << NAVARCH_VERSION << "\n";
+  if (argc < 2) {
+    PrintUsage(std::cerr);
+    return 2;
+  }
+  std::string_view name = argv[1];
+  if (name == "--help" || name == "-h" || name == "help") {
+    PrintUsage(std::cout);
     return 0;
   }
-  std::cerr << "usage: navarch version\n";
+  if (name == "--version") name = "version";
+  for (const auto& c : kCommands) {
+    if (c.name != name) continue;
+    navarch::cmd::Args args(argv + 2, argv + argc);
+    try {
+      return c.run(args);
+    } catch (const std::exception& e) {
+      std::cerr << "navarch " << name << ": " << e.what() << "\n";
+      return 2;
+    }
+  }
+  std::cerr << "navarch: unknown command '" << name << "'\n\n";
+  PrintUsage(std::cerr);
   return 2;
 }

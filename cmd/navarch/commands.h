@@ -1,0 +1,18 @@
+#pragma once
+// The navarch subcommands. Each Run* function parses its own arguments with
+// Boost.Program_options, prints `--help`, and returns the process exit code:
+// 0 success, 1 the command ran and found a failure (invalid manifest, failed
+// expectation), 2 a usage error (unknown flag, missing argument).
+
+#include <string>
+#include <vector>
+
+namespace navarch::cmd {
+
+// Arguments after the subcommand name.
+using Args = std::vector<std::string>;
+
+int RunVersion(const Args& args);
+int RunValidate(const Args& args);
+
+}  // namespace navarch::cmd
