@@ -32,8 +32,8 @@ inline constexpr int kNumKinds = 7;
 
 struct KindInfo {
   Kind kind;
-  std::string_view name;      // "Pod"
-  std::string_view resource;  // "pods" (the URL and store path segment)
+  std::string_view name;         // "Pod"
+  std::string_view resource;     // "pods" (the URL and store path segment)
   std::string_view api_version;  // "v1"
   bool namespaced;
 };
@@ -66,8 +66,8 @@ struct ObjectMeta {
   // The store's mod_revision as a decimal string; empty before creation.
   std::string resource_version;
   int64_t generation = 0;
-  Time creation_timestamp;                  // zero = unset
-  std::optional<Time> deletion_timestamp;   // set when graceful deletion started
+  Time creation_timestamp;                 // zero = unset
+  std::optional<Time> deletion_timestamp;  // set when graceful deletion started
   std::optional<int64_t> deletion_grace_period_seconds;
   Labels labels;
   Annotations annotations;
@@ -119,6 +119,8 @@ class ObjectOf : public Object {
   bool Equals(const Object& other) const override {
     return other.kind() == K && static_cast<const Self&>(*this) == static_cast<const Self&>(other);
   }
+  // Lets the concrete kind default its operator== (this compares metadata).
+  bool operator==(const ObjectOf& other) const { return metadata == other.metadata; }
 };
 
 // "<namespace>/<name>" for namespaced objects, "<name>" otherwise: the key
