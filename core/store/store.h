@@ -132,8 +132,7 @@ class Store {
   // Replaces `key` if its mod_revision equals `expected_revision` (0 = any
   // current revision: an unconditional write of an existing key).
   virtual Result<KeyValue> Update(std::string_view key, std::string value,
-                                  Revision expected_revision,
-                                  const WriteOptions& options = {}) = 0;
+                                  Revision expected_revision, const WriteOptions& options = {}) = 0;
   // Deletes `key` under the same rule; returns the deleted KeyValue.
   virtual Result<KeyValue> Delete(std::string_view key, Revision expected_revision) = 0;
 
