@@ -121,7 +121,9 @@ class Stmt {
 
   void Bind(int i, int64_t v) { sqlite3_bind_int64(stmt_, i, v); }
   void Bind(int i, std::string_view blob) {
-    sqlite3_bind_blob64(stmt_, i, blob.data(), blob.size(), SQLITE_STATIC);
+    // A null pointer would bind SQL NULL; an empty blob must stay a blob.
+    sqlite3_bind_blob64(stmt_, i, blob.data() != nullptr ? blob.data() : "", blob.size(),
+                        SQLITE_STATIC);
   }
   int Step() { return sqlite3_step(stmt_); }
   int64_t Int(int col) { return sqlite3_column_int64(stmt_, col); }
