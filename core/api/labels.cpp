@@ -351,6 +351,9 @@ std::string SelectorRequirement::ToString() const {
         if (i > 0) out += ',';
         out += values[i];
       }
+      // A list of just the empty value is written "(,)": "()" is rejected as
+      // an empty list.
+      if (values.size() == 1 && values.front().empty()) out += ',';
       return out + ")";
     }
     case SelectorOp::kExists:
