@@ -1,0 +1,131 @@
+#pragma once
+// LocalApi: the in-process Api, straight onto a Store. The simulator runs the
+// whole control plane against one LocalApi; an all-in-one server puts its
+// HTTP handlers in front of one.
+//
+// Storage layout. Object X of kind K lives at
+//   /registry/<resource>/<namespace>/<name>   (namespaced kinds)
+//   /registry/<resource>/<name>               (cluster-scoped kinds)
+// and metadata.resourceVersion is the key's mod_revision (decimal). The value
+// is the object's v1 JSON with an empty resourceVersion, and the decoded
+// object rides along as KeyValue::cached, so reads from an in-memory store
+// never decode. With `encode_values = false` nothing is encoded at all (the
+// value is empty): only valid for stores that keep `cached` (MemoryStore),
+// and a large saving when simulating 100,000 pods.
+//
+// Create. Assigns uid (from a seeded generator: deterministic), name from
+// generateName (5 characters from a seeded generator; retried on collision),
+// creationTimestamp = Clock::Now(), generation 1. Validates with
+// api::Validate() and returns kInvalidArgument listing every problem.
+//
+// Namespaces. A namespaced object can only be created in a Namespace object
+// that exists and is not terminating — as Kubernetes' NamespaceLifecycle
+// admission does — except "default", "kube-system" and "kube-public", which
+// always exist (Kubernetes creates them at start-up). Turn the check off with
+// `require_namespace = false`. Namespaces are not cascade-deleted.
+//
+// Watches. LocalApi keeps ONE store watcher per kind, however many Api
+// watches there are, and dispatches each store event through indexes: pod
+// watches with a node_name are indexed by node, others by namespace. An event
+// costs O(log W + matching watches), so 5,000 kubelets each watching their
+// own node are 1-2 handler calls per pod change, not 5,000 selector checks.
+// Label and field selectors are evaluated only for watches in a matching
+// bucket. A watch from an old resource_version that the shared watcher has
+// already passed gets a private store watcher replaying from that revision.
+// Events reach handlers on the Clock's loop (the store's on_ready posts a
+// drain), in revision order, optionally after `watch_delay` of simulated
+// latency.
+//
+// Threading. Single-threaded: every method, and the destruction of watch
+// handles, must be called on the Clock's loop thread. The Store, Clock and
+// LocalApi must outlive every handle (a handle outliving the LocalApi is
+// harmless: it just stops).
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "core/client/api.h"
+#include "core/runtime/clock.h"
+#include "core/store/store.h"
+
+namespace navarch::client {
+
+class WatchDispatcher;
+
+struct LocalApiOptions {
+  // Seed of the uid and generateName generator (same seed ⇒ same uids).
+  uint64_t seed = 1;
+  // Encode values as JSON (needed by any store that persists or is read by
+  // another process). false = store empty values and rely on KeyValue::cached.
+  bool encode_values = true;
+  // Simulated latency between a write and its watch events.
+  Duration watch_delay{0};
+  // Refuse objects in namespaces that do not exist (see above).
+  bool require_namespace = true;
+};
+
+// The store key of an object.
+std::string StoreKey(Kind kind, std::string_view ns, std::string_view name);
+// "/registry/<resource>/" (+ "<ns>/" for a namespaced kind when ns != "").
+std::string StorePrefix(Kind kind, std::string_view ns = {});
+
+class LocalApi final : public Api {
+ public:
+  LocalApi(store::Store& store, runtime::Clock& clock, LocalApiOptions options = {});
+  ~LocalApi() override;
+  LocalApi(const LocalApi&) = delete;
+  LocalApi& operator=(const LocalApi&) = delete;
+
+  using Api::Create;
+  using Api::Delete;
+  using Api::Get;
+  using Api::List;
+  using Api::Update;
+  using Api::UpdateStatus;
+
+  Result<ObjectPtr> Create(ObjectPtr obj) override;
+  Result<ObjectPtr> Get(Kind kind, std::string_view ns, std::string_view name) override;
+  Result<ObjectList> List(Kind kind, const ListOptions& options) override;
+  Result<ObjectPtr> Update(ObjectPtr obj) override;
+  Result<ObjectPtr> UpdateStatus(ObjectPtr obj) override;
+  Result<ObjectPtr> Delete(Kind kind, std::string_view ns, std::string_view name,
+                           const DeleteOptions& options = {}) override;
+  Result<std::unique_ptr<WatchHandle>> Watch(Kind kind, const WatchOptions& options,
+                                             WatchHandler handler) override;
+
+  // Number of store watchers LocalApi holds (shared ones plus private
+  // replays) — for tests and status pages.
+  size_t StoreWatcherCount() const;
+
+ private:
+  enum class WriteKind { kUpdate, kStatus };
+  Result<ObjectPtr> Write(ObjectPtr obj, WriteKind kind);
+  // Encodes and stores `obj` (not yet shared with anyone): a create, or an
+  // update expecting mod_revision `expected`.
+  Result<ObjectPtr> Put(std::shared_ptr<api::Object> obj, bool create, store::Revision expected);
+  Status CheckNamespace(const api::Object& obj);
+  std::string NextUid();
+  std::string NextNameSuffix();
+  uint64_t NextRandom();
+
+  store::Store& store_;
+  runtime::Clock& clock_;
+  const LocalApiOptions options_;
+  uint64_t rng_state_;
+  // One shared dispatcher per kind, created by the first Watch of the kind.
+  std::map<Kind, std::shared_ptr<WatchDispatcher>> hubs_;
+  // Private replays, keyed by an id; removed when their watch ends.
+  std::shared_ptr<std::map<uint64_t, std::shared_ptr<WatchDispatcher>>> private_hubs_;
+  uint64_t next_private_ = 1;
+};
+
+// Decodes a stored KeyValue into an object with resource_version =
+// kv.mod_revision, using kv.cached when present.
+Result<ObjectPtr> ObjectFromKeyValue(const store::KeyValue& kv);
+// `obj` if its resource_version already reads `revision`, else a copy that does.
+ObjectPtr WithResourceVersion(ObjectPtr obj, store::Revision revision);
+
+}  // namespace navarch::client
