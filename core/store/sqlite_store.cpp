@@ -707,4 +707,9 @@ int64_t SqliteStore::CommitCount() {
   return commits_;
 }
 
+size_t SqliteStore::QueuedWrites() {
+  std::lock_guard lock(queue_mu_);
+  return queue_.size();
+}
+
 }  // namespace navarch::store

@@ -106,6 +106,8 @@ class SqliteStore final : public Store {
   // Number of transactions committed since Open (for tests and benchmarks:
   // with concurrent writers it is below the number of writes).
   int64_t CommitCount();
+  // Writes queued for, or inside, the transaction being committed.
+  size_t QueuedWrites();
 
  private:
   class Db;  // a connection with its cached prepared statements
