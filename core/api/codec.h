@@ -1,0 +1,69 @@
+#pragma once
+// YAML and JSON codecs for API objects in Kubernetes v1 wire shape.
+//
+// Decoding is strict by default: an unknown field, a value of the wrong type,
+// an invalid quantity or timestamp, a missing or unsupported `kind` /
+// `apiVersion` are errors. Every problem in the input is reported, not only
+// the first: the Status (kInvalidArgument) message has one line per problem,
+//
+//   web.yaml:14: spec.containers[0].imagePullPolcy: unknown field
+//
+// (JSON input has no line numbers: "web.json: spec.replicas: ..."). Field
+// paths name mapping keys with '.' and list items with "[i]".
+//
+// `metadata.managedFields` and `metadata.selfLink`, which servers and kubectl
+// send, are accepted and dropped even in strict mode.
+//
+// Encoding omits unset fields (Kubernetes' omitempty), emits fields in the v1
+// declaration order, and round-trips: decoding the output gives an object
+// equal to the input. metav1.Time fields are written with second precision
+// (the event's `eventTime` with microseconds), so sub-second parts of those
+// timestamps do not survive a round trip.
+//
+// YAML scalars resolve as in the YAML 1.2 core schema: unquoted true/false,
+// null/~, integers and floats are typed; everything else, and any quoted
+// scalar, is a string.
+
+#include <map>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <boost/json/fwd.hpp>
+
+#include "core/api/object.h"
+#include "core/base/status.h"
+
+namespace navarch::api {
+
+struct DecodeOptions {
+  std::string source;  // file name used in messages ("web.yaml"); may be empty
+  bool strict =
+      true;  // unknown fields are errors; when false they are dropped and reported in warnings
+  std::vector<std::string>* warnings = nullptr;
+};
+
+// One decoded document with where its fields came from (YAML only; JSON gives line 0).
+struct Document {
+  ObjectPtr object;
+  int line = 0;                            // line of the document start (1-based)
+  std::map<std::string, int> field_lines;  // "spec.containers[0].image" -> 1-based line
+};
+
+Result<ObjectPtr> DecodeJson(std::string_view text, const DecodeOptions& options = {});
+Result<ObjectPtr> DecodeJsonValue(const boost::json::value& v, const DecodeOptions& options = {});
+// Multi-document ("---"); empty documents are skipped.
+Result<std::vector<Document>> DecodeYaml(std::string_view text, const DecodeOptions& options = {});
+// JSON when the name ends in ".json" or the text starts with '{', YAML
+// otherwise. A missing file is kNotFound naming the path. Messages name
+// options.source, or the path when that is empty.
+Result<std::vector<Document>> DecodeFile(const std::string& path,
+                                         const DecodeOptions& options = {});
+
+// Compact JSON, fields in a stable order.
+std::string EncodeJson(const Object& obj);
+boost::json::value ToJsonValue(const Object& obj);
+// Block-style YAML, like `kubectl get -o yaml`.
+std::string EncodeYaml(const Object& obj);
+
+}  // namespace navarch::api

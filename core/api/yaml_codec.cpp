@@ -1,0 +1,335 @@
+// The YAML front end: YAML text (yaml-cpp) to a JSON value, recording the
+// line of every field path, then the shared decoder of json_codec.cpp; and a
+// small block-style YAML emitter for encoding.
+
+#include <yaml-cpp/yaml.h>
+
+#include <boost/json.hpp>
+#include <cctype>
+#include <charconv>
+#include <cmath>
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+
+#include "core/api/codec.h"
+#include "core/api/codec_internal.h"
+
+namespace navarch::api {
+namespace {
+
+namespace json = boost::json;
+using internal::DecodeContext;
+
+bool AllDigits(std::string_view s, int base) {
+  if (s.empty()) return false;
+  for (char c : s) {
+    bool ok = base == 16 ? std::isxdigit(static_cast<unsigned char>(c)) != 0
+                         : (c >= '0' && c < char('0' + base));
+    if (!ok) return false;
+  }
+  return true;
+}
+
+bool LooksLikeFloat(std::string_view s) {
+  size_t i = 0;
+  if (i < s.size() && (s[i] == '+' || s[i] == '-')) ++i;
+  size_t digits = 0;
+  while (i < s.size() && s[i] >= '0' && s[i] <= '9')
+    ++i, ++digits;
+  if (i < s.size() && s[i] == '.') {
+    ++i;
+    while (i < s.size() && s[i] >= '0' && s[i] <= '9')
+      ++i, ++digits;
+  }
+  if (digits == 0) return false;
+  if (i < s.size() && (s[i] == 'e' || s[i] == 'E')) {
+    ++i;
+    if (i < s.size() && (s[i] == '+' || s[i] == '-')) ++i;
+    size_t exp_digits = 0;
+    while (i < s.size() && s[i] >= '0' && s[i] <= '9')
+      ++i, ++exp_digits;
+    if (exp_digits == 0) return false;
+  }
+  return i == s.size();
+}
+
+// Resolves an unquoted scalar as the YAML 1.2 core schema does. Returns a
+// string value when the text is not null, a boolean or a number.
+json::value ResolvePlain(std::string_view s) {
+  if (s.empty() || s == "~" || s == "null" || s == "Null" || s == "NULL") return nullptr;
+  if (s == "true" || s == "True" || s == "TRUE") return true;
+  if (s == "false" || s == "False" || s == "FALSE") return false;
+  std::string_view body = s;
+  bool neg = false;
+  if (!body.empty() && (body[0] == '+' || body[0] == '-')) {
+    neg = body[0] == '-';
+    body.remove_prefix(1);
+  }
+  if (AllDigits(body, 10)) {
+    int64_t i;
+    auto [p, ec] = std::from_chars(body.data(), body.data() + body.size(), i);
+    if (ec == std::errc() && p == body.data() + body.size()) return neg ? -i : i;
+    uint64_t u;
+    auto [p2, ec2] = std::from_chars(body.data(), body.data() + body.size(), u);
+    if (!neg && ec2 == std::errc() && p2 == body.data() + body.size()) return u;
+    return std::strtod(std::string(s).c_str(), nullptr);
+  }
+  if (s.size() > 2 && s[0] == '0' && (s[1] == 'x' || s[1] == 'o')) {
+    int base = s[1] == 'x' ? 16 : 8;
+    int64_t i;
+    std::string_view digits = s.substr(2);
+    if (AllDigits(digits, base)) {
+      auto [p, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), i, base);
+      if (ec == std::errc() && p == digits.data() + digits.size()) return i;
+    }
+  }
+  if (LooksLikeFloat(s)) return std::strtod(std::string(s).c_str(), nullptr);
+  if (s == ".inf" || s == ".Inf" || s == ".INF" || s == "+.inf") return HUGE_VAL;
+  if (s == "-.inf" || s == "-.Inf" || s == "-.INF") return -HUGE_VAL;
+  if (s == ".nan" || s == ".NaN" || s == ".NAN") return std::nan("");
+  return json::string(s);
+}
+
+// YAML node -> JSON value, recording the line of each path in `lines`.
+void Convert(const YAML::Node& node, json::value& out, std::map<std::string, int>& lines,
+             DecodeContext& ctx) {
+  switch (node.Type()) {
+    case YAML::NodeType::Undefined:
+    case YAML::NodeType::Null:
+      out = nullptr;
+      return;
+    case YAML::NodeType::Scalar: {
+      const std::string& tag = node.Tag();
+      if (tag == "!" || tag == "tag:yaml.org,2002:str") {
+        out = json::string(node.Scalar());
+      } else {
+        out = ResolvePlain(node.Scalar());
+      }
+      return;
+    }
+    case YAML::NodeType::Sequence: {
+      json::array& a = out.emplace_array();
+      a.reserve(node.size());
+      size_t i = 0;
+      for (size_t k = 0; k < node.size(); ++k) {
+        const YAML::Node item = node[k];
+        size_t mark = ctx.PushIndex(i++);
+        lines.emplace(ctx.path, item.Mark().line + 1);
+        Convert(item, a.emplace_back(nullptr), lines, ctx);
+        ctx.Pop(mark);
+      }
+      return;
+    }
+    case YAML::NodeType::Map: {
+      json::object& o = out.emplace_object();
+      o.reserve(node.size());
+      for (const auto& entry : node) {
+        const YAML::Node key = entry.first;
+        const YAML::Node value = entry.second;
+        if (!key.IsScalar()) {
+          lines.emplace(ctx.path, key.Mark().line + 1);
+          ctx.errors.push_back({ctx.path, "mapping keys must be strings (found a " +
+                                              std::string(key.IsMap() ? "mapping" : "list") +
+                                              " used as a key at line " +
+                                              std::to_string(key.Mark().line + 1) + ")"});
+          continue;
+        }
+        const std::string& name = key.Scalar();
+        size_t mark = ctx.PushKey(name);
+        int line = key.Mark().line + 1;
+        if (o.contains(name)) {
+          ctx.errors.push_back({ctx.path, "duplicate field (first given at line " +
+                                              std::to_string(lines[ctx.path]) + ", again at line " +
+                                              std::to_string(line) + ")"});
+        } else {
+          lines.emplace(ctx.path, line);
+          Convert(value, o[name], lines, ctx);
+        }
+        ctx.Pop(mark);
+      }
+      return;
+    }
+  }
+}
+
+std::string JoinLines(const std::vector<std::string>& lines) {
+  std::string out;
+  for (const std::string& l : lines) {
+    if (!out.empty()) out += '\n';
+    out += l;
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------------------
+// Emitter
+
+bool NeedsQuotes(std::string_view s) {
+  if (s.empty()) return true;
+  if (s.front() == ' ' || s.back() == ' ' || s.back() == ':') return true;
+  if (std::string_view("-?:,[]{}#&*!|>'\"%@`").find(s.front()) != std::string_view::npos) {
+    return true;
+  }
+  for (unsigned char c : s) {
+    if (c < 0x20 || c == 0x7f) return true;
+  }
+  if (s.find(": ") != std::string_view::npos || s.find(" #") != std::string_view::npos) {
+    return true;
+  }
+  if (!ResolvePlain(s).is_string()) return true;
+  // Words other YAML readers (YAML 1.1) take as booleans.
+  static constexpr std::string_view kYaml11Bools[] = {"y",  "Y",   "yes", "Yes", "YES", "n",
+                                                      "N",  "no",  "No",  "NO",  "on",  "On",
+                                                      "ON", "off", "Off", "OFF"};
+  for (std::string_view b : kYaml11Bools) {
+    if (s == b) return true;
+  }
+  return false;
+}
+
+void EmitScalar(const json::value& v, std::string& out) {
+  if (const json::string* s = v.if_string()) {
+    std::string_view sv(s->data(), s->size());
+    if (NeedsQuotes(sv)) {
+      out += json::serialize(v);  // JSON escapes are valid in double-quoted YAML
+    } else {
+      out.append(sv);
+    }
+  } else {
+    out += json::serialize(v);
+  }
+}
+
+void EmitKey(std::string_view key, std::string& out) {
+  if (NeedsQuotes(key)) {
+    out += json::serialize(json::string(key));
+  } else {
+    out.append(key);
+  }
+}
+
+void EmitBlock(const json::value& v, int indent, std::string& out);
+
+// Emits the value after "key:" or "-": inline for scalars and empty
+// collections, on following lines otherwise.
+void EmitAfterIndicator(const json::value& v, int indent, bool in_sequence, std::string& out) {
+  if (const json::object* o = v.if_object(); o && !o->empty()) {
+    out += '\n';
+    EmitBlock(v, indent + 2, out);
+  } else if (const json::array* a = v.if_array(); a && !a->empty()) {
+    out += '\n';
+    // Like kubectl: a list under a key is not indented further.
+    EmitBlock(v, in_sequence ? indent + 2 : indent, out);
+  } else if (v.is_object()) {
+    out += " {}\n";
+  } else if (v.is_array()) {
+    out += " []\n";
+  } else {
+    out += ' ';
+    EmitScalar(v, out);
+    out += '\n';
+  }
+}
+
+void EmitBlock(const json::value& v, int indent, std::string& out) {
+  if (const json::object* o = v.if_object()) {
+    for (const auto& kv : *o) {
+      out.append(indent, ' ');
+      EmitKey(kv.key(), out);
+      out += ':';
+      EmitAfterIndicator(kv.value(), indent, false, out);
+    }
+  } else if (const json::array* a = v.if_array()) {
+    for (const json::value& item : *a) {
+      if (const json::object* io = item.if_object(); io && !io->empty()) {
+        // "- first: x" then the other keys aligned under "first".
+        std::string block;
+        EmitBlock(item, indent + 2, block);
+        out.append(indent, ' ');
+        out += "- ";
+        out.append(block, indent + 2, std::string::npos);
+      } else {
+        out.append(indent, ' ');
+        out += '-';
+        EmitAfterIndicator(item, indent, true, out);
+      }
+    }
+  } else {
+    out.append(indent, ' ');
+    EmitScalar(v, out);
+    out += '\n';
+  }
+}
+
+}  // namespace
+
+Result<std::vector<Document>> DecodeYaml(std::string_view text, const DecodeOptions& options) {
+  std::vector<YAML::Node> nodes;
+  try {
+    nodes = YAML::LoadAll(std::string(text));
+  } catch (const YAML::Exception& e) {
+    std::string what = "malformed YAML";
+    if (e.mark.column >= 0) what += " at column " + std::to_string(e.mark.column + 1);
+    return InvalidArgument(
+        internal::FormatProblem(options.source, e.mark.line + 1, "", what + ": " + e.msg));
+  }
+  std::vector<Document> docs;
+  std::vector<std::string> problems;
+  try {
+    for (const YAML::Node& node : nodes) {
+      if (!node.IsDefined() || node.IsNull()) continue;
+      Document doc;
+      doc.line = node.Mark().line + 1;
+      DecodeContext ctx;
+      ctx.strict = options.strict;
+      json::value v;
+      Convert(node, v, doc.field_lines, ctx);
+      std::unique_ptr<Object> obj = internal::DecodeObject(v, ctx);
+      for (const FieldError& e : ctx.errors) {
+        problems.push_back(internal::FormatProblem(
+            options.source, internal::LineOf(doc.field_lines, e.path, doc.line), e.path,
+            e.message));
+      }
+      if (options.warnings) {
+        for (const std::string& path : ctx.dropped) {
+          options.warnings->push_back(internal::FormatProblem(
+              options.source, internal::LineOf(doc.field_lines, path, doc.line), path,
+              "unknown field (dropped)"));
+        }
+      }
+      doc.object = ObjectPtr(std::move(obj));
+      docs.push_back(std::move(doc));
+    }
+  } catch (const YAML::Exception& e) {
+    problems.push_back(internal::FormatProblem(options.source, e.mark.line + 1, "", e.msg));
+  }
+  if (!problems.empty()) return InvalidArgument(JoinLines(problems));
+  return docs;
+}
+
+Result<std::vector<Document>> DecodeFile(const std::string& path, const DecodeOptions& options) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return NotFound(path + ": no such file or not readable");
+  std::stringstream buf;
+  buf << in.rdbuf();
+  std::string text = buf.str();
+  DecodeOptions opts = options;
+  if (opts.source.empty()) opts.source = path;
+  size_t first = text.find_first_not_of(" \t\r\n");
+  bool is_json = (path.size() >= 5 && path.compare(path.size() - 5, 5, ".json") == 0) ||
+                 (first != std::string::npos && text[first] == '{');
+  if (!is_json) return DecodeYaml(text, opts);
+  NAVARCH_ASSIGN_OR_RETURN(ObjectPtr obj, DecodeJson(text, opts));
+  std::vector<Document> docs(1);
+  docs[0].object = std::move(obj);
+  return docs;
+}
+
+std::string EncodeYaml(const Object& obj) {
+  std::string out;
+  EmitBlock(ToJsonValue(obj), 0, out);
+  return out;
+}
+
+}  // namespace navarch::api
