@@ -1,0 +1,506 @@
+#include "core/scheduler/decider.h"
+
+#include <algorithm>
+#include <cassert>
+
+namespace navarch::scheduler {
+
+struct Decider::ClassCache {
+  std::vector<uint64_t> seen;             // node generation last evaluated (0 = never)
+  std::vector<uint16_t> reason;           // 0 = feasible
+  std::vector<int32_t> local;             // weighted sum of the kNone scores
+  std::vector<uint64_t> base;             // (local << 32) | (~rank); 0 = infeasible
+  std::vector<std::vector<int32_t>> raw;  // per normalized plugin; 0 when infeasible
+  std::vector<uint32_t> nonzero;          // per normalized plugin: entries != 0
+  uint64_t log_pos = 0;
+  bool full_check = true;  // next decision must compare every generation
+  uint64_t rank_epoch = 0;
+  uint64_t last_used = 0;
+};
+
+// Per decision, per normalized plugin.
+struct Decider::NormState {
+  Normalization kind = Normalization::kNone;
+  int32_t weight = 1;
+  bool constant = true;  // every visited feasible node scores 100
+  int32_t max = 0;
+  uint32_t stride = 1;  // max + 1
+  bool have_zones = false;
+  std::vector<int32_t> zone_score;  // per zone, unweighted
+  std::vector<int32_t> lut;         // [zone * stride + raw] -> weighted score
+};
+
+namespace {
+
+constexpr size_t kMaxLut = size_t{1} << 20;
+
+inline uint64_t MakeKey(int64_t total, uint32_t rank) {
+  return (static_cast<uint64_t>(static_cast<uint32_t>(total)) << 32) |
+         static_cast<uint64_t>(0xFFFFFFFFu - rank);
+}
+
+inline int32_t ReverseMax(int64_t max, int64_t v) {
+  if (max <= 0) return 100;
+  return static_cast<int32_t>(100 * (max - v) / max);
+}
+
+}  // namespace
+
+std::string UnschedulableMessage(const Explanation& e) {
+  std::string out = std::to_string(e.feasible_nodes) + "/" + std::to_string(e.total_nodes) +
+                    " nodes are available";
+  if (e.filtered.empty()) return out + ".";
+  out += ": ";
+  for (size_t i = 0; i < e.filtered.size(); ++i) {
+    if (i) out += ", ";
+    out += std::to_string(e.filtered[i].second) + " " + e.filtered[i].first;
+  }
+  return out + ".";
+}
+
+Decider::Decider(Profile profile, DeciderOptions options)
+    : profile_(std::move(profile)), options_(options) {
+  for (size_t j = 0; j < profile_.scores.size(); ++j) {
+    if (profile_.scores[j].plugin->normalization() == Normalization::kNone) {
+      plain_.push_back(j);
+    } else {
+      normalized_.push_back(j);
+    }
+  }
+  norm_.resize(normalized_.size());
+}
+
+Decider::~Decider() = default;
+
+Decider::ClassCache& Decider::GetClass(const PodInfo& pod, NodeTable& table, bool* created) {
+  if (table_ != &table) {
+    classes_.clear();
+    table_ = &table;
+    next_start_ = 0;
+  }
+  const uint32_t n = table.size();
+  auto it = classes_.find(pod.class_key);
+  *created = it == classes_.end();
+  if (*created) {
+    const size_t by_entries = options_.max_cached_node_entries / std::max<uint32_t>(n, 1);
+    const size_t cap = std::max<size_t>(1, std::min(options_.max_cached_classes, by_entries));
+    while (classes_.size() >= cap) {
+      auto victim = classes_.begin();
+      for (auto c = classes_.begin(); c != classes_.end(); ++c) {
+        if (c->second->last_used < victim->second->last_used) victim = c;
+      }
+      classes_.erase(victim);
+    }
+    auto cache = std::make_unique<ClassCache>();
+    cache->raw.resize(normalized_.size());
+    cache->nonzero.assign(normalized_.size(), 0);
+    cache->log_pos = table.LogEnd();
+    cache->rank_epoch = table.RankEpoch();
+    it = classes_.emplace(pod.class_key, std::move(cache)).first;
+    ++stats_.class_misses;
+  }
+  ClassCache& c = *it->second;
+  c.last_used = ++use_clock_;
+  if (c.seen.size() < n) {
+    // New slots: never seen. Shrinking is unnecessary (only [0, n) is read).
+    c.seen.resize(n, 0);
+    c.reason.resize(n, 0);
+    c.local.resize(n, 0);
+    c.base.resize(n, 0);
+    for (auto& r : c.raw)
+      r.resize(n, 0);
+  }
+  return c;
+}
+
+void Decider::Refresh(ClassCache& c, const PodInfo& pod, NodeTable& table,
+                      std::span<const uint32_t> nodes) {
+  if (nodes.empty()) return;
+  stats_.nodes_refreshed += nodes.size();
+  const uint64_t* gen = table.generations();
+  const uint32_t* rank = table.ranks();
+  pass_.assign(nodes.begin(), nodes.end());
+  for (uint32_t i : nodes) {
+    c.seen[i] = gen[i];
+    c.reason[i] = 0;
+  }
+  for (const auto& f : profile_.filters) {
+    if (pass_.empty()) break;
+    codes_.assign(pass_.size(), 0);
+    f->Filter(pod, table, pass_, codes_, reasons_);
+    keep_.clear();
+    for (size_t k = 0; k < pass_.size(); ++k) {
+      if (codes_[k] != 0) {
+        c.reason[pass_[k]] = codes_[k];
+      } else {
+        keep_.push_back(pass_[k]);
+      }
+    }
+    pass_.swap(keep_);
+  }
+  // Infeasible nodes: no key, raw values 0.
+  for (uint32_t i : nodes) {
+    if (c.reason[i] == 0) continue;
+    c.base[i] = 0;
+    c.local[i] = 0;
+    for (size_t j = 0; j < normalized_.size(); ++j) {
+      if (c.raw[j][i] != 0) --c.nonzero[j];
+      c.raw[j][i] = 0;
+    }
+  }
+  if (pass_.empty()) return;
+  acc_.assign(pass_.size(), 0);
+  values_.resize(pass_.size());
+  for (size_t j : plain_) {
+    const auto& s = profile_.scores[j];
+    s.plugin->Score(pod, table, pass_, values_);
+    for (size_t k = 0; k < pass_.size(); ++k) {
+      acc_[k] += static_cast<int64_t>(s.weight) * std::clamp(values_[k], 0, 100);
+    }
+  }
+  for (size_t k = 0; k < pass_.size(); ++k) {
+    const uint32_t i = pass_[k];
+    c.local[i] = static_cast<int32_t>(acc_[k]);
+    c.base[i] = MakeKey(acc_[k], rank[i]);
+  }
+  for (size_t j = 0; j < normalized_.size(); ++j) {
+    profile_.scores[normalized_[j]].plugin->Score(pod, table, pass_, values_);
+    auto& raw = c.raw[j];
+    for (size_t k = 0; k < pass_.size(); ++k) {
+      const uint32_t i = pass_[k];
+      const int32_t v = std::max(values_[k], 0);
+      if (v != 0 && raw[i] == 0) ++c.nonzero[j];
+      if (v == 0 && raw[i] != 0) --c.nonzero[j];
+      raw[i] = v;
+    }
+  }
+}
+
+void Decider::RebuildKeys(ClassCache& c, NodeTable& table) {
+  const uint32_t n = table.size();
+  const uint32_t* rank = table.ranks();
+  for (uint32_t i = 0; i < n; ++i) {
+    if (c.base[i] != 0) c.base[i] = MakeKey(c.local[i], rank[i]);
+  }
+  c.rank_epoch = table.RankEpoch();
+}
+
+uint32_t Decider::SampleTarget(uint32_t n) const {
+  const int32_t min_find = std::max(options_.min_feasible_nodes_to_find, 1);
+  int32_t pct = options_.percentage_of_nodes_to_score;
+  if (pct >= 100 || n < static_cast<uint32_t>(min_find)) return n;
+  if (pct <= 0) {
+    pct = 50 - static_cast<int32_t>(n / 125);
+    if (pct < 5) pct = 5;
+  }
+  const uint64_t want = static_cast<uint64_t>(n) * static_cast<uint64_t>(pct) / 100;
+  return static_cast<uint32_t>(std::max<uint64_t>(want, static_cast<uint64_t>(min_find)));
+}
+
+int32_t Decider::NormalizedScore(size_t j, uint32_t zone, int32_t raw) const {
+  const NormState& s = norm_[j];
+  if (s.constant) return 100;
+  const int32_t node_part = ReverseMax(s.max, raw);
+  if (s.kind != Normalization::kReverseMaxZones || !s.have_zones || zone == 0) return node_part;
+  return (node_part + 2 * s.zone_score[zone]) / 3;
+}
+
+Placement Decider::Decide(const PodInfo& pod, NodeTable& table, Explanation* explain) {
+  ++stats_.decisions;
+  table.EnsureRanks();
+  Placement out;
+  const uint32_t n = table.size();
+  if (explain) {
+    *explain = Explanation{};
+    explain->total_nodes = n;
+  }
+  if (n == 0) return out;
+  bool created = false;
+  ClassCache& c = GetClass(pod, table, &created);
+  if (c.rank_epoch != table.RankEpoch()) RebuildKeys(c, table);
+  const uint64_t* gen = table.generations();
+  const uint32_t target = SampleTarget(n);
+
+  // 1. Bring the visited nodes up to date and find the window [start, start+count).
+  uint32_t start = 0;
+  uint32_t count = n;
+  uint32_t feasible = 0;
+  if (target >= n) {
+    stale_.clear();
+    if (c.full_check || c.log_pos < table.LogBegin()) {
+      for (uint32_t i = 0; i < n; ++i) {
+        if (c.seen[i] != gen[i]) stale_.push_back(i);
+      }
+      c.full_check = false;
+    } else {
+      for (uint64_t p = c.log_pos, end = table.LogEnd(); p < end; ++p) {
+        const uint32_t i = table.LogAt(p);
+        if (i < n && c.seen[i] != gen[i]) {
+          c.seen[i] = gen[i];  // de-duplicates repeated log entries
+          stale_.push_back(i);
+        }
+      }
+    }
+    c.log_pos = table.LogEnd();
+    Refresh(c, pod, table, stale_);
+  } else {
+    // Sampling: visit round-robin in chunks until `target` feasible nodes.
+    // The change log is not used; each visited node is checked directly.
+    constexpr uint32_t kChunk = 256;
+    start = next_start_ % n;
+    count = 0;
+    c.full_check = true;  // a later full scan must not trust the log position
+    while (count < n && feasible < target) {
+      const uint32_t len = std::min(kChunk, n - count);
+      stale_.clear();
+      for (uint32_t k = 0; k < len; ++k) {
+        uint32_t i = start + count + k;
+        if (i >= n) i -= n;
+        if (c.seen[i] != gen[i]) stale_.push_back(i);
+      }
+      Refresh(c, pod, table, stale_);
+      for (uint32_t k = 0; k < len; ++k) {
+        uint32_t i = start + count + k;
+        if (i >= n) i -= n;
+        feasible += c.reason[i] == 0;
+      }
+      count += len;
+    }
+    next_start_ = (start + count) % n;
+  }
+  // The window as up to two ranges of indexes.
+  uint32_t ranges[2][2] = {{start, std::min(n, start + count)}, {0, 0}};
+  if (start + count > n) {
+    ranges[1][0] = 0;
+    ranges[1][1] = start + count - n;
+  }
+
+  // 2. Normalization statistics over the visited feasible nodes.
+  const uint32_t* zone = table.zones();
+  const uint32_t zones = table.ZoneCount();
+  int64_t constant = 0;
+  struct Active {
+    const int32_t* lut;
+    const int32_t* raw;
+    uint32_t stride;
+  };
+  Active active[8];
+  int n_active = 0;
+  bool slow = false;  // a lookup table would be too large
+  for (size_t j = 0; j < normalized_.size(); ++j) {
+    NormState& s = norm_[j];
+    const auto& ws = profile_.scores[normalized_[j]];
+    s.kind = ws.plugin->normalization();
+    s.weight = ws.weight;
+    s.constant = true;
+    s.max = 0;
+    s.have_zones = false;
+    if (c.nonzero[j] == 0) {
+      constant += 100LL * s.weight;
+      continue;
+    }
+    const int32_t* raw = c.raw[j].data();
+    const uint64_t* base = c.base.data();
+    int32_t mx = 0;
+    if (s.kind == Normalization::kReverseMaxZones) {
+      zone_sums_.assign(zones, 0);
+      bool have = false;
+      for (auto& r : ranges) {
+        for (uint32_t i = r[0]; i < r[1]; ++i) {
+          if (base[i] == 0) continue;
+          mx = std::max(mx, raw[i]);
+          zone_sums_[zone[i]] += static_cast<uint32_t>(raw[i]);
+          have |= zone[i] != 0;
+        }
+      }
+      s.have_zones = have;
+      uint32_t max_zone = 0;
+      for (uint32_t z = 1; z < zones; ++z)
+        max_zone = std::max(max_zone, zone_sums_[z]);
+      s.zone_score.resize(zones);
+      for (uint32_t z = 0; z < zones; ++z)
+        s.zone_score[z] = ReverseMax(max_zone, zone_sums_[z]);
+    } else {
+      for (auto& r : ranges) {
+        for (uint32_t i = r[0]; i < r[1]; ++i) {
+          if (base[i] != 0) mx = std::max(mx, raw[i]);
+        }
+      }
+    }
+    if (mx == 0) {
+      constant += 100LL * s.weight;
+      continue;
+    }
+    s.constant = false;
+    s.max = mx;
+    s.stride = static_cast<uint32_t>(mx) + 1;
+    const bool zoned = s.kind == Normalization::kReverseMaxZones && s.have_zones;
+    const uint32_t rows = zoned ? zones : 1;
+    if (static_cast<size_t>(rows) * s.stride > kMaxLut || n_active == 8) {
+      slow = true;
+      continue;
+    }
+    s.lut.resize(static_cast<size_t>(rows) * s.stride);
+    for (uint32_t z = 0; z < rows; ++z) {
+      for (uint32_t v = 0; v < s.stride; ++v) {
+        s.lut[z * s.stride + v] = s.weight * NormalizedScore(j, z, static_cast<int32_t>(v));
+      }
+    }
+    active[n_active++] = Active{s.lut.data(), raw, zoned ? s.stride : 0};
+  }
+
+  // 3. The final pass: the best key (and runner-ups when explaining).
+  const int top_k = explain ? 1 + std::max(options_.runner_ups, 0) : 1;
+  uint64_t top_keys[16] = {};
+  uint32_t top_nodes[16] = {};
+  const int k_max = std::min(top_k, 16);
+  const uint64_t* base = c.base.data();
+  const uint64_t add = static_cast<uint64_t>(constant) << 32;
+  auto offer = [&](uint64_t key, uint32_t i) {
+    if (key <= top_keys[k_max - 1]) return;
+    int p = k_max - 1;
+    while (p > 0 && top_keys[p - 1] < key) {
+      top_keys[p] = top_keys[p - 1];
+      top_nodes[p] = top_nodes[p - 1];
+      --p;
+    }
+    top_keys[p] = key;
+    top_nodes[p] = i;
+  };
+  uint32_t feasible_seen = 0;
+  for (auto& r : ranges) {
+    if (slow) {
+      for (uint32_t i = r[0]; i < r[1]; ++i) {
+        if (base[i] == 0) continue;
+        ++feasible_seen;
+        int64_t extra = 0;
+        for (size_t j = 0; j < normalized_.size(); ++j) {
+          extra += static_cast<int64_t>(norm_[j].weight) * NormalizedScore(j, zone[i], c.raw[j][i]);
+        }
+        offer(base[i] + (static_cast<uint64_t>(extra) << 32), i);
+      }
+    } else if (n_active == 0) {
+      for (uint32_t i = r[0]; i < r[1]; ++i) {
+        const uint64_t b = base[i];
+        if (b == 0) continue;
+        ++feasible_seen;
+        if (b + add > top_keys[k_max - 1]) offer(b + add, i);
+      }
+    } else if (n_active == 1) {
+      const Active a = active[0];
+      for (uint32_t i = r[0]; i < r[1]; ++i) {
+        const uint64_t b = base[i];
+        if (b == 0) continue;
+        ++feasible_seen;
+        const uint64_t key =
+            b + add + (static_cast<uint64_t>(a.lut[zone[i] * a.stride + a.raw[i]]) << 32);
+        if (key > top_keys[k_max - 1]) offer(key, i);
+      }
+    } else {
+      for (uint32_t i = r[0]; i < r[1]; ++i) {
+        const uint64_t b = base[i];
+        if (b == 0) continue;
+        ++feasible_seen;
+        uint64_t extra = 0;
+        for (int q = 0; q < n_active; ++q) {
+          extra +=
+              static_cast<uint64_t>(active[q].lut[zone[i] * active[q].stride + active[q].raw[i]]);
+        }
+        const uint64_t key = b + add + (extra << 32);
+        if (key > top_keys[k_max - 1]) offer(key, i);
+      }
+    }
+  }
+  out.evaluated = count;
+  out.feasible = feasible_seen;
+  if (top_keys[0] != 0) out.node = top_nodes[0];
+  if (explain) {
+    int found = 0;
+    while (found < k_max && top_keys[found] != 0)
+      ++found;
+    explain->evaluated_nodes = count;
+    explain->feasible_nodes = feasible_seen;
+    Explain(c, pod, table, *explain, top_nodes, found);
+  }
+  return out;
+}
+
+void Decider::Explain(ClassCache& c, const PodInfo& pod, NodeTable& table, Explanation& e,
+                      const uint32_t* top_nodes, int top_count) {
+  const uint32_t n = table.size();
+  // Reason counts over the visited nodes.
+  std::vector<uint32_t> by_code(reasons_.size(), 0);
+  const uint32_t start = e.evaluated_nodes >= n ? 0 : (next_start_ + n - e.evaluated_nodes) % n;
+  for (uint32_t k = 0; k < e.evaluated_nodes; ++k) {
+    uint32_t i = start + k;
+    if (i >= n) i -= n;
+    ++by_code[c.reason[i]];
+  }
+  std::map<std::string, uint32_t> by_reason;
+  for (size_t code = 1; code < by_code.size(); ++code) {
+    if (by_code[code] == 0) continue;
+    for (const auto& r : reasons_.Reasons(static_cast<uint16_t>(code)))
+      by_reason[r] += by_code[code];
+  }
+  e.filtered.assign(by_reason.begin(), by_reason.end());
+  std::stable_sort(e.filtered.begin(), e.filtered.end(),
+                   [](const auto& a, const auto& b) { return a.second > b.second; });
+
+  // Score breakdowns.
+  const uint32_t* zone = table.zones();
+  for (int t = 0; t < top_count; ++t) {
+    const uint32_t i = top_nodes[t];
+    NodeScore ns;
+    ns.node = table.node(i).name;
+    const uint32_t one[1] = {i};
+    int32_t value[1] = {0};
+    size_t norm_index = 0;
+    for (size_t j = 0; j < profile_.scores.size(); ++j) {
+      const auto& ws = profile_.scores[j];
+      PluginScore ps;
+      ps.plugin = std::string(ws.plugin->Name());
+      ps.weight = ws.weight;
+      if (ws.plugin->normalization() == Normalization::kNone) {
+        ws.plugin->Score(pod, table, one, value);
+        ps.score = std::clamp(value[0], 0, 100);
+      } else {
+        ps.score = NormalizedScore(norm_index, zone[i], c.raw[norm_index][i]);
+        ++norm_index;
+      }
+      ns.total += static_cast<int64_t>(ps.weight) * ps.score;
+      ns.plugins.push_back(std::move(ps));
+    }
+    e.scores.push_back(std::move(ns));
+  }
+}
+
+bool Decider::Fits(const PodInfo& pod, NodeTable& table, uint32_t index) {
+  if (index >= table.size()) return false;
+  table.EnsureRanks();
+  if (table_ == &table) {
+    auto it = classes_.find(pod.class_key);
+    if (it != classes_.end()) {
+      ClassCache& c = *it->second;
+      if (c.seen.size() < table.size()) {
+        bool created = false;
+        GetClass(pod, table, &created);
+      }
+      if (c.rank_epoch != table.RankEpoch()) RebuildKeys(c, table);
+      if (c.seen[index] != table.Generation(index)) {
+        const uint32_t one[1] = {index};
+        Refresh(c, pod, table, one);
+      }
+      return c.reason[index] == 0;
+    }
+  }
+  // No cache for this class: run the filters on the one node.
+  const uint32_t one[1] = {index};
+  for (const auto& f : profile_.filters) {
+    uint16_t code[1] = {0};
+    f->Filter(pod, table, one, code, reasons_);
+    if (code[0] != 0) return false;
+  }
+  return true;
+}
+
+}  // namespace navarch::scheduler

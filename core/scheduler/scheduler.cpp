@@ -1,0 +1,340 @@
+#include "core/scheduler/scheduler.h"
+
+#include <charconv>
+
+namespace navarch::scheduler {
+namespace {
+
+bool Terminal(const api::Pod& pod) {
+  return pod.status.phase == api::kPodSucceeded || pod.status.phase == api::kPodFailed;
+}
+
+// Whether resourceVersion `a` is at least `b` (both store revisions in
+// decimal); true when either does not parse, so the newer event wins.
+bool AtLeast(const std::string& a, const std::string& b) {
+  uint64_t x = 0, y = 0;
+  auto ra = std::from_chars(a.data(), a.data() + a.size(), x);
+  auto rb = std::from_chars(b.data(), b.data() + b.size(), y);
+  if (ra.ec != std::errc() || rb.ec != std::errc()) return true;
+  return x >= y;
+}
+
+}  // namespace
+
+std::string DecisionSummary(const SchedulingDecision& d) {
+  std::string out = d.pod;
+  if (!d.node.empty()) {
+    out += " -> " + d.node;
+  } else {
+    out += " unschedulable";
+  }
+  out += " (attempt " + std::to_string(d.attempt) + ")";
+  if (!d.message.empty()) out += ": " + d.message;
+  return out;
+}
+
+Scheduler::Scheduler(client::Api& api, runtime::Clock& clock, SchedulerOptions options)
+    : api_(api), clock_(clock), options_(std::move(options)), queue_(clock, options_.queue) {
+  if (options_.scheduler_name.empty()) options_.scheduler_name = std::string(kDefaultSchedulerName);
+  queue_.SetOnActive([this] { Kick(); });
+}
+
+Scheduler::~Scheduler() {
+  *alive_ = false;
+  Stop();
+}
+
+Status Scheduler::Start() {
+  if (started_)
+    return InvalidArgument("scheduler " + options_.scheduler_name + ": already started");
+  NAVARCH_ASSIGN_OR_RETURN(Profile profile, BuildProfile(options_.profile));
+  decider_ = std::make_unique<Decider>(std::move(profile), options_.decider);
+
+  nodes_ = std::make_unique<client::Informer>(api_, clock_, api::Kind::kNode);
+  client::InformerHandlers nh;
+  nh.on_add = [this](const api::ObjectPtr& o) {
+    if (auto n = api::As<api::Node>(o)) OnNode(*n);
+  };
+  nh.on_update = [this](const api::ObjectPtr&, const api::ObjectPtr& o) {
+    if (auto n = api::As<api::Node>(o)) OnNode(*n);
+  };
+  nh.on_delete = [this](const api::ObjectPtr& o) {
+    if (auto n = api::As<api::Node>(o)) OnNodeDeleted(*n);
+  };
+  nodes_->AddHandlers(std::move(nh));
+
+  pods_ = std::make_unique<client::Informer>(api_, clock_, api::Kind::kPod);
+  client::InformerHandlers ph;
+  ph.on_add = [this](const api::ObjectPtr& o) {
+    if (auto p = api::As<api::Pod>(o)) OnPod(p, nullptr);
+  };
+  ph.on_update = [this](const api::ObjectPtr& old, const api::ObjectPtr& o) {
+    auto prev = api::As<api::Pod>(old);
+    if (auto p = api::As<api::Pod>(o)) OnPod(p, prev.get());
+  };
+  ph.on_delete = [this](const api::ObjectPtr& o) {
+    if (auto p = api::As<api::Pod>(o)) OnPodDeleted(p);
+  };
+  pods_->AddHandlers(std::move(ph));
+
+  NAVARCH_RETURN_IF_ERROR(nodes_->Start().WithContext("scheduler: node informer"));
+  NAVARCH_RETURN_IF_ERROR(pods_->Start().WithContext("scheduler: pod informer"));
+  started_ = true;
+  return Status::Ok();
+}
+
+void Scheduler::Stop() {
+  if (pods_) pods_->Stop();
+  if (nodes_) nodes_->Stop();
+  for (auto& [key, p] : pending_) {
+    if (p.expiry != 0) clock_.Cancel(p.expiry);
+    p.expiry = 0;
+  }
+  started_ = false;
+}
+
+bool Scheduler::Responsible(const api::Pod& pod) const {
+  const std::string& name = pod.spec.scheduler_name;
+  return name.empty() ? options_.scheduler_name == kDefaultSchedulerName
+                      : name == options_.scheduler_name;
+}
+
+void Scheduler::OnNode(const api::Node& node) {
+  auto u = table_.UpsertNode(node);
+  if (u.changed) NodeChanged(u.index);
+}
+
+void Scheduler::OnNodeDeleted(const api::Node& node) {
+  table_.RemoveNode(node.metadata.name);
+}
+
+void Scheduler::NodeChanged(std::optional<uint32_t> index) {
+  if (!index || !decider_ || queue_.UnschedulableSize() == 0) return;
+  const uint32_t i = *index;
+  queue_.MoveUnschedulable([&](const std::string& key) {
+    auto it = pending_.find(key);
+    return it != pending_.end() && decider_->Fits(it->second.info, table_, i);
+  });
+}
+
+void Scheduler::Forget(const std::string& key, Pending& p) {
+  std::optional<uint32_t> index;
+  if (p.state != State::kQueued) {
+    if (p.expiry != 0) clock_.Cancel(p.expiry);
+    table_.RemovePod(key, &index);
+  }
+  queue_.Delete(key);
+  pending_.erase(key);
+  NodeChanged(index);
+}
+
+void Scheduler::OnPod(const std::shared_ptr<const api::Pod>& pod, const api::Pod* old) {
+  const std::string key = api::KeyOf(*pod);
+  const std::string& node = pod->spec.node_name;
+
+  if (!node.empty()) {
+    // Bound (by us or anyone): count it on its node.
+    if (auto it = pending_.find(key); it != pending_.end()) {
+      if (it->second.state != State::kQueued) ++stats_.confirmed;
+      if (it->second.expiry != 0) clock_.Cancel(it->second.expiry);
+      queue_.Delete(key);
+      pending_.erase(it);
+    }
+    std::optional<uint32_t> freed;
+    if (Terminal(*pod)) {
+      table_.RemovePod(key, &freed);
+      NodeChanged(freed);
+      return;
+    }
+    const std::string* counted = table_.PodNode(key);
+    const bool same_spec = old && old->spec == pod->spec;
+    if (counted && *counted == node && (same_spec || table_.IsAssumed(key))) {
+      table_.ConfirmPod(key);
+      return;
+    }
+    PodInfo info = CompilePod(*pod);
+    table_.Intern(info);
+    if (counted) table_.RemovePod(key, &freed);
+    table_.AddPod(info, node, /*assumed=*/false);
+    NodeChanged(freed);
+    return;
+  }
+
+  auto it = pending_.find(key);
+  if (Terminal(*pod) || pod->metadata.deletion_timestamp || !Responsible(*pod)) {
+    if (it != pending_.end()) Forget(key, it->second);
+    return;
+  }
+  PodInfo info = CompilePod(*pod);
+  table_.Intern(info);
+  if (it == pending_.end()) {
+    Pending p;
+    p.pod = pod;
+    p.info = std::move(info);
+    p.first_queued = p.queued = clock_.Now();
+    const int32_t priority = p.info.priority;
+    pending_.emplace(key, std::move(p));
+    queue_.Add(key, priority);
+    return;
+  }
+  Pending& p = it->second;
+  if (AtLeast(pod->metadata.resource_version, p.pod->metadata.resource_version)) p.pod = pod;
+  if (info.class_key != p.info.class_key || info.priority != p.info.priority) {
+    p.info = std::move(info);
+    if (p.state == State::kQueued) {
+      if (queue_.Where(key) == SchedulingQueue::Place::kUnschedulable) p.queued = clock_.Now();
+      queue_.Update(key, p.info.priority);
+    }
+  }
+}
+
+void Scheduler::OnPodDeleted(const std::shared_ptr<const api::Pod>& pod) {
+  const std::string key = api::KeyOf(*pod);
+  if (auto it = pending_.find(key); it != pending_.end()) {
+    Forget(key, it->second);
+    return;
+  }
+  std::optional<uint32_t> freed;
+  table_.RemovePod(key, &freed);
+  NodeChanged(freed);
+}
+
+void Scheduler::Kick() {
+  if (kicked_ || queue_.ActiveSize() == 0) return;
+  kicked_ = true;
+  clock_.Post([this, alive = alive_] {
+    if (!*alive) return;
+    kicked_ = false;
+    ScheduleOne();
+    Kick();
+  });
+}
+
+void Scheduler::ScheduleOne() {
+  auto popped = queue_.Pop();
+  if (!popped) return;
+  const std::string key = std::move(*popped);
+  auto it = pending_.find(key);
+  if (it == pending_.end() || it->second.state != State::kQueued) {
+    queue_.Delete(key);
+    return;
+  }
+  Pending& p = it->second;
+  ++stats_.attempts;
+
+  SchedulingDecision d;
+  d.pod = key;
+  d.first_queued = p.first_queued;
+  d.queued = p.queued;
+  d.decided = clock_.Now();
+  d.attempt = queue_.Attempts(key);
+
+  const bool observe = static_cast<bool>(options_.observer);
+  Placement placement = decider_->Decide(p.info, table_, observe ? &d.explanation : nullptr);
+  if (placement.node) {
+    const std::string node = table_.node(*placement.node).name;
+    table_.AddPod(p.info, node, /*assumed=*/true);
+    p.state = State::kAssumed;
+    p.node = node;
+    p.token = ++bind_token_;
+    clock_.Post([this, alive = alive_, key, node, token = p.token] {
+      if (*alive) Bind(key, node, token);
+    });
+    d.node = node;
+  } else {
+    ++stats_.unschedulable;
+    // The verdict needs its reasons even when nobody observes.
+    if (!observe) decider_->Decide(p.info, table_, &d.explanation);
+    d.message = UnschedulableMessage(d.explanation);
+    queue_.AddUnschedulable(key);
+    WriteUnschedulable(p, d.message);
+  }
+  if (observe) options_.observer(d);
+}
+
+void Scheduler::Bind(const std::string& key, const std::string& node, uint64_t token) {
+  auto it = pending_.find(key);
+  if (it == pending_.end() || it->second.state != State::kAssumed || it->second.token != token) {
+    return;
+  }
+  Pending& p = it->second;
+  auto copy = std::make_shared<api::Pod>(*p.pod);
+  copy->spec.node_name = node;
+  auto result = api_.Update(api::ObjectPtr(copy));
+  if (result.ok()) {
+    ++stats_.scheduled;
+    p.state = State::kBound;
+    if (auto bound = api::As<api::Pod>(*result)) p.pod = bound;
+    p.expiry = clock_.After(options_.assumed_pod_ttl, [this, alive = alive_, key, token] {
+      if (!*alive) return;
+      auto e = pending_.find(key);
+      if (e == pending_.end() || e->second.token != token) return;
+      e->second.expiry = 0;
+      Expire(key);
+    });
+    return;
+  }
+  ++stats_.bind_errors;
+  std::optional<uint32_t> freed;
+  table_.RemovePod(key, &freed);
+  if (result.code() == Code::kNotFound) {
+    queue_.Delete(key);
+    pending_.erase(it);
+  } else {
+    p.state = State::kQueued;
+    p.node.clear();
+    p.queued = clock_.Now();
+    queue_.AddBackoff(key);
+  }
+  NodeChanged(freed);
+}
+
+void Scheduler::Expire(const std::string& key) {
+  auto it = pending_.find(key);
+  if (it == pending_.end() || it->second.state != State::kBound) return;
+  ++stats_.expired;
+  std::optional<uint32_t> freed;
+  table_.RemovePod(key, &freed);
+  Pending& p = it->second;
+  p.state = State::kQueued;
+  p.node.clear();
+  p.queued = clock_.Now();
+  queue_.AddBackoff(key);
+  NodeChanged(freed);
+}
+
+void Scheduler::WriteUnschedulable(Pending& p, const std::string& message) {
+  if (!options_.write_conditions) return;
+  const api::PodCondition* current = nullptr;
+  for (const auto& c : p.pod->status.conditions) {
+    if (c.type == "PodScheduled") current = &c;
+  }
+  if (current && current->status == "False" && current->reason == "Unschedulable" &&
+      current->message == message) {
+    return;
+  }
+  auto copy = std::make_shared<api::Pod>(*p.pod);
+  api::PodCondition cond;
+  cond.type = "PodScheduled";
+  cond.status = "False";
+  cond.reason = "Unschedulable";
+  cond.message = message;
+  cond.last_transition_time =
+      current && current->status == "False" ? current->last_transition_time : clock_.Now();
+  bool replaced = false;
+  for (auto& c : copy->status.conditions) {
+    if (c.type == "PodScheduled") {
+      c = cond;
+      replaced = true;
+    }
+  }
+  if (!replaced) copy->status.conditions.push_back(cond);
+  auto result = api_.UpdateStatus(api::ObjectPtr(copy));
+  // A failed write (the pod changed meanwhile) is retried by the next
+  // attempt, which sees the newer pod.
+  if (!result.ok()) return;
+  ++stats_.condition_writes;
+  if (auto updated = api::As<api::Pod>(*result)) p.pod = updated;
+}
+
+}  // namespace navarch::scheduler

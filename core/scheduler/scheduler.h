@@ -1,0 +1,156 @@
+#pragma once
+// Scheduler: places pods on nodes — the queue, the decision core and the
+// binding, wired to the Api and the Clock.
+//
+//   Start()        creates two informers (all pods, all nodes) feeding the
+//                  NodeTable and the queue. Pods already bound (by anyone)
+//                  count on their nodes; unbound pods whose spec.schedulerName
+//                  is this scheduler's name ("default-scheduler" when empty)
+//                  and that are not terminating are queued.
+//   one attempt    (a Clock::Post per pod, one pod per callback, so watch
+//                  events interleave) pops the next pod, decides against the
+//                  NodeTable and, if a node fits, *assumes* the pod there —
+//                  its requests count on the node at once, so the next
+//                  decision sees them — and posts the bind.
+//   bind           writes spec.nodeName through Api::Update with the
+//                  resourceVersion the decision was made from: an ordinary
+//                  compare-and-swap. On kNotFound the pod is gone: dropped.
+//                  On any other error (kConflict: the pod changed meanwhile)
+//                  the assumption is undone and the pod goes to back-off.
+//   confirmation   the pod informer seeing the pod bound confirms the
+//                  assumption. A bound pod never confirmed within
+//                  assumed_pod_ttl is forgotten (and re-queued if unbound).
+//   unschedulable  the pod waits in the queue's unschedulable set, and gets a
+//                  PodScheduled=False condition (reason Unschedulable, the
+//                  "0/N nodes are available: ..." message) written through
+//                  Api::UpdateStatus — only when that message changes.
+//   re-tries       when a node is added or changes, or a pod leaves a node
+//                  (deleted, finished, assumption undone), the unschedulable
+//                  pods that now pass every filter on *that* node are moved
+//                  (Decider::Fits), so events that cannot help move nothing.
+//
+// Every attempt produces a SchedulingDecision handed to `observer`.
+//
+// Pods in phase Succeeded or Failed no longer count on their node.
+//
+// Threading: single-threaded, on the Clock's loop. The Api and Clock must
+// outlive the scheduler.
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "core/api/types.h"
+#include "core/client/api.h"
+#include "core/client/informer.h"
+#include "core/runtime/clock.h"
+#include "core/scheduler/decider.h"
+#include "core/scheduler/framework.h"
+#include "core/scheduler/node_table.h"
+#include "core/scheduler/queue.h"
+
+namespace navarch::scheduler {
+
+// The record of one scheduling attempt.
+struct SchedulingDecision {
+  std::string pod;    // "<namespace>/<name>"
+  Time first_queued;  // when the pod first entered the queue
+  Time queued;        // when this attempt's pod entered the active queue
+  Time decided;
+  int32_t attempt = 0;  // 1 for the first attempt
+  std::string node;     // chosen node; empty when unschedulable
+  // Unschedulable: the Kubernetes-style message ("0/5 nodes are available:
+  // 3 Insufficient cpu, 2 node(s) didn't match node selector.").
+  std::string message;
+  Explanation explanation;  // reasons, counts, score breakdowns
+};
+
+// One line for logs and reports.
+std::string DecisionSummary(const SchedulingDecision& d);
+
+struct SchedulerOptions {
+  std::string scheduler_name = std::string(kDefaultSchedulerName);
+  ProfileSpec profile = SpreadProfile();
+  QueueOptions queue;
+  DeciderOptions decider;
+  // How long a bound-but-unconfirmed assumption is kept.
+  Duration assumed_pod_ttl = seconds(30);
+  // Called for every attempt (optional).
+  std::function<void(const SchedulingDecision&)> observer;
+  // Write the PodScheduled=False condition for unschedulable pods.
+  bool write_conditions = true;
+};
+
+class Scheduler {
+ public:
+  Scheduler(client::Api& api, runtime::Clock& clock, SchedulerOptions options = {});
+  ~Scheduler();
+  Scheduler(const Scheduler&) = delete;
+  Scheduler& operator=(const Scheduler&) = delete;
+
+  // Builds the profile (kInvalidArgument for a bad one) and starts the
+  // informers (their list errors are returned). Call once.
+  Status Start();
+  void Stop();
+
+  struct Stats {
+    uint64_t attempts = 0;
+    uint64_t scheduled = 0;      // binds written
+    uint64_t unschedulable = 0;  // attempts with no fitting node
+    uint64_t bind_errors = 0;    // binds that failed (conflict etc.)
+    uint64_t confirmed = 0;      // assumptions confirmed by the informer
+    uint64_t expired = 0;        // assumptions that timed out
+    uint64_t condition_writes = 0;
+  };
+  const Stats& stats() const { return stats_; }
+  const NodeTable& cache() const { return table_; }
+  const SchedulingQueue& queue() const { return queue_; }
+  const Decider* decider() const { return decider_.get(); }
+
+ private:
+  enum class State : uint8_t { kQueued, kAssumed, kBound };
+  struct Pending {
+    std::shared_ptr<const api::Pod> pod;  // latest known object
+    PodInfo info;
+    State state = State::kQueued;
+    Time first_queued;
+    Time queued;
+    std::string node;             // assumed node
+    runtime::TimerId expiry = 0;  // assumption expiry timer
+    uint64_t token = 0;           // identifies the current assumption
+  };
+
+  bool Responsible(const api::Pod& pod) const;
+  void OnPod(const std::shared_ptr<const api::Pod>& pod, const api::Pod* old);
+  void OnPodDeleted(const std::shared_ptr<const api::Pod>& pod);
+  void OnNode(const api::Node& node);
+  void OnNodeDeleted(const api::Node& node);
+  // A pod left node `index` (or it changed): move what may fit there now.
+  void NodeChanged(std::optional<uint32_t> index);
+  void Forget(const std::string& key, Pending& p);
+  void Kick();
+  void ScheduleOne();
+  void Bind(const std::string& key, const std::string& node, uint64_t token);
+  void Expire(const std::string& key);
+  void WriteUnschedulable(Pending& p, const std::string& message);
+
+  client::Api& api_;
+  runtime::Clock& clock_;
+  SchedulerOptions options_;
+  NodeTable table_;
+  SchedulingQueue queue_;
+  std::unique_ptr<Decider> decider_;
+  std::unique_ptr<client::Informer> pods_;
+  std::unique_ptr<client::Informer> nodes_;
+  std::map<std::string, Pending, std::less<>> pending_;  // our unbound pods
+  bool kicked_ = false;
+  bool started_ = false;
+  uint64_t bind_token_ = 0;
+  Stats stats_;
+  std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
+};
+
+}  // namespace navarch::scheduler
