@@ -36,10 +36,15 @@ Event MemoryStore::EventAt(KeyMap::iterator it, Revision rev) {
   return e;
 }
 
+MemoryStore::KeyMap::iterator MemoryStore::Find(std::string_view key) {
+  auto found = index_.find(key);
+  return found == index_.end() ? keys_.end() : found->second;
+}
+
 Result<KeyValue> MemoryStore::Get(std::string_view key) {
   if (key.empty()) return EmptyKeyError("get");
   std::lock_guard lock(mu_);
-  auto it = keys_.find(key);
+  auto it = Find(key);
   if (it == keys_.end() || it->second.back().deleted) return NotFoundError(key);
   return ToKeyValue(it->first, it->second.back());
 }
@@ -100,14 +105,17 @@ Result<KeyValue> MemoryStore::Write(std::string_view op, std::string_view key, s
   KeyValue result;
   {
     std::lock_guard lock(mu_);
-    auto it = keys_.lower_bound(key);
-    bool exists = it != keys_.end() && it->first == key;
+    auto it = Find(key);
+    bool exists = it != keys_.end();
     bool live = exists && !it->second.back().deleted;
     Version v;
     v.mod = current_ + 1;
     if (expected_revision < 0) {
       if (live) return AlreadyExistsError(key, it->second.back().create);
-      if (!exists) it = keys_.emplace_hint(it, std::string(key), History{});
+      if (!exists) {
+        it = keys_.emplace(std::string(key), History{}).first;
+        index_.emplace(it->first, it);
+      }
       v.create = v.mod;
     } else {
       if (!live) return NotFoundError(key);
@@ -191,7 +199,10 @@ void MemoryStore::CompactLocked(Revision revision) {
     auto keep = after == h.begin() ? after : std::prev(after);
     if (keep != h.end() && keep->deleted && keep->mod <= revision) ++keep;
     h.erase(h.begin(), keep);
-    if (h.empty()) keys_.erase(it);
+    if (h.empty()) {
+      index_.erase(it->first);
+      keys_.erase(it);
+    }
   }
   compacted_ = revision;
 }

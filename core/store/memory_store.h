@@ -6,9 +6,10 @@
 // exactly as on the durable stores. Nothing is persisted.
 //
 // Cost model (n = live keys, h = versions of one key kept):
-//   Create/Update/Delete  O(log n) plus O(d) map lookups to find matching
+//   Create/Update/Delete  O(1) expected for an existing key (O(log n) for a
+//                         new one) plus O(d) map lookups to find matching
 //                         watchers, d = number of distinct watch-prefix lengths
-//   Get                   O(log n)
+//   Get                   O(1) expected
 //   List                  O(log n + keys scanned)
 //   Watch backlog         O(events since after_revision)
 //   Compact               O(writes being forgotten)
@@ -24,6 +25,8 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "core/store/store.h"
@@ -83,8 +86,13 @@ class MemoryStore final : public Store {
   const MemoryStoreOptions options_;
   std::shared_ptr<WatchHub> hub_;
 
+  KeyMap::iterator Find(std::string_view key);
+
   std::mutex mu_;
-  KeyMap keys_;
+  KeyMap keys_;  // ordered, for List
+  // Point lookups (Get and writes) by hash instead of a walk down the tree;
+  // the views point at the keys stored in keys_ (map nodes never move).
+  std::unordered_map<std::string_view, KeyMap::iterator> index_;
   // log_[i] is the key written at revision compacted_ + 1 + i (revisions are
   // dense: every write takes the next one).
   std::deque<KeyMap::iterator> log_;
