@@ -22,6 +22,9 @@ struct DecodeContext {
   std::string path;
   std::vector<FieldError> errors;
   std::vector<std::string> dropped;  // paths of unknown fields dropped when !strict
+  // Lines known for particular errors (by index in `errors`), e.g. the
+  // second occurrence of a duplicate key; others are looked up by path.
+  std::map<size_t, int> error_lines;
 
   void Error(std::string message) { errors.push_back({path, std::move(message)}); }
   // Appends ".key" (or "key" at the top) and returns the length to restore.

@@ -139,6 +139,7 @@ void Convert(const YAML::Node& node, json::value& out, std::map<std::string, int
         size_t mark = ctx.PushKey(name);
         int line = key.Mark().line + 1;
         if (o.contains(name)) {
+          ctx.error_lines[ctx.errors.size()] = line;
           ctx.errors.push_back({ctx.path, "duplicate field (first given at line " +
                                               std::to_string(lines[ctx.path]) + ", again at line " +
                                               std::to_string(line) + ")"});
@@ -286,10 +287,13 @@ Result<std::vector<Document>> DecodeYaml(std::string_view text, const DecodeOpti
       json::value v;
       Convert(node, v, doc.field_lines, ctx);
       std::unique_ptr<Object> obj = internal::DecodeObject(v, ctx);
-      for (const FieldError& e : ctx.errors) {
-        problems.push_back(internal::FormatProblem(
-            options.source, internal::LineOf(doc.field_lines, e.path, doc.line), e.path,
-            e.message));
+      for (size_t i = 0; i < ctx.errors.size(); ++i) {
+        const FieldError& e = ctx.errors[i];
+        auto known = ctx.error_lines.find(i);
+        int line = known != ctx.error_lines.end()
+                       ? known->second
+                       : internal::LineOf(doc.field_lines, e.path, doc.line);
+        problems.push_back(internal::FormatProblem(options.source, line, e.path, e.message));
       }
       if (options.warnings) {
         for (const std::string& path : ctx.dropped) {
