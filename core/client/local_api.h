@@ -49,6 +49,7 @@
 
 #include "core/client/api.h"
 #include "core/runtime/clock.h"
+#include "core/runtime/rng.h"
 #include "core/store/store.h"
 
 namespace navarch::client {
@@ -109,12 +110,11 @@ class LocalApi final : public Api {
   Status CheckNamespace(const api::Object& obj);
   std::string NextUid();
   std::string NextNameSuffix();
-  uint64_t NextRandom();
 
   store::Store& store_;
   runtime::Clock& clock_;
   const LocalApiOptions options_;
-  uint64_t rng_state_;
+  runtime::Rng rng_;  // uids and generated names
   // One shared dispatcher per kind, created by the first Watch of the kind.
   std::map<Kind, std::shared_ptr<WatchDispatcher>> hubs_;
   // Private replays, keyed by an id; removed when their watch ends.

@@ -1,0 +1,462 @@
+#include "core/client/local_api.h"
+
+#include <algorithm>
+#include <charconv>
+#include <cstdio>
+#include <utility>
+
+#include "core/api/codec.h"
+#include "core/api/types.h"
+#include "core/api/validation.h"
+#include "core/client/kind_traits.h"
+#include "core/client/watch_dispatcher.h"
+
+namespace navarch::client {
+namespace {
+
+constexpr std::string_view kRegistry = "/registry/";
+constexpr int kGenerateNameAttempts = 8;
+constexpr int kUnconditionalRetries = 4;
+constexpr int64_t kDefaultGraceSeconds = 30;
+constexpr int64_t kListPageSize = 500;
+
+bool IsBuiltinNamespace(std::string_view ns) {
+  return ns == "default" || ns == "kube-system" || ns == "kube-public";
+}
+
+// "" and "0" mean "latest" (0).
+Result<store::Revision> ParseResourceVersion(std::string_view rv, std::string_view what) {
+  if (rv.empty()) return store::Revision{0};
+  store::Revision out = 0;
+  auto [p, ec] = std::from_chars(rv.data(), rv.data() + rv.size(), out);
+  if (ec != std::errc() || p != rv.data() + rv.size() || out < 0) {
+    return InvalidArgument(std::string(what) + " \"" + std::string(rv) +
+                           "\" is not a resourceVersion (a non-negative decimal integer)");
+  }
+  return out;
+}
+
+std::shared_ptr<api::Object> MutableCopy(const api::Object& obj) {
+  return std::shared_ptr<api::Object>(obj.Clone().release());
+}
+
+std::string JoinErrors(const std::vector<api::FieldError>& errors) {
+  std::string out;
+  for (const auto& e : errors) {
+    if (!out.empty()) out += "; ";
+    if (!e.path.empty()) out += e.path + ": ";
+    out += e.message;
+  }
+  return out;
+}
+
+Status ValidateObject(const api::Object& obj) {
+  auto errors = api::Validate(obj);
+  if (errors.empty()) return Status::Ok();
+  return InvalidArgument(ObjectName(obj) + " is invalid: " + JoinErrors(errors));
+}
+
+// Fills in the namespace of a namespaced object ("default" when empty) and
+// clears it for a cluster-scoped one.
+std::string EffectiveNamespace(Kind kind, std::string_view ns) {
+  if (!api::InfoOf(kind).namespaced) return {};
+  if (ns.empty()) return "default";
+  return std::string(ns);
+}
+
+}  // namespace
+
+std::string StorePrefix(Kind kind, std::string_view ns) {
+  std::string out(kRegistry);
+  out += api::InfoOf(kind).resource;
+  out += '/';
+  if (api::InfoOf(kind).namespaced && !ns.empty()) {
+    out += ns;
+    out += '/';
+  }
+  return out;
+}
+
+std::string StoreKey(Kind kind, std::string_view ns, std::string_view name) {
+  std::string out = StorePrefix(kind, ns);
+  out += name;
+  return out;
+}
+
+Result<ObjectPtr> ObjectFromKeyValue(const store::KeyValue& kv) {
+  ObjectPtr obj;
+  if (kv.cached) {
+    obj = std::static_pointer_cast<const api::Object>(kv.cached);
+  } else if (kv.value.empty()) {
+    return Internal("store value of " + kv.key +
+                    " is empty and the store kept no in-memory object; values are only "
+                    "skipped (LocalApiOptions::encode_values = false) with a memory store");
+  } else {
+    NAVARCH_ASSIGN_OR_RETURN(obj, api::DecodeJson(kv.value, {.source = kv.key}));
+  }
+  return WithResourceVersion(std::move(obj), kv.mod_revision);
+}
+
+ObjectPtr WithResourceVersion(ObjectPtr obj, store::Revision revision) {
+  std::string rv = std::to_string(revision);
+  if (obj->metadata.resource_version == rv) return obj;
+  auto copy = MutableCopy(*obj);
+  copy->metadata.resource_version = std::move(rv);
+  return copy;
+}
+
+LocalApi::LocalApi(store::Store& store, runtime::Clock& clock, LocalApiOptions options)
+    : store_(store),
+      clock_(clock),
+      options_(std::move(options)),
+      rng_(options_.seed),
+      private_hubs_(std::make_shared<std::map<uint64_t, std::shared_ptr<WatchDispatcher>>>()) {}
+
+LocalApi::~LocalApi() = default;
+
+// --- Generators ---------------------------------------------------------
+
+std::string LocalApi::NextUid() {
+  uint64_t hi = rng_.Next();
+  uint64_t lo = rng_.Next();
+  // RFC 4122 version 4 layout.
+  hi = (hi & ~0xF000ull) | 0x4000ull;
+  lo = (lo & ~(0xC000ull << 48)) | (0x8000ull << 48);
+  char buf[37];
+  std::snprintf(buf, sizeof(buf), "%08x-%04x-%04x-%04x-%012llx", static_cast<unsigned>(hi >> 32),
+                static_cast<unsigned>((hi >> 16) & 0xFFFF), static_cast<unsigned>(hi & 0xFFFF),
+                static_cast<unsigned>(lo >> 48),
+                static_cast<unsigned long long>(lo & 0xFFFFFFFFFFFFull));
+  return buf;
+}
+
+std::string LocalApi::NextNameSuffix() {
+  // Kubernetes' alphabet: no vowels (no accidental words), no 0/1/3 look-alikes.
+  static constexpr std::string_view kAlphabet = "bcdfghjklmnpqrstvwxz2456789";
+  std::string out;
+  for (int i = 0; i < 5; ++i)
+    out += kAlphabet[rng_.Uniform(kAlphabet.size())];
+  return out;
+}
+
+// --- Writes -------------------------------------------------------------
+
+Status LocalApi::CheckNamespace(const api::Object& obj) {
+  if (!options_.require_namespace || !api::InfoOf(obj.kind()).namespaced) return Status::Ok();
+  const std::string& ns = obj.metadata.namespace_;
+  if (IsBuiltinNamespace(ns)) return Status::Ok();
+  auto kv = store_.Get(StoreKey(Kind::kNamespace, "", ns));
+  if (kv.code() == Code::kNotFound) {
+    return NotFound("cannot create " + ObjectName(obj) + ": namespaces/" + ns +
+                    " not found; create the Namespace first");
+  }
+  if (!kv.ok()) return kv.status();
+  NAVARCH_ASSIGN_OR_RETURN(ObjectPtr nsobj, ObjectFromKeyValue(*kv));
+  if (nsobj->metadata.deletion_timestamp) {
+    return InvalidArgument("cannot create " + ObjectName(obj) + ": namespaces/" + ns +
+                           " is being terminated");
+  }
+  return Status::Ok();
+}
+
+Result<ObjectPtr> LocalApi::Put(std::shared_ptr<api::Object> obj, bool create,
+                                store::Revision expected) {
+  std::string key = StoreKey(obj->kind(), obj->metadata.namespace_, obj->metadata.name);
+  obj->metadata.resource_version.clear();
+  std::string value = options_.encode_values ? api::EncodeJson(*obj) : std::string();
+  // The cached object carries the revision the write will most likely get,
+  // so that readers can hand it out without copying. If another writer
+  // slipped in, readers see the mismatch and copy (ObjectFromKeyValue).
+  store::Revision predicted = store_.CurrentRevision() + 1;
+  obj->metadata.resource_version = std::to_string(predicted);
+  ObjectPtr shared = std::move(obj);
+  store::WriteOptions wo;
+  wo.cached = std::static_pointer_cast<const void>(shared);
+  auto result = create ? store_.Create(key, std::move(value), wo)
+                       : store_.Update(key, std::move(value), expected, wo);
+  if (!result.ok()) {
+    switch (result.code()) {
+      case Code::kAlreadyExists:
+        return AlreadyExists(ObjectName(*shared) + " already exists");
+      case Code::kNotFound:
+        return NotFound(ObjectName(*shared) + " not found");
+      case Code::kConflict:
+        return Conflict(ObjectName(*shared) + ": the object has been modified since revision " +
+                        std::to_string(expected) + "; re-read it and retry");
+      default:
+        return result.status().WithContext(ObjectName(*shared));
+    }
+  }
+  return WithResourceVersion(std::move(shared), result->mod_revision);
+}
+
+Result<ObjectPtr> LocalApi::Create(ObjectPtr in) {
+  if (!in) return InvalidArgument("Create: null object");
+  auto obj = MutableCopy(*in);
+  auto& meta = obj->metadata;
+  meta.namespace_ = EffectiveNamespace(obj->kind(), meta.namespace_);
+  meta.uid = NextUid();
+  meta.creation_timestamp = clock_.Now();
+  meta.generation = 1;
+  meta.resource_version.clear();
+  meta.deletion_timestamp.reset();
+  meta.deletion_grace_period_seconds.reset();
+  const bool generate = meta.name.empty() && !meta.generate_name.empty();
+  if (meta.name.empty() && !generate) {
+    return InvalidArgument(std::string(api::InfoOf(obj->kind()).resource) +
+                           ": metadata.name: required (set name or generateName)");
+  }
+  if (generate) meta.name = meta.generate_name + NextNameSuffix();
+  NAVARCH_RETURN_IF_ERROR(ValidateObject(*obj));
+  NAVARCH_RETURN_IF_ERROR(CheckNamespace(*obj));
+  for (int attempt = 0;; ++attempt) {
+    auto result = Put(obj, /*create=*/true, 0);
+    if (result.ok() || !generate || result.code() != Code::kAlreadyExists ||
+        attempt + 1 >= kGenerateNameAttempts) {
+      return result;
+    }
+    obj = MutableCopy(*obj);  // Put shared the previous one as the cached value
+    obj->metadata.name = obj->metadata.generate_name + NextNameSuffix();
+  }
+}
+
+Result<ObjectPtr> LocalApi::Update(ObjectPtr obj) {
+  return Write(std::move(obj), WriteKind::kUpdate);
+}
+
+Result<ObjectPtr> LocalApi::UpdateStatus(ObjectPtr obj) {
+  return Write(std::move(obj), WriteKind::kStatus);
+}
+
+Result<ObjectPtr> LocalApi::Write(ObjectPtr in, WriteKind write) {
+  if (!in) return InvalidArgument("Update: null object");
+  const Kind kind = in->kind();
+  if (write == WriteKind::kStatus && !HasStatus(kind)) {
+    return InvalidArgument(std::string(api::InfoOf(kind).resource) +
+                           " have no status; use Update instead of UpdateStatus");
+  }
+  const std::string ns = EffectiveNamespace(kind, in->metadata.namespace_);
+  const std::string key = StoreKey(kind, ns, in->metadata.name);
+  const std::string name = ObjectName(kind, ns, in->metadata.name);
+  NAVARCH_ASSIGN_OR_RETURN(
+      store::Revision wanted,
+      ParseResourceVersion(in->metadata.resource_version, name + ": metadata.resourceVersion"));
+  for (int attempt = 0;; ++attempt) {
+    auto kv = store_.Get(key);
+    if (kv.code() == Code::kNotFound) return NotFound(name + " not found");
+    if (!kv.ok()) return kv.status().WithContext(name);
+    if (wanted != 0 && wanted != kv->mod_revision) {
+      return Conflict(name +
+                      ": the object has been modified: the update was based on "
+                      "resourceVersion " +
+                      std::to_string(wanted) + " but the stored one is " +
+                      std::to_string(kv->mod_revision) + "; re-read it and retry");
+    }
+    NAVARCH_ASSIGN_OR_RETURN(ObjectPtr current, ObjectFromKeyValue(*kv));
+    std::shared_ptr<api::Object> next;
+    if (write == WriteKind::kStatus) {
+      next = MutableCopy(*current);
+      CopyStatus(*in, *next);
+    } else {
+      next = MutableCopy(*in);
+      CopyStatus(*current, *next);
+      auto& m = next->metadata;
+      const auto& c = current->metadata;
+      m.namespace_ = c.namespace_;
+      m.uid = c.uid;
+      m.creation_timestamp = c.creation_timestamp;
+      m.generate_name = c.generate_name;
+      m.deletion_timestamp = c.deletion_timestamp;
+      m.deletion_grace_period_seconds = c.deletion_grace_period_seconds;
+      m.generation = c.generation + (SpecEqual(*current, *next) ? 0 : 1);
+    }
+    next->metadata.resource_version = current->metadata.resource_version;
+    if (next->Equals(*current)) return current;  // a no-op write makes no revision
+    NAVARCH_RETURN_IF_ERROR(ValidateObject(*next));
+    auto result = Put(std::move(next), /*create=*/false, kv->mod_revision);
+    // An unconditional write retries when it raced with another writer.
+    if (result.code() == Code::kConflict && wanted == 0 && attempt + 1 < kUnconditionalRetries) {
+      continue;
+    }
+    return result;
+  }
+}
+
+Result<ObjectPtr> LocalApi::Delete(Kind kind, std::string_view ns_in, std::string_view name_in,
+                                   const DeleteOptions& options) {
+  const std::string ns = EffectiveNamespace(kind, ns_in);
+  const std::string key = StoreKey(kind, ns, name_in);
+  const std::string name = ObjectName(kind, ns, name_in);
+  NAVARCH_ASSIGN_OR_RETURN(
+      store::Revision wanted,
+      ParseResourceVersion(options.resource_version, name + ": delete precondition"));
+  auto kv = store_.Get(key);
+  if (kv.code() == Code::kNotFound) return NotFound(name + " not found");
+  if (!kv.ok()) return kv.status().WithContext(name);
+  if (wanted != 0 && wanted != kv->mod_revision) {
+    return Conflict(name + ": delete precondition failed: resourceVersion " +
+                    std::to_string(wanted) + " was required but the stored one is " +
+                    std::to_string(kv->mod_revision) + "; re-read it and retry");
+  }
+  NAVARCH_ASSIGN_OR_RETURN(ObjectPtr current, ObjectFromKeyValue(*kv));
+  if (!options.uid.empty() && options.uid != current->metadata.uid) {
+    return Conflict(name + ": delete precondition failed: uid " + options.uid +
+                    " was required but the object's uid is " + current->metadata.uid +
+                    " (the name was reused)");
+  }
+  if (options.grace_period_seconds && *options.grace_period_seconds < 0) {
+    return InvalidArgument(name + ": gracePeriodSeconds must not be negative");
+  }
+
+  // Graceful deletion: pods that a kubelet may be running.
+  if (auto pod = api::As<api::Pod>(current); pod && !pod->spec.node_name.empty() &&
+                                             pod->status.phase != api::kPodSucceeded &&
+                                             pod->status.phase != api::kPodFailed) {
+    int64_t grace = options.grace_period_seconds.value_or(
+        pod->spec.termination_grace_period_seconds.value_or(kDefaultGraceSeconds));
+    if (grace > 0) {
+      const auto& m = pod->metadata;
+      if (m.deletion_timestamp && m.deletion_grace_period_seconds &&
+          *m.deletion_grace_period_seconds <= grace) {
+        return current;  // already terminating, at least as soon
+      }
+      auto next = MutableCopy(*pod);
+      Time when = clock_.Now() + seconds(grace);
+      if (m.deletion_timestamp && *m.deletion_timestamp < when) when = *m.deletion_timestamp;
+      next->metadata.deletion_timestamp = when;
+      next->metadata.deletion_grace_period_seconds = grace;
+      return Put(std::move(next), /*create=*/false, kv->mod_revision);
+    }
+  }
+
+  auto deleted = store_.Delete(key, kv->mod_revision);
+  if (deleted.code() == Code::kConflict) {
+    return Conflict(name + ": modified while being deleted; re-read it and retry");
+  }
+  if (deleted.code() == Code::kNotFound) return NotFound(name + " not found");
+  if (!deleted.ok()) return deleted.status().WithContext(name);
+  return current;
+}
+
+// --- Reads --------------------------------------------------------------
+
+Result<ObjectPtr> LocalApi::Get(Kind kind, std::string_view ns, std::string_view name) {
+  const std::string eff = EffectiveNamespace(kind, ns);
+  auto kv = store_.Get(StoreKey(kind, eff, name));
+  if (kv.code() == Code::kNotFound) return NotFound(ObjectName(kind, eff, name) + " not found");
+  if (!kv.ok()) return kv.status().WithContext(ObjectName(kind, eff, name));
+  return ObjectFromKeyValue(*kv);
+}
+
+Result<ObjectList> LocalApi::List(Kind kind, const ListOptions& options) {
+  const std::string what = std::string(api::InfoOf(kind).resource);
+  NAVARCH_RETURN_IF_ERROR(options.field_selector.CheckKind(kind));
+  NAVARCH_ASSIGN_OR_RETURN(
+      store::Revision at,
+      ParseResourceVersion(options.resource_version, "list " + what + ": resourceVersion"));
+  const std::string prefix = StorePrefix(kind, options.namespace_);
+  std::string start_after;
+  if (!options.continue_token.empty()) {
+    // "<revision>:<last key>", opaque to callers.
+    const std::string& tok = options.continue_token;
+    size_t colon = tok.find(':');
+    auto rev = colon == std::string::npos
+                   ? Result<store::Revision>(InvalidArgument(""))
+                   : ParseResourceVersion(std::string_view(tok).substr(0, colon), "continue");
+    if (!rev.ok() || *rev == 0 || !tok.substr(colon + 1).starts_with(prefix)) {
+      return InvalidArgument("list " + what + ": continue token \"" + tok +
+                             "\" is not one this server issued for these options; start the "
+                             "list again without it");
+    }
+    at = *rev;
+    start_after = tok.substr(colon + 1);
+  }
+
+  ObjectList out;
+  const int64_t limit = options.limit > 0 ? options.limit : 0;
+  for (;;) {
+    store::ListOptions lo;
+    lo.at_revision = at;
+    lo.start_after = start_after;
+    lo.limit = limit > 0 ? std::max(limit, kListPageSize) : 0;
+    auto page = store_.List(prefix, lo);
+    if (page.code() == Code::kCompacted) {
+      return Compacted("list " + what + " at resourceVersion " + std::to_string(at) +
+                       ": that revision has been compacted; list again at the latest one");
+    }
+    if (!page.ok()) return page.status().WithContext("list " + what);
+    if (at == 0) at = page->revision;
+    for (size_t i = 0; i < page->items.size(); ++i) {
+      const auto& kv = page->items[i];
+      start_after = kv.key;
+      NAVARCH_ASSIGN_OR_RETURN(ObjectPtr obj, ObjectFromKeyValue(kv));
+      if (!options.label_selector.Matches(obj->metadata.labels)) continue;
+      if (!options.field_selector.Matches(*obj)) continue;
+      out.items.push_back(std::move(obj));
+      if (limit > 0 && static_cast<int64_t>(out.items.size()) == limit) {
+        if (i + 1 < page->items.size() || page->more) {
+          out.continue_token = std::to_string(at) + ":" + kv.key;
+        }
+        out.resource_version = std::to_string(at);
+        return out;
+      }
+    }
+    if (!page->more) break;
+  }
+  out.resource_version = std::to_string(at);
+  return out;
+}
+
+// --- Watch --------------------------------------------------------------
+
+Result<std::unique_ptr<WatchHandle>> LocalApi::Watch(Kind kind, const WatchOptions& options,
+                                                     WatchHandler handler) {
+  const std::string what = "watch " + std::string(api::InfoOf(kind).resource);
+  if (!handler) return InvalidArgument(what + ": no handler");
+  if (options.node_name && kind != Kind::kPod) {
+    return InvalidArgument(what + ": node_name is only supported for pods");
+  }
+  NAVARCH_RETURN_IF_ERROR(options.field_selector.CheckKind(kind));
+  NAVARCH_ASSIGN_OR_RETURN(store::Revision after, ParseResourceVersion(options.resource_version,
+                                                                       what + ": resourceVersion"));
+  if (after == 0) after = store_.CurrentRevision();
+
+  auto& hub = hubs_[kind];
+  if (!hub || hub->failed()) {
+    auto fresh = std::make_shared<WatchDispatcher>(store_, clock_, kind, options_.watch_delay);
+    NAVARCH_RETURN_IF_ERROR(fresh->Start(store_.CurrentRevision()).WithContext(what));
+    hub = std::move(fresh);
+  }
+  if (after >= hub->dispatched()) return hub->Add(options, std::move(handler), after);
+
+  // Older than what the shared watcher has passed: a private replay.
+  auto replay = std::make_shared<WatchDispatcher>(store_, clock_, kind, options_.watch_delay);
+  const uint64_t id = next_private_++;
+  std::weak_ptr<std::map<uint64_t, std::shared_ptr<WatchDispatcher>>> registry = private_hubs_;
+  replay->SetOnEmpty([registry, id] {
+    if (auto r = registry.lock()) r->erase(id);
+  });
+  auto handle = replay->Add(options, std::move(handler), after);
+  Status st = replay->Start(after);
+  if (!st.ok()) {
+    if (st.code() == Code::kCompacted) {
+      st = Compacted(what + " from resourceVersion " + std::to_string(after) +
+                     ": that revision has been compacted; list again and watch from the "
+                     "list's resourceVersion");
+    }
+    replay->FailLater(st.code() == Code::kCompacted ? st : st.WithContext(what));
+  }
+  (*private_hubs_)[id] = std::move(replay);
+  return handle;
+}
+
+size_t LocalApi::StoreWatcherCount() const {
+  size_t n = 0;
+  for (const auto& [kind, hub] : hubs_)
+    n += hub->watching() ? 1 : 0;
+  for (const auto& [id, hub] : *private_hubs_)
+    n += hub->watching() ? 1 : 0;
+  return n;
+}
+
+}  // namespace navarch::client

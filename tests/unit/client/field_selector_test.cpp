@@ -1,0 +1,67 @@
+#include "core/client/field_selector.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "core/api/types.h"
+
+namespace navarch::client {
+namespace {
+
+using ::testing::HasSubstr;
+
+TEST(FieldSelectorTest, ParsesAndMatchesPodFields) {
+  auto sel = FieldSelector::Parse("spec.nodeName = n1, status.phase!=Failed");
+  ASSERT_TRUE(sel.ok()) << sel.status();
+  EXPECT_EQ(sel->ToString(), "spec.nodeName=n1,status.phase!=Failed");
+  api::Pod pod;
+  pod.spec.node_name = "n1";
+  pod.status.phase = "Running";
+  EXPECT_TRUE(sel->Matches(pod));
+  pod.status.phase = "Failed";
+  EXPECT_FALSE(sel->Matches(pod));
+  pod.status.phase = "Running";
+  pod.spec.node_name = "n2";
+  EXPECT_FALSE(sel->Matches(pod));
+  ASSERT_TRUE(sel->NodeNameEquals());
+  EXPECT_EQ(*sel->NodeNameEquals(), "n1");
+}
+
+TEST(FieldSelectorTest, EmptyValueSelectsUnsetFields) {
+  auto sel = FieldSelector::Parse("spec.nodeName==");
+  ASSERT_TRUE(sel.ok());
+  api::Pod pod;
+  EXPECT_TRUE(sel->Matches(pod));
+  pod.spec.node_name = "n1";
+  EXPECT_FALSE(sel->Matches(pod));
+}
+
+TEST(FieldSelectorTest, EmptyTextSelectsEverything) {
+  auto sel = FieldSelector::Parse("  ");
+  ASSERT_TRUE(sel.ok());
+  EXPECT_TRUE(sel->Empty());
+  api::Node node;
+  EXPECT_TRUE(sel->Matches(node));
+}
+
+TEST(FieldSelectorTest, ErrorsNameTheTermAndTheSupportedFields) {
+  auto unknown = FieldSelector::Parse("metadata.name=a,spec.replicas=3");
+  ASSERT_EQ(unknown.code(), Code::kInvalidArgument);
+  EXPECT_THAT(unknown.status().message(), HasSubstr("spec.replicas=3"));
+  EXPECT_THAT(unknown.status().message(), HasSubstr("spec.nodeName"));
+  EXPECT_EQ(FieldSelector::Parse("metadata.name").code(), Code::kInvalidArgument);
+  EXPECT_EQ(FieldSelector::Parse("a=b,,").code(), Code::kInvalidArgument);
+}
+
+TEST(FieldSelectorTest, PodOnlyFieldsAreRejectedForOtherKinds) {
+  FieldSelector sel;
+  sel.Equals(FieldSelector::Field::kNodeName, "n1");
+  EXPECT_TRUE(sel.CheckKind(api::Kind::kPod).ok());
+  EXPECT_EQ(sel.CheckKind(api::Kind::kNode).code(), Code::kInvalidArgument);
+  FieldSelector by_name;
+  by_name.Equals(FieldSelector::Field::kName, "n1");
+  EXPECT_TRUE(by_name.CheckKind(api::Kind::kNode).ok());
+}
+
+}  // namespace
+}  // namespace navarch::client
