@@ -25,11 +25,12 @@
 //
 // Errors:
 //   kNotFound        Get/Update/Delete of an object that does not exist (the
-//                    message names it: "pods/default/web-1 not found")
+//                    message names it: "pods/default/web-1 not found"); Create
+//                    in a namespace that does not exist (as Kubernetes does)
 //   kAlreadyExists   Create of an existing name
 //   kConflict        a stale resource_version (see above)
 //   kInvalidArgument validation failed (every problem listed, with field
-//                    paths); a bad selector; a namespace that does not exist
+//                    paths); a bad selector or option
 //   kCompacted       List at a resource_version older than the history kept
 //   kUnavailable     the store or remote server cannot be reached
 //
@@ -61,7 +62,8 @@ struct ListOptions {
   api::LabelSelector label_selector;
   FieldSelector field_selector;
   // At most this many items (0 = all). When more remain, the result carries
-  // a continue_token; pass it back with the same options to get the next page.
+  // a continue_token; pass it back with the same options to get the next page
+  // (the last page may be empty when the remaining objects do not match).
   // Every page is read at the revision of the first one, so a paged list is a
   // consistent snapshot.
   int64_t limit = 0;
@@ -72,7 +74,7 @@ struct ListOptions {
 };
 
 struct ObjectList {
-  std::vector<ObjectPtr> items;  // sorted by namespace, then name
+  std::vector<ObjectPtr> items;  // sorted by store key (namespace, then name)
   // The revision the list was read at: Watch from it to see every later change.
   std::string resource_version;
   std::string continue_token;  // empty on the last page
@@ -148,7 +150,8 @@ class Api {
   virtual ~Api() = default;
 
   // Creates `obj`. Its metadata.name must be set, or metadata.generate_name
-  // (then a unique 5-character suffix is appended). uid, creationTimestamp,
+  // (then a unique 5-character suffix is appended). A namespaced object with
+  // an empty namespace goes to "default". uid, creationTimestamp,
   // generation and resourceVersion in the argument are ignored. Returns the
   // stored object.
   virtual Result<ObjectPtr> Create(ObjectPtr obj) = 0;

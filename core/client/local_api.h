@@ -19,8 +19,8 @@
 // api::Validate() and returns kInvalidArgument listing every problem.
 //
 // Namespaces. A namespaced object can only be created in a Namespace object
-// that exists and is not terminating — as Kubernetes' NamespaceLifecycle
-// admission does — except "default", "kube-system" and "kube-public", which
+// that exists (kNotFound otherwise) and is not terminating — as Kubernetes'
+// NamespaceLifecycle admission does — except "default", "kube-system" and "kube-public", which
 // always exist (Kubernetes creates them at start-up). Turn the check off with
 // `require_namespace = false`. Namespaces are not cascade-deleted.
 //
