@@ -25,8 +25,16 @@
 //   kUnavailable    I/O failure (disk full, database locked by another process)
 //   kInvalidArgument an empty key, a revision in the future
 //
-// Keys are byte strings, conventionally "/registry/<resource>/<ns>/<name>".
-// Values are opaque bytes (the API layer stores JSON).
+// Keys are byte strings, conventionally "/registry/<resource>/<ns>/<name>",
+// compared bytewise (so List and prefixes are bytewise too). Values are opaque
+// bytes (the API layer stores JSON).
+//
+// Lifetime. A Store must outlive every call into it; destroying it while
+// another thread is inside a call is a bug. Watchers may outlive it.
+//
+// Implementations: MemoryStore (memory_store.h, simulator and tests) and
+// SqliteStore (sqlite_store.h, embedded durable default); OpenStore below
+// picks one from a URL. All of them pass tests/unit/store's conformance suite.
 
 #include <chrono>
 #include <cstdint>
@@ -91,7 +99,12 @@ struct Event {
 
 // A live subscription. Events are queued in revision order and taken with
 // Poll() or Next(); nothing is ever dropped or reordered. Destroying the
-// Watcher (or Cancel) stops delivery.
+// Watcher (or Cancel) stops delivery. A Watcher may outlive its Store: once
+// the store is destroyed, events queued before are still handed out and then
+// Next() returns kCancelled ("store closed").
+//
+// Poll/Next may be called from any thread, but one consumer at a time is the
+// intended use (two consumers would split the stream between them).
 class Watcher {
  public:
   virtual ~Watcher() = default;
@@ -100,7 +113,10 @@ class Watcher {
   // Blocks until at least one event is queued, the watcher is cancelled or
   // the store closed (kCancelled), or `timeout` passes (returns empty).
   virtual Result<std::vector<Event>> Next(std::chrono::milliseconds timeout) = 0;
-  // Stops delivery; a blocked Next() returns kCancelled. Idempotent.
+  // Stops delivery and discards queued events; a blocked Next() returns
+  // kCancelled, as does every later Next(). Once Cancel returns, on_ready is
+  // never called again (a callback running on another thread is waited for;
+  // calling Cancel from inside on_ready is allowed). Idempotent.
   virtual void Cancel() = 0;
 };
 
@@ -113,9 +129,13 @@ struct WatchOptions {
   // than the compacted revision, since events would be missing.
   Revision after_revision = 0;
   // Called, on the writer's thread and without store locks held, whenever
-  // the watcher's queue goes from empty to non-empty. It must not block; the
-  // usual body posts a drain task to the consumer's event loop. May be empty
-  // (then the consumer polls or blocks in Next()).
+  // the watcher's queue goes from empty to non-empty (not again until the
+  // consumer has drained it). It must not block; the usual body posts a drain
+  // task to the consumer's event loop. It may call the store. If Watch()
+  // queues a backlog, on_ready is called once from inside Watch(), before it
+  // returns. Two writers may race so that it is occasionally called while the
+  // queue is already empty again; a drain that finds nothing is harmless.
+  // May be empty (then the consumer polls or blocks in Next()).
   std::function<void()> on_ready;
 };
 
@@ -133,7 +153,9 @@ class Store {
   // current revision: an unconditional write of an existing key).
   virtual Result<KeyValue> Update(std::string_view key, std::string value,
                                   Revision expected_revision, const WriteOptions& options = {}) = 0;
-  // Deletes `key` under the same rule; returns the deleted KeyValue.
+  // Deletes `key` under the same rule; returns the deleted KeyValue (its
+  // value and mod_revision as they were before the delete). The delete's own
+  // revision reaches watchers as the kDelete event's revision.
   virtual Result<KeyValue> Delete(std::string_view key, Revision expected_revision) = 0;
 
   virtual Result<std::unique_ptr<Watcher>> Watch(const WatchOptions& options) = 0;
