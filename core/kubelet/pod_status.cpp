@@ -1,0 +1,135 @@
+#include "core/kubelet/pod_status.h"
+
+#include <algorithm>
+#include <utility>
+
+namespace navarch::kubelet {
+namespace {
+
+// The exit code a status stands for when it has stopped: its terminated
+// state, or the last one while it waits to restart.
+const api::ContainerStateTerminated* Stopped(const api::ContainerStatus& s) {
+  if (s.state.terminated) return &*s.state.terminated;
+  if (s.state.waiting && s.last_state.terminated) return &*s.last_state.terminated;
+  return nullptr;
+}
+
+}  // namespace
+
+std::string PodPhase(const api::PodSpec& spec,
+                     const std::vector<api::ContainerStatus>& init_statuses,
+                     const std::vector<api::ContainerStatus>& statuses) {
+  const std::string_view policy =
+      spec.restart_policy.empty() ? api::kRestartAlways : std::string_view(spec.restart_policy);
+  bool init_pending = false;
+  for (const auto& s : init_statuses) {
+    if (s.state.terminated && s.state.terminated->exit_code == 0) continue;
+    if (s.state.terminated && policy == api::kRestartNever) return std::string(api::kPodFailed);
+    init_pending = true;
+  }
+  if (init_statuses.size() < spec.init_containers.size()) init_pending = true;
+  if (init_pending) return std::string(api::kPodPending);
+
+  int running = 0, waiting = 0, stopped = 0, succeeded = 0;
+  for (const auto& s : statuses) {
+    if (s.state.running) {
+      ++running;
+    } else if (const auto* t = Stopped(s)) {
+      ++stopped;
+      if (t->exit_code == 0) ++succeeded;
+    } else {
+      ++waiting;
+    }
+  }
+  waiting += static_cast<int>(spec.containers.size()) - static_cast<int>(statuses.size());
+  if (waiting > 0) return std::string(api::kPodPending);
+  if (running > 0) return std::string(api::kPodRunning);
+  if (stopped == 0) return std::string(api::kPodPending);
+  if (policy == api::kRestartAlways) return std::string(api::kPodRunning);
+  if (stopped == succeeded) return std::string(api::kPodSucceeded);
+  if (policy == api::kRestartNever) return std::string(api::kPodFailed);
+  return std::string(api::kPodRunning);
+}
+
+const api::PodCondition* FindPodCondition(const std::vector<api::PodCondition>& conds,
+                                          std::string_view type) {
+  for (const auto& c : conds) {
+    if (c.type == type) return &c;
+  }
+  return nullptr;
+}
+
+void SetPodCondition(std::vector<api::PodCondition>& conds,
+                     const std::vector<api::PodCondition>& previous, std::string_view type,
+                     bool status, std::string_view reason, std::string message, Time now) {
+  api::PodCondition c;
+  c.type = std::string(type);
+  c.status = status ? "True" : "False";
+  c.reason = std::string(reason);
+  c.message = std::move(message);
+  const api::PodCondition* prev = FindPodCondition(previous, type);
+  c.last_transition_time = prev && prev->status == c.status ? prev->last_transition_time : now;
+  for (auto& existing : conds) {
+    if (existing.type == type) {
+      existing = std::move(c);
+      return;
+    }
+  }
+  conds.push_back(std::move(c));
+}
+
+std::string QosClass(const api::PodSpec& spec) {
+  bool any = false;
+  bool guaranteed = true;
+  auto visit = [&](const api::Container& c) {
+    for (std::string_view res : {api::kResourceCpu, api::kResourceMemory}) {
+      const std::string key(res);
+      auto req = c.resources.requests.find(key);
+      auto lim = c.resources.limits.find(key);
+      const bool has_req = req != c.resources.requests.end() && !req->second.IsZero();
+      const bool has_lim = lim != c.resources.limits.end() && !lim->second.IsZero();
+      if (has_req || has_lim) any = true;
+      if (!has_lim || (has_req && req->second != lim->second)) guaranteed = false;
+    }
+  };
+  for (const auto& c : spec.init_containers)
+    visit(c);
+  for (const auto& c : spec.containers)
+    visit(c);
+  if (!any) return "BestEffort";
+  return guaranteed ? "Guaranteed" : "Burstable";
+}
+
+api::ResourceList PodRequests(const api::PodSpec& spec) {
+  auto requests_of = [](const api::Container& c) {
+    api::ResourceList out = c.resources.requests;
+    for (const auto& [name, q] : c.resources.limits)
+      out.emplace(name, q);  // a limit without a request defaults the request
+    return out;
+  };
+  api::ResourceList sum;
+  for (const auto& c : spec.containers) {
+    for (const auto& [name, q] : requests_of(c))
+      sum[name] += q;
+  }
+  for (const auto& c : spec.init_containers) {
+    for (const auto& [name, q] : requests_of(c)) {
+      auto& cur = sum[name];
+      if (cur < q) cur = q;
+    }
+  }
+  return sum;
+}
+
+std::string ImagePullPolicy(const api::Container& container) {
+  if (!container.image_pull_policy.empty()) return container.image_pull_policy;
+  const std::string& image = container.image;
+  if (image.find('@') != std::string::npos) return "IfNotPresent";  // a digest
+  const size_t slash = image.rfind('/');
+  const size_t colon = image.rfind(':');
+  const bool tagged = colon != std::string::npos && (slash == std::string::npos || colon > slash);
+  if (!tagged || image.substr(colon + 1) == "latest") return "Always";
+  return "IfNotPresent";
+}
+
+}  // namespace navarch::kubelet
