@@ -259,12 +259,15 @@ Placement Decider::Decide(const PodInfo& pod, NodeTable& table, Explanation* exp
         if (c.seen[i] != gen[i]) stale_.push_back(i);
       }
       Refresh(c, pod, table, stale_);
-      for (uint32_t k = 0; k < len; ++k) {
+      // Stop exactly at the node that completes the target.
+      uint32_t k = 0;
+      while (k < len && feasible < target) {
         uint32_t i = start + count + k;
         if (i >= n) i -= n;
         feasible += c.reason[i] == 0;
+        ++k;
       }
-      count += len;
+      count += k;
     }
     next_start_ = (start + count) % n;
   }

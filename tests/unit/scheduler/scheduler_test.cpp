@@ -1,0 +1,311 @@
+// The Scheduler against the in-process Api: binding, unschedulable pods and
+// their conditions, re-tries on cluster changes, bind conflicts, and
+// assumptions that prevent over-commit.
+
+#include "core/scheduler/scheduler.h"
+
+#include <gtest/gtest.h>
+
+#include "core/client/local_api.h"
+#include "core/runtime/manual_clock.h"
+#include "core/store/memory_store.h"
+#include "tests/unit/scheduler/test_util.h"
+
+namespace navarch::scheduler {
+namespace {
+
+using testing::MakeNode;
+using testing::MakePod;
+using testing::NodeSpecLite;
+
+class SchedulerTest : public ::testing::Test {
+ protected:
+  void StartScheduler(SchedulerOptions options = {}) {
+    options.observer = [this](const SchedulingDecision& d) {
+      decisions_.push_back(d);
+      if (on_decision_) on_decision_(d);
+    };
+    scheduler_ = std::make_unique<Scheduler>(api_, clock_, std::move(options));
+    ASSERT_TRUE(scheduler_->Start().ok());
+    clock_.RunUntilIdle();
+  }
+  void CreateNode(const std::string& name, NodeSpecLite spec = {}) {
+    ASSERT_TRUE(api_.Create(MakeNode(name, spec)).ok());
+  }
+  void CreatePod(const api::Pod& pod) {
+    auto r = api_.Create(pod);
+    ASSERT_TRUE(r.ok()) << r.status();
+  }
+  std::shared_ptr<const api::Pod> GetPod(const std::string& name) {
+    auto r = api_.Get<api::Pod>("default", name);
+    EXPECT_TRUE(r.ok()) << r.status();
+    return r.ok() ? *r : nullptr;
+  }
+  std::string NodeOf(const std::string& pod) { return GetPod(pod)->spec.node_name; }
+  const api::PodCondition* Scheduled(const api::Pod& pod) {
+    for (const auto& c : pod.status.conditions) {
+      if (c.type == "PodScheduled") return &c;
+    }
+    return nullptr;
+  }
+
+  runtime::ManualClock clock_;
+  store::MemoryStore store_;
+  client::LocalApi api_{store_, clock_};
+  std::unique_ptr<Scheduler> scheduler_;
+  std::vector<SchedulingDecision> decisions_;
+  std::function<void(const SchedulingDecision&)> on_decision_;
+};
+
+TEST_F(SchedulerTest, BindsPendingPodsThroughTheApi) {
+  CreateNode("n1");
+  CreateNode("n2");
+  CreatePod(MakePod("already"));  // exists before Start
+  StartScheduler();
+  CreatePod(MakePod("new"));
+  clock_.RunUntilIdle();
+  EXPECT_EQ(NodeOf("already"), "n1");
+  EXPECT_EQ(NodeOf("new"), "n2");
+  EXPECT_EQ(scheduler_->stats().scheduled, 2u);
+  EXPECT_EQ(scheduler_->stats().confirmed, 2u);
+  EXPECT_EQ(scheduler_->cache().AssumedCount(), 0u);
+  EXPECT_EQ(scheduler_->cache().PodCount(), 2u);
+  ASSERT_EQ(decisions_.size(), 2u);
+  EXPECT_EQ(decisions_[0].pod, "default/already");
+  EXPECT_EQ(decisions_[0].node, "n1");
+  EXPECT_EQ(decisions_[0].attempt, 1);
+  EXPECT_EQ(decisions_[0].decided, runtime::ManualClock::kDefaultStart);
+  EXPECT_EQ(decisions_[0].explanation.feasible_nodes, 2u);
+  EXPECT_EQ(DecisionSummary(decisions_[1]), "default/new -> n2 (attempt 1)");
+}
+
+TEST_F(SchedulerTest, HonoursSchedulerName) {
+  CreateNode("n1");
+  api::Pod other = MakePod("other");
+  other.spec.scheduler_name = "gpu-scheduler";
+  CreatePod(other);
+  api::Pod mine = MakePod("mine");
+  mine.spec.scheduler_name = "default-scheduler";
+  CreatePod(mine);
+  StartScheduler();
+  EXPECT_EQ(NodeOf("other"), "");
+  EXPECT_EQ(NodeOf("mine"), "n1");
+
+  SchedulerOptions gpu;
+  gpu.scheduler_name = "gpu-scheduler";
+  Scheduler second(api_, clock_, gpu);
+  ASSERT_TRUE(second.Start().ok());
+  clock_.RunUntilIdle();
+  EXPECT_EQ(NodeOf("other"), "n1");
+}
+
+TEST_F(SchedulerTest, BadProfileIsReportedByStart) {
+  SchedulerOptions options;
+  options.profile = {"mine", {}, {{"Fastest", 1}}};
+  Scheduler s(api_, clock_, options);
+  Status st = s.Start();
+  EXPECT_EQ(st.code(), Code::kInvalidArgument);
+  EXPECT_NE(st.message().find("unknown score plugin \"Fastest\""), std::string::npos);
+}
+
+TEST_F(SchedulerTest, UnschedulablePodLandsWhenANodeIsAddedAndNotBefore) {
+  CreateNode("small", {.cpu = "1"});
+  StartScheduler();
+  CreatePod(MakePod("big", "2"));
+  clock_.RunUntilIdle();
+  EXPECT_EQ(NodeOf("big"), "");
+  auto pod = GetPod("big");
+  const api::PodCondition* cond = Scheduled(*pod);
+  ASSERT_NE(cond, nullptr);
+  EXPECT_EQ(cond->status, "False");
+  EXPECT_EQ(cond->reason, "Unschedulable");
+  EXPECT_EQ(cond->message, "0/1 nodes are available: 1 Insufficient cpu.");
+  EXPECT_EQ(cond->last_transition_time, runtime::ManualClock::kDefaultStart);
+  EXPECT_EQ(scheduler_->queue().Where("default/big"), SchedulingQueue::Place::kUnschedulable);
+
+  // Time alone does not re-try it, nor does a node that cannot help.
+  clock_.Advance(minutes(5));
+  CreateNode("tiny", {.cpu = "500m"});
+  clock_.RunUntilIdle();
+  EXPECT_EQ(scheduler_->stats().attempts, 1u);
+  EXPECT_EQ(NodeOf("big"), "");
+
+  // A node that fits: scheduled at once (the back-off expired long ago).
+  const Time added = clock_.Now();
+  CreateNode("large", {.cpu = "4"});
+  clock_.RunUntilIdle();
+  EXPECT_EQ(NodeOf("big"), "large");
+  EXPECT_EQ(clock_.Now(), added);
+  ASSERT_EQ(decisions_.size(), 2u);
+  EXPECT_EQ(decisions_[1].attempt, 2);
+  EXPECT_EQ(decisions_[1].first_queued, runtime::ManualClock::kDefaultStart);
+  EXPECT_EQ(decisions_[1].decided, added);
+}
+
+TEST_F(SchedulerTest, NodeArrivingDuringBackoffWaitsForIt) {
+  StartScheduler();
+  CreatePod(MakePod("p"));
+  clock_.RunUntilIdle();
+  EXPECT_EQ(decisions_.at(0).message, "0/0 nodes are available.");
+  clock_.Advance(milliseconds(300));
+  CreateNode("n1");
+  clock_.RunUntilIdle();
+  EXPECT_EQ(NodeOf("p"), "");  // 700ms of back-off left
+  clock_.Advance(milliseconds(699));
+  EXPECT_EQ(NodeOf("p"), "");
+  clock_.Advance(milliseconds(1));
+  EXPECT_EQ(NodeOf("p"), "n1");
+}
+
+TEST_F(SchedulerTest, ConditionIsWrittenOnlyWhenTheMessageChanges) {
+  CreateNode("n1", {.cpu = "1"});
+  StartScheduler();
+  CreatePod(MakePod("big", "2"));
+  clock_.RunUntilIdle();
+  EXPECT_EQ(scheduler_->stats().condition_writes, 1u);
+
+  // A spec-relevant change re-tries the pod: same verdict, no write.
+  auto relabel = [&](const std::string& value) {
+    api::Pod p = *GetPod("big");
+    p.metadata.labels["try"] = value;
+    ASSERT_TRUE(api_.Update(p).ok());
+    clock_.Advance(seconds(30));
+  };
+  relabel("1");
+  EXPECT_EQ(scheduler_->stats().attempts, 2u);
+  EXPECT_EQ(scheduler_->stats().condition_writes, 1u);
+
+  CreateNode("n2", {.cpu = "1"});
+  relabel("2");
+  EXPECT_EQ(scheduler_->stats().attempts, 3u);
+  EXPECT_EQ(scheduler_->stats().condition_writes, 2u);
+  EXPECT_EQ(Scheduled(*GetPod("big"))->message, "0/2 nodes are available: 2 Insufficient cpu.");
+  EXPECT_EQ(Scheduled(*GetPod("big"))->last_transition_time, runtime::ManualClock::kDefaultStart);
+}
+
+TEST_F(SchedulerTest, AssumedPodsPreventOvercommit) {
+  CreateNode("a", {.cpu = "1"});
+  CreateNode("b", {.cpu = "1"});
+  StartScheduler();
+  for (int i = 0; i < 5; ++i)
+    CreatePod(MakePod("p" + std::to_string(i), "600m"));
+  clock_.RunUntilIdle();
+  std::map<std::string, int> per_node;
+  int pending = 0;
+  for (int i = 0; i < 5; ++i) {
+    const std::string n = NodeOf("p" + std::to_string(i));
+    if (n.empty()) {
+      ++pending;
+    } else {
+      ++per_node[n];
+    }
+  }
+  EXPECT_EQ(per_node, (std::map<std::string, int>{{"a", 1}, {"b", 1}}));
+  EXPECT_EQ(pending, 3);
+  EXPECT_EQ(Scheduled(*GetPod("p4"))->message, "0/2 nodes are available: 2 Insufficient cpu.");
+}
+
+TEST_F(SchedulerTest, DeletedPodFreesRoomForAnUnschedulableOne) {
+  CreateNode("n1", {.cpu = "1"});
+  StartScheduler();
+  CreatePod(MakePod("first", "800m"));
+  clock_.RunUntilIdle();
+  CreatePod(MakePod("second", "500m"));
+  clock_.RunUntilIdle();
+  EXPECT_EQ(NodeOf("first"), "n1");
+  EXPECT_EQ(NodeOf("second"), "");
+  clock_.Advance(seconds(10));
+  ASSERT_TRUE(api_.Delete<api::Pod>("default", "first", {.grace_period_seconds = 0}).ok());
+  clock_.RunUntilIdle();
+  EXPECT_EQ(NodeOf("second"), "n1");
+}
+
+TEST_F(SchedulerTest, BindConflictUndoesTheAssumptionAndBacksOff) {
+  CreateNode("n1", {.cpu = "1"});
+  bool interfere = true;
+  on_decision_ = [&](const SchedulingDecision& d) {
+    if (!interfere || d.node.empty()) return;
+    interfere = false;
+    // Someone changes the pod between the decision and the bind.
+    auto p = api_.Get<api::Pod>("default", "p");
+    api::Pod copy = **p;
+    copy.metadata.annotations["touched"] = "yes";
+    ASSERT_TRUE(api_.Update(copy).ok());
+  };
+  StartScheduler();
+  CreatePod(MakePod("p", "600m"));
+  clock_.RunUntilIdle();
+  EXPECT_EQ(NodeOf("p"), "");
+  EXPECT_EQ(scheduler_->stats().bind_errors, 1u);
+  EXPECT_EQ(scheduler_->cache().AssumedCount(), 0u);
+  EXPECT_EQ(scheduler_->cache().node(0).req_milli_cpu, 0);
+  EXPECT_EQ(scheduler_->queue().Where("default/p"), SchedulingQueue::Place::kBackoff);
+
+  clock_.Advance(milliseconds(999));
+  EXPECT_EQ(NodeOf("p"), "");
+  clock_.Advance(milliseconds(1));
+  EXPECT_EQ(NodeOf("p"), "n1");
+  EXPECT_EQ(GetPod("p")->metadata.annotations.at("touched"), "yes");
+  ASSERT_EQ(decisions_.size(), 2u);
+  EXPECT_EQ(decisions_[1].attempt, 2);
+}
+
+TEST_F(SchedulerTest, DeletedWhileBindingIsDropped) {
+  CreateNode("n1");
+  on_decision_ = [&](const SchedulingDecision&) {
+    ASSERT_TRUE(api_.Delete<api::Pod>("default", "p").ok());
+  };
+  StartScheduler();
+  CreatePod(MakePod("p"));
+  clock_.RunUntilIdle();
+  EXPECT_EQ(scheduler_->stats().bind_errors, 1u);
+  EXPECT_EQ(scheduler_->cache().PodCount(), 0u);
+  EXPECT_EQ(scheduler_->queue().Where("default/p"), SchedulingQueue::Place::kNone);
+  EXPECT_EQ(scheduler_->cache().node(0).req_pods, 0);
+}
+
+TEST_F(SchedulerTest, PodsBoundElsewhereCountAndFinishedOnesFree) {
+  CreateNode("n1", {.cpu = "1"});
+  api::Pod manual = MakePod("manual", "900m");
+  manual.spec.node_name = "n1";
+  CreatePod(manual);
+  StartScheduler();
+  CreatePod(MakePod("p", "200m"));
+  clock_.RunUntilIdle();
+  EXPECT_EQ(NodeOf("p"), "");
+  // The manual pod finishes: its resources are free again.
+  api::Pod done = *GetPod("manual");
+  done.status.phase = std::string(api::kPodSucceeded);
+  ASSERT_TRUE(api_.UpdateStatus(done).ok());
+  clock_.Advance(seconds(1));
+  EXPECT_EQ(NodeOf("p"), "n1");
+}
+
+TEST_F(SchedulerTest, SamePlacementsEveryRun) {
+  auto run = [] {
+    runtime::ManualClock clock;
+    store::MemoryStore store;
+    client::LocalApi api(store, clock);
+    for (int i = 0; i < 6; ++i) {
+      EXPECT_TRUE(api.Create(MakeNode("n" + std::to_string(5 - i), {.cpu = "2"})).ok());
+    }
+    Scheduler s(api, clock);
+    EXPECT_TRUE(s.Start().ok());
+    for (int i = 0; i < 20; ++i) {
+      EXPECT_TRUE(
+          api.Create(testing::WithOwner(MakePod("p" + std::to_string(i), "300m"), "rc")).ok());
+    }
+    clock.RunUntilIdle();
+    std::vector<std::string> out;
+    for (int i = 0; i < 20; ++i) {
+      out.push_back((*api.Get<api::Pod>("default", "p" + std::to_string(i)))->spec.node_name);
+    }
+    return out;
+  };
+  auto first = run();
+  EXPECT_EQ(first, run());
+  EXPECT_EQ(std::count(first.begin(), first.end(), "n0"), 4);
+}
+
+}  // namespace
+}  // namespace navarch::scheduler
