@@ -182,10 +182,12 @@ Status ReplicationManager::Sync(const std::string& key) {
   Status manage;
   if (!satisfied) {
     ++stats_.expectation_waits;
-    if (auto expires = expectations_.ExpiresAt(key)) queue_.AddAfter(key, *expires - clock_.Now());
   } else if (!IsTerminating(*rc)) {
     manage = ManageReplicas(*rc, key, active);
   }
+  // Writes in flight: if their events never come, look again when the
+  // expectations expire.
+  if (auto expires = expectations_.ExpiresAt(key)) queue_.AddAfter(key, *expires - clock_.Now());
   NAVARCH_RETURN_IF_ERROR(UpdateStatus(*rc, active, key));
   return manage;
 }
@@ -347,8 +349,22 @@ Status ReplicationManager::UpdateStatus(const api::ReplicationController& rc,
   if (next_available) queue_.AddAfter(key, *next_available - now);
   if (status == rc.status) return Status::Ok();
   api::ReplicationController copy = rc;
-  copy.status = std::move(status);
+  copy.status = status;
   auto written = api_.UpdateStatus(copy);
+  if (written.code() == Code::kConflict) {
+    // The cache lags behind the store (often: behind our own last status
+    // write). If the spec we computed against is still current, write on
+    // top of the fresh object once; otherwise the change that conflicted
+    // will bring the RC back to the queue.
+    auto fresh = api_.Get<api::ReplicationController>(rc.metadata.namespace_, rc.metadata.name);
+    if (fresh.ok() && (*fresh)->metadata.uid == rc.metadata.uid &&
+        (*fresh)->metadata.generation == rc.metadata.generation) {
+      if ((*fresh)->status == status) return Status::Ok();
+      copy = **fresh;
+      copy.status = std::move(status);
+      written = api_.UpdateStatus(copy);
+    }
+  }
   if (!written.ok()) {
     return written.status().WithContext("writing the status of " + client::ObjectName(rc));
   }

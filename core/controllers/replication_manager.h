@@ -37,9 +37,11 @@
 //   4. Status last, and only when changed: replicas (active pods),
 //      fullyLabeledReplicas (active pods carrying every template label),
 //      readyReplicas, availableReplicas (ready for minReadySeconds) and
-//      observedGeneration, written with the cached resourceVersion (a
-//      conflict requeues the RC). When a ready pod will become available
-//      later, the RC is synced again at that instant.
+//      observedGeneration, written with the cached resourceVersion. On a
+//      conflict the RC is read once from the Api: if its generation is the
+//      one synced against, the status is written on top of it; otherwise the
+//      conflict fails the sync (retried). When a ready pod will become
+//      available later, the RC is synced again at that instant.
 // A failed sync is retried with the work queue's per-key back-off.
 //
 // An RC whose selector and template labels are both empty selects nothing it
