@@ -4,6 +4,33 @@
 #include <cassert>
 
 namespace navarch::scheduler {
+namespace {
+
+// Running aggregates of one normalized plugin over a class's feasible nodes,
+// so that a decision over all nodes needs no statistics pass.
+struct Aggregate {
+  std::vector<uint32_t> hist;      // [v] = feasible nodes with raw value v (v > 0)
+  std::vector<uint64_t> zone_sum;  // [zone] = sum of raw values
+  uint32_t nonzero = 0;            // feasible nodes with a raw value > 0
+};
+
+void Contribute(Aggregate& a, int32_t v, uint32_t zone, int sign) {
+  if (v <= 0) return;
+  const auto u = static_cast<uint32_t>(v);
+  if (a.hist.size() <= u) a.hist.resize(u + 1, 0);
+  if (a.zone_sum.size() <= zone) a.zone_sum.resize(zone + 1, 0);
+  if (sign > 0) {
+    ++a.hist[u];
+    a.zone_sum[zone] += u;
+    ++a.nonzero;
+  } else {
+    --a.hist[u];
+    a.zone_sum[zone] -= u;
+    --a.nonzero;
+  }
+}
+
+}  // namespace
 
 struct Decider::ClassCache {
   std::vector<uint64_t> seen;             // node generation last evaluated (0 = never)
@@ -11,7 +38,9 @@ struct Decider::ClassCache {
   std::vector<int32_t> local;             // weighted sum of the kNone scores
   std::vector<uint64_t> base;             // (local << 32) | (~rank); 0 = infeasible
   std::vector<std::vector<int32_t>> raw;  // per normalized plugin; 0 when infeasible
-  std::vector<uint32_t> nonzero;          // per normalized plugin: entries != 0
+  std::vector<uint32_t> czone;            // the node's zone when last evaluated
+  std::vector<Aggregate> agg;             // per normalized plugin
+  uint32_t zoned_feasible = 0;            // feasible nodes that have a zone
   uint64_t log_pos = 0;
   bool full_check = true;  // next decision must compare every generation
   uint64_t rank_epoch = 0;
@@ -93,7 +122,7 @@ Decider::ClassCache& Decider::GetClass(const PodInfo& pod, NodeTable& table, boo
     }
     auto cache = std::make_unique<ClassCache>();
     cache->raw.resize(normalized_.size());
-    cache->nonzero.assign(normalized_.size(), 0);
+    cache->agg.resize(normalized_.size());
     cache->log_pos = table.LogEnd();
     cache->rank_epoch = table.RankEpoch();
     it = classes_.emplace(pod.class_key, std::move(cache)).first;
@@ -101,12 +130,22 @@ Decider::ClassCache& Decider::GetClass(const PodInfo& pod, NodeTable& table, boo
   }
   ClassCache& c = *it->second;
   c.last_used = ++use_clock_;
-  if (c.seen.size() < n) {
-    // New slots: never seen. Shrinking is unnecessary (only [0, n) is read).
+  if (c.seen.size() > n) {
+    // Nodes were removed: drop what the vanished slots contributed.
+    for (size_t i = n; i < c.seen.size(); ++i) {
+      if (c.base[i] != 0 && c.czone[i] != 0) --c.zoned_feasible;
+      for (size_t j = 0; j < normalized_.size(); ++j) {
+        Contribute(c.agg[j], c.raw[j][i], c.czone[i], -1);
+      }
+    }
+  }
+  if (c.seen.size() != n) {
+    // New slots are never seen (generation 0).
     c.seen.resize(n, 0);
     c.reason.resize(n, 0);
     c.local.resize(n, 0);
     c.base.resize(n, 0);
+    c.czone.resize(n, 0);
     for (auto& r : c.raw)
       r.resize(n, 0);
   }
@@ -119,10 +158,20 @@ void Decider::Refresh(ClassCache& c, const PodInfo& pod, NodeTable& table,
   stats_.nodes_refreshed += nodes.size();
   const uint64_t* gen = table.generations();
   const uint32_t* rank = table.ranks();
+  const uint32_t* zone = table.zones();
   pass_.assign(nodes.begin(), nodes.end());
+  // Withdraw what these nodes contributed, then evaluate them afresh.
   for (uint32_t i : nodes) {
+    if (c.base[i] != 0 && c.czone[i] != 0) --c.zoned_feasible;
+    for (size_t j = 0; j < normalized_.size(); ++j) {
+      Contribute(c.agg[j], c.raw[j][i], c.czone[i], -1);
+      c.raw[j][i] = 0;
+    }
     c.seen[i] = gen[i];
     c.reason[i] = 0;
+    c.base[i] = 0;
+    c.local[i] = 0;
+    c.czone[i] = zone[i];
   }
   for (const auto& f : profile_.filters) {
     if (pass_.empty()) break;
@@ -138,16 +187,7 @@ void Decider::Refresh(ClassCache& c, const PodInfo& pod, NodeTable& table,
     }
     pass_.swap(keep_);
   }
-  // Infeasible nodes: no key, raw values 0.
-  for (uint32_t i : nodes) {
-    if (c.reason[i] == 0) continue;
-    c.base[i] = 0;
-    c.local[i] = 0;
-    for (size_t j = 0; j < normalized_.size(); ++j) {
-      if (c.raw[j][i] != 0) --c.nonzero[j];
-      c.raw[j][i] = 0;
-    }
-  }
+  // Infeasible nodes keep key 0 and raw values 0.
   if (pass_.empty()) return;
   acc_.assign(pass_.size(), 0);
   values_.resize(pass_.size());
@@ -162,6 +202,7 @@ void Decider::Refresh(ClassCache& c, const PodInfo& pod, NodeTable& table,
     const uint32_t i = pass_[k];
     c.local[i] = static_cast<int32_t>(acc_[k]);
     c.base[i] = MakeKey(acc_[k], rank[i]);
+    if (zone[i] != 0) ++c.zoned_feasible;
   }
   for (size_t j = 0; j < normalized_.size(); ++j) {
     profile_.scores[normalized_[j]].plugin->Score(pod, table, pass_, values_);
@@ -169,9 +210,8 @@ void Decider::Refresh(ClassCache& c, const PodInfo& pod, NodeTable& table,
     for (size_t k = 0; k < pass_.size(); ++k) {
       const uint32_t i = pass_[k];
       const int32_t v = std::max(values_[k], 0);
-      if (v != 0 && raw[i] == 0) ++c.nonzero[j];
-      if (v == 0 && raw[i] != 0) --c.nonzero[j];
       raw[i] = v;
+      Contribute(c.agg[j], v, zone[i], +1);
     }
   }
 }
@@ -220,12 +260,13 @@ Placement Decider::Decide(const PodInfo& pod, NodeTable& table, Explanation* exp
   if (c.rank_epoch != table.RankEpoch()) RebuildKeys(c, table);
   const uint64_t* gen = table.generations();
   const uint32_t target = SampleTarget(n);
+  const bool full = target >= n;
 
   // 1. Bring the visited nodes up to date and find the window [start, start+count).
   uint32_t start = 0;
   uint32_t count = n;
   uint32_t feasible = 0;
-  if (target >= n) {
+  if (full) {
     stale_.clear();
     if (c.full_check || c.log_pos < table.LogBegin()) {
       for (uint32_t i = 0; i < n; ++i) {
@@ -298,31 +339,53 @@ Placement Decider::Decide(const PodInfo& pod, NodeTable& table, Explanation* exp
     s.constant = true;
     s.max = 0;
     s.have_zones = false;
-    if (c.nonzero[j] == 0) {
+    if (c.agg[j].nonzero == 0) {
       constant += 100LL * s.weight;
       continue;
     }
     const int32_t* raw = c.raw[j].data();
     const uint64_t* base = c.base.data();
     int32_t mx = 0;
-    if (s.kind == Normalization::kReverseMaxZones) {
+    if (full) {
+      // Every node is scored: the running aggregates are the statistics.
+      const Aggregate& a = c.agg[j];
+      for (size_t v = a.hist.size(); v-- > 1;) {
+        if (a.hist[v] != 0) {
+          mx = static_cast<int32_t>(v);
+          break;
+        }
+      }
+      if (s.kind == Normalization::kReverseMaxZones) {
+        s.have_zones = c.zoned_feasible > 0;
+        uint64_t max_zone = 0;
+        for (size_t z = 1; z < a.zone_sum.size() && z < zones; ++z) {
+          max_zone = std::max(max_zone, a.zone_sum[z]);
+        }
+        s.zone_score.resize(zones);
+        for (uint32_t z = 0; z < zones; ++z) {
+          const uint64_t sum = z < a.zone_sum.size() ? a.zone_sum[z] : 0;
+          s.zone_score[z] = ReverseMax(static_cast<int64_t>(max_zone), static_cast<int64_t>(sum));
+        }
+      }
+    } else if (s.kind == Normalization::kReverseMaxZones) {
       zone_sums_.assign(zones, 0);
       bool have = false;
       for (auto& r : ranges) {
         for (uint32_t i = r[0]; i < r[1]; ++i) {
           if (base[i] == 0) continue;
           mx = std::max(mx, raw[i]);
-          zone_sums_[zone[i]] += static_cast<uint32_t>(raw[i]);
+          zone_sums_[zone[i]] += static_cast<uint64_t>(raw[i]);
           have |= zone[i] != 0;
         }
       }
       s.have_zones = have;
-      uint32_t max_zone = 0;
+      uint64_t max_zone = 0;
       for (uint32_t z = 1; z < zones; ++z)
         max_zone = std::max(max_zone, zone_sums_[z]);
       s.zone_score.resize(zones);
       for (uint32_t z = 0; z < zones; ++z)
-        s.zone_score[z] = ReverseMax(max_zone, zone_sums_[z]);
+        s.zone_score[z] =
+            ReverseMax(static_cast<int64_t>(max_zone), static_cast<int64_t>(zone_sums_[z]));
     } else {
       for (auto& r : ranges) {
         for (uint32_t i = r[0]; i < r[1]; ++i) {

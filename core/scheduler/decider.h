@@ -157,7 +157,7 @@ class Decider {
   std::vector<int32_t> values_;
   std::vector<int64_t> acc_;
   std::vector<NormState> norm_;
-  std::vector<uint32_t> zone_sums_;
+  std::vector<uint64_t> zone_sums_;
 };
 
 }  // namespace navarch::scheduler
