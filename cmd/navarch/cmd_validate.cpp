@@ -47,14 +47,19 @@ int RunValidate(const Args& args) {
       auto errors = api::Validate(*doc.object);
       const auto& info = api::InfoOf(doc.object->kind());
       if (!errors.empty()) {
-        std::cerr << api::FormatErrors(errors, doc, file);
+        std::string text = api::FormatErrors(errors, doc, file);
+        if (!text.empty() && text.back() != '\n') text += '\n';
+        std::cerr << text;
         file_ok = false;
         continue;
       }
       ++valid_objects;
       if (!quiet) {
-        std::cout << file << ":" << doc.line << ": " << info.name << " " << api::KeyOf(*doc.object)
-                  << ": valid\n";
+        // A namespaced object without a namespace lands in "default".
+        std::string_view ns = doc.object->metadata.namespace_;
+        if (info.namespaced && ns.empty()) ns = "default";
+        std::cout << file << ":" << doc.line << ": " << info.name << " "
+                  << api::KeyOf(ns, doc.object->metadata.name) << ": valid\n";
       }
     }
     if (docs->empty()) {
