@@ -281,6 +281,50 @@ TEST_F(SchedulerTest, PodsBoundElsewhereCountAndFinishedOnesFree) {
   EXPECT_EQ(NodeOf("p"), "n1");
 }
 
+TEST_F(SchedulerTest, NodeBecomingReadyRetriesThePod) {
+  CreateNode("n1", {.ready = false});
+  StartScheduler();
+  CreatePod(MakePod("p"));
+  clock_.RunUntilIdle();
+  EXPECT_EQ(decisions_.at(0).message, "0/1 nodes are available: 1 node(s) were not ready.");
+  clock_.Advance(seconds(5));
+  api::Node node = **api_.Get<api::Node>("", "n1");
+  node.status.conditions[0].status = "True";
+  ASSERT_TRUE(api_.UpdateStatus(node).ok());
+  clock_.RunUntilIdle();
+  EXPECT_EQ(NodeOf("p"), "n1");
+}
+
+TEST_F(SchedulerTest, UnconfirmedAssumptionExpires) {
+  // Watch events arrive a minute late, so the bind is not seen in time.
+  client::LocalApi slow(store_, clock_, {.watch_delay = seconds(60)});
+  ASSERT_TRUE(slow.Create(MakeNode("n1", {.cpu = "1"})).ok());
+  ASSERT_TRUE(slow.Create(MakePod("p", "600m")).ok());
+  SchedulerOptions options;
+  options.assumed_pod_ttl = seconds(30);
+  Scheduler s(slow, clock_, options);
+  ASSERT_TRUE(s.Start().ok());  // the initial list is immediate
+  clock_.RunUntilIdle();
+  EXPECT_EQ(NodeOf("p"), "n1");
+  EXPECT_EQ(s.cache().AssumedCount(), 1u);
+
+  clock_.Advance(seconds(30));
+  EXPECT_EQ(s.stats().expired, 1u);
+  EXPECT_EQ(s.cache().AssumedCount(), 0u);
+  EXPECT_EQ(s.cache().node(0).req_milli_cpu, 0);
+  EXPECT_EQ(s.queue().Where("default/p"), SchedulingQueue::Place::kBackoff);
+
+  // Re-tried after its back-off (the bind is a no-op write), then confirmed
+  // when the late event finally arrives.
+  clock_.Advance(seconds(31));
+  EXPECT_EQ(s.stats().attempts, 2u);
+  EXPECT_EQ(s.stats().confirmed, 1u);
+  EXPECT_EQ(s.stats().expired, 1u);
+  EXPECT_EQ(s.cache().AssumedCount(), 0u);
+  EXPECT_EQ(s.cache().node(0).req_milli_cpu, 600);
+  EXPECT_EQ(s.queue().Where("default/p"), SchedulingQueue::Place::kNone);
+}
+
 TEST_F(SchedulerTest, SamePlacementsEveryRun) {
   auto run = [] {
     runtime::ManualClock clock;
