@@ -275,12 +275,20 @@ void Kubelet::OnWorkerFinished(const std::string& uid) {
 }
 
 void Kubelet::OnRuntimeResult(const Status& st) {
+  const bool was_healthy = runtime_health_.ok();
   if (st.ok()) {
     runtime_health_ = Status::Ok();
-    return;
+  } else {
+    ++stats_.runtime_failures;
+    if (st.code() == Code::kUnavailable) runtime_health_ = st;
   }
-  ++stats_.runtime_failures;
-  if (st.code() == Code::kUnavailable) runtime_health_ = st;
+  if (was_healthy == runtime_health_.ok()) return;
+  // The Node's Ready condition follows the runtime at once, not at the next
+  // heartbeat.
+  std::weak_ptr<bool> alive = alive_;
+  clock_.Post([this, alive] {
+    if (auto a = alive.lock(); a && *a) Heartbeat();
+  });
 }
 
 // --- Pod status --------------------------------------------------------------
@@ -366,6 +374,12 @@ void Kubelet::Heartbeat() {
   Status st = SyncNode();
   if (st.ok()) {
     register_retry_.Reset();
+    // The Api answers again: pod statuses waiting for a retry go now.
+    if (status_retry_timer_ != 0) {
+      clock_.Cancel(status_retry_timer_);
+      status_retry_timer_ = 0;
+      FlushStatuses();
+    }
     return;
   }
   ++stats_.api_failures;

@@ -12,7 +12,8 @@
 // "KubeletReady") with lastHeartbeatTime = now, capacity, allocatable,
 // addresses, daemonEndpoints, nodeInfo. Ready is False (reason
 // "KubeletNotReady", "container runtime is down: ...") while the runtime
-// answers kUnavailable. The first write happens at Start(), then at
+// answers kUnavailable; a change of runtime health is written at once rather
+// than at the next heartbeat. The first write happens at Start(), then at
 // Start() + k * heartbeat_period exactly (see NodeStatusPolicy for writing
 // less often). A Node deleted meanwhile is re-registered.
 //
@@ -28,7 +29,8 @@
 //
 // Partitions. SetApiReachable(false) cuts the kubelet off from the Api (see
 // GatedApi): pods keep running and restarting, status writes and heartbeats
-// fail and are retried; SetApiReachable(true) lets the retries succeed — the
+// fail and are retried (a successful heartbeat also sends every pod status
+// waiting for a retry); SetApiReachable(true) lets the retries succeed — the
 // informer re-lists (every api_retry.initial while cut off) and reports what
 // changed meanwhile, and every pod's status catches up.
 //
