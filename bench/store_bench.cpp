@@ -3,7 +3,7 @@
 // every backend.
 //
 //   store_bench [--backends=memory,memory_retain,sqlite,sqlite_normal] [--seed=N]
-//               [--dir=PATH] [Google Benchmark flags, e.g. --benchmark_filter=create]
+//               [--dir=PATH] [--smoke] [Google Benchmark flags, e.g. --benchmark_filter=create]
 //
 // Backends: "memory" (MemoryStore keeping all history), "memory_retain"
 // (MemoryStore compacting itself to the last 10,000 revisions), "sqlite" (SqliteStore, sync=full:
@@ -11,6 +11,7 @@
 // are created in a fresh directory under --dir (default /tmp) and removed afterwards.
 
 #include <stdlib.h>
+#include <algorithm>
 
 #include <atomic>
 #include <cstdint>
@@ -35,6 +36,9 @@ struct Flags {
   std::vector<std::string> backends = {"memory", "memory_retain", "sqlite", "sqlite_normal"};
   uint64_t seed = 1;
   std::string dir = "/tmp";
+  // --smoke: every size and fixed iteration count divided by 100, so a CTest
+  // run only checks that each benchmark still works.
+  bool smoke = false;
 };
 Flags* g_flags = nullptr;  // set once in main before any benchmark runs
 
@@ -121,7 +125,7 @@ void BM_Create(benchmark::State& state, std::string backend) {
 // deletes the oldest (two writes), so the store neither grows nor shrinks.
 void BM_Churn(benchmark::State& state, std::string backend) {
   Backend b(backend);
-  constexpr int64_t kPods = 100'000;
+  const int64_t kPods = g_flags->smoke ? 1'000 : 100'000;
   Populate(b.store(), kPods);
   int64_t i = kPods;
   for (auto _ : state) {
@@ -245,6 +249,10 @@ void BM_WatchFanout(benchmark::State& state, std::string backend) {
       benchmark::Counter(static_cast<double>(state.iterations()), benchmark::Counter::kIsRate);
 }
 
+int64_t Size(int64_t n) {
+  return g_flags->smoke ? std::max<int64_t>(1, n / 100) : n;
+}
+
 void RegisterAll() {
   for (const std::string& be : g_flags->backends) {
     // SQLite setups are slow (every populated key is committed): run those
@@ -253,6 +261,7 @@ void RegisterAll() {
     const bool sqlite = be.starts_with("sqlite");
     auto fixed = [&](benchmark::internal::Benchmark* b, int64_t iterations) {
       // SQLite writes wait on the disk: rates must come from wall time.
+      if (g_flags->smoke) iterations = std::max<int64_t>(1, iterations / 100);
       if (sqlite) b->Iterations(iterations)->UseRealTime();
       return b;
     };
@@ -267,11 +276,11 @@ void RegisterAll() {
         ->Threads(16)
         ->UseRealTime();
     fixed(benchmark::RegisterBenchmark(("get/" + be).c_str(), BM_Get, be), 200'000)
-        ->Arg(sqlite ? 10'000 : 100'000);
+        ->Arg(Size(sqlite ? 10'000 : 100'000));
     fixed(benchmark::RegisterBenchmark(("list/" + be).c_str(), BM_List, be, false), 2'000)
-        ->Arg(10'000);
+        ->Arg(Size(10'000));
     fixed(benchmark::RegisterBenchmark(("list_past/" + be).c_str(), BM_List, be, true), 500)
-        ->Arg(10'000);
+        ->Arg(Size(10'000));
     fixed(benchmark::RegisterBenchmark(("watch_fanout/" + be).c_str(), BM_WatchFanout, be), 500)
         ->Arg(1)
         ->Arg(10)
@@ -312,6 +321,8 @@ int main(int argc, char** argv) {
       }
     } else if (arg.rfind("--seed=", 0) == 0) {
       flags.seed = std::stoull(arg.substr(7));
+    } else if (arg == "--smoke") {
+      flags.smoke = true;
     } else if (arg.rfind("--dir=", 0) == 0) {
       flags.dir = arg.substr(6);
     } else {
