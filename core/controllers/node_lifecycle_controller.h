@@ -1,0 +1,194 @@
+#pragma once
+// NodeLifecycleController: notices nodes whose kubelet fell silent, marks
+// them NotReady, and evicts their pods so that their controllers recreate
+// them elsewhere.
+//
+// Heartbeats. A kubelet writes status.conditions[Ready].lastHeartbeatTime
+// every few seconds. The controller remembers, per node, when it last *saw*
+// that value change (the "probe time"; the first sight of a node counts as
+// one) — its own clock, not the kubelet's, so a skewed kubelet clock cannot
+// make a node look dead. A node whose probe time is older than
+// `node_monitor_grace_period` (default 40s; `node_startup_grace_period`, 60s,
+// while the node has never posted a Ready condition) is declared unreachable
+// at exactly the instant the grace period passes: every condition is set to
+// Unknown with reason NodeStatusUnknown (Ready is added with reason
+// NodeStatusNeverUpdated if it was missing), lastTransitionTime = now.
+//
+// Cost. No loop over all nodes: each node has one deadline timer, re-armed
+// lazily — a heartbeat only moves the node's target time; when the timer
+// fires early it re-arms itself at the new target, so a healthy node costs
+// one timer per grace period, and 5,000 nodes heartbeating every 10 s cost
+// only their (cheap) syncs.
+//
+// Not ready. A node counts as not ready while its Ready condition is not
+// True. From the moment the controller sees it become not ready ("not ready
+// since": for the controller's own Unknown write, the instant of the write):
+//   * with `mark_pods_not_ready`, while the node is Unknown (its kubelet
+//     cannot), the Ready condition of every pod on it is set to False, so
+//     endpoints stop sending traffic there;
+//   * after `pod_eviction_timeout` (default 5 min) the node is queued for
+//     eviction in its zone. Eviction deletes every pod bound to the node that
+//     is not already being deleted (gracefully, or with
+//     `eviction_grace_period_seconds`); the replication manager then sees
+//     them terminating and creates replacements, which the scheduler places
+//     on healthy nodes. A node is evicted once per not-ready period.
+//   * a node that becomes Ready again leaves the eviction queue: pending
+//     evictions are cancelled.
+//
+// Zones and rate limiting. A node's zone is the value of the
+// "topology.kubernetes.io/zone" label (prefixed with
+// "topology.kubernetes.io/region" and '/', when set; the legacy
+// "failure-domain.beta.kubernetes.io/" labels are read when the new ones are
+// absent; no label = the zone ""). Each zone has a state:
+//   * FullDisruption     every node of the zone is not ready;
+//   * PartialDisruption  more than 2 nodes, and at least
+//                        `unhealthy_zone_threshold` (0.55) of them, are not
+//                        ready;
+//   * Normal             otherwise.
+// Each zone evicts nodes from its queue in FIFO order through a token bucket
+// of burst 1: the first eviction is immediate, each next one comes one
+// interval after the previous one, where the interval is 1/rate seconds and
+// the rate is
+//   * `eviction_rate` (0.1 nodes/s) in a Normal zone;
+//   * `secondary_eviction_rate` (0.01 nodes/s) in a disrupted zone (Partial
+//     or Full): a zone-wide failure is handled slowly;
+//   * 0 — no evictions at all — while every zone that has nodes is in
+//     FullDisruption: then the master (or its network) is the likely
+//     culprit, not the nodes. Queued evictions resume when any zone recovers.
+// When a zone's rate changes, its next eviction is re-timed from its last one
+// at the new interval. A rate <= 0 disables eviction in that case.
+//
+// Sync(node) is level-triggered from the informer cache and the per-node
+// memory above; event handlers and timers only enqueue node names.
+//
+// Threading: single-threaded on the Clock's loop.
+
+#include <cstdint>
+#include <deque>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/api/types.h"
+#include "core/client/api.h"
+#include "core/client/informer.h"
+#include "core/controllers/informer_set.h"
+#include "core/controllers/work_queue.h"
+#include "core/runtime/clock.h"
+
+namespace navarch::controllers {
+
+inline constexpr std::string_view kLabelZone = "topology.kubernetes.io/zone";
+inline constexpr std::string_view kLabelRegion = "topology.kubernetes.io/region";
+inline constexpr std::string_view kLabelZoneLegacy = "failure-domain.beta.kubernetes.io/zone";
+inline constexpr std::string_view kLabelRegionLegacy = "failure-domain.beta.kubernetes.io/region";
+
+struct NodeLifecycleOptions {
+  Duration node_monitor_grace_period = seconds(40);
+  Duration node_startup_grace_period = seconds(60);
+  Duration pod_eviction_timeout = minutes(5);
+  double eviction_rate = 0.1;              // nodes per second, per zone
+  double secondary_eviction_rate = 0.01;   // in a disrupted zone
+  double unhealthy_zone_threshold = 0.55;  // fraction of not-ready nodes
+  bool mark_pods_not_ready = true;
+  // Grace period of eviction deletes; nullopt = each pod's own.
+  std::optional<int64_t> eviction_grace_period_seconds;
+  WorkQueueOptions queue;
+  // Shared informers (nodes, pods); null = private ones.
+  InformerSet* informers = nullptr;
+};
+
+enum class ZoneState { kNormal, kPartialDisruption, kFullDisruption };
+std::string_view ZoneStateName(ZoneState state);
+
+struct NodeLifecycleStats {
+  uint64_t syncs = 0;
+  uint64_t nodes_marked_unknown = 0;
+  uint64_t pods_marked_not_ready = 0;
+  uint64_t nodes_evicted = 0;
+  uint64_t pods_evicted = 0;
+  uint64_t eviction_errors = 0;
+  uint64_t evictions_cancelled = 0;  // queued nodes that became ready again
+};
+
+class NodeLifecycleController {
+ public:
+  NodeLifecycleController(client::Api& api, runtime::Clock& clock,
+                          NodeLifecycleOptions options = {});
+  ~NodeLifecycleController();
+  NodeLifecycleController(const NodeLifecycleController&) = delete;
+  NodeLifecycleController& operator=(const NodeLifecycleController&) = delete;
+
+  // Starts the informers (if not already) and enqueues every cached node.
+  Status Start();
+  // One level-triggered sync of node `name` (normally called by the queue).
+  Status Sync(const std::string& name);
+
+  // The zone key of a node (see above).
+  static std::string ZoneOf(const api::Node& node);
+  // The state of `zone` (Normal for a zone never seen).
+  ZoneState StateOf(const std::string& zone) const;
+  // True while every zone with nodes is fully disrupted.
+  bool EvictionsHalted() const { return halted_; }
+  // Nodes waiting for eviction in `zone`, in order.
+  std::vector<std::string> EvictionQueue(const std::string& zone) const;
+
+  const NodeLifecycleStats& stats() const { return stats_; }
+  const WorkQueue& queue() const { return queue_; }
+
+ private:
+  enum class Eviction { kNone, kQueued, kDone };
+  struct NodeHealth {
+    Time probe;      // when a heartbeat was last seen (or the node first seen)
+    Time heartbeat;  // the lastHeartbeatTime value last seen
+    std::string zone;
+    bool counted = false;  // included in its zone's counts
+    bool ready = false;    // as counted
+    std::optional<Time> not_ready_since;
+    Eviction eviction = Eviction::kNone;
+    std::optional<Time> wake_target;  // when the node must be synced next
+    runtime::TimerId wake_timer = 0;
+    Time wake_at;
+  };
+  struct Zone {
+    int nodes = 0;
+    int not_ready = 0;
+    ZoneState state = ZoneState::kNormal;
+    std::deque<std::string> queue;
+    std::optional<Time> last_eviction;
+    runtime::TimerId timer = 0;
+  };
+
+  Result<std::shared_ptr<const api::Node>> MarkUnknown(const api::Node& node);
+  Status MarkPodsNotReady(const std::string& node);
+  // Counts the node in `zone` as ready or not; re-evaluates zone states.
+  void Account(const std::string& name, NodeHealth& h, const std::string& zone, bool ready);
+  void Forget(const std::string& name);
+  void CancelEviction(const std::string& name, NodeHealth& h);
+  void UpdateZoneStates();
+  double RateOf(const Zone& zone) const;
+  // Evicts from `zone` what its rate allows now and arms its timer.
+  void ProcessZone(const std::string& zone);
+  // Deletes the pods of `name`; false if some delete failed.
+  bool EvictNode(const std::string& name);
+  void ArmWake(const std::string& name, NodeHealth& h, std::optional<Time> target);
+  void OnWake(const std::string& name);
+
+  client::Api& api_;
+  runtime::Clock& clock_;
+  const NodeLifecycleOptions options_;
+  std::unique_ptr<InformerSet> own_informers_;
+  InformerSet& informers_;
+  client::Informer& nodes_;
+  client::Informer& pods_;
+  WorkQueue queue_;
+  std::map<std::string, NodeHealth, std::less<>> health_;
+  std::map<std::string, Zone, std::less<>> zones_;
+  bool halted_ = false;
+  NodeLifecycleStats stats_;
+  std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
+};
+
+}  // namespace navarch::controllers

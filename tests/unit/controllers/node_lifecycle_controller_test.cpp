@@ -1,0 +1,316 @@
+#include "core/controllers/node_lifecycle_controller.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <set>
+#include <string>
+#include <vector>
+
+#include "core/controllers/controller_utils.h"
+#include "core/controllers/replication_manager.h"
+#include "tests/unit/controllers/test_cluster.h"
+
+namespace navarch::controllers {
+namespace {
+
+using ::testing::ElementsAre;
+using testing::MakeNode;
+using testing::MakePod;
+using testing::MakeRc;
+using testing::TestCluster;
+using ::testing::UnorderedElementsAre;
+
+// Simulated kubelets: every `period` each live node writes a heartbeat.
+class Kubelets {
+ public:
+  Kubelets(TestCluster& c, Duration period = seconds(10)) : c_(c), period_(period) { Tick(); }
+  ~Kubelets() { c_.clock.Cancel(timer_); }
+  void Add(const std::string& node, const std::string& zone) {
+    ASSERT_TRUE(c_.local.Create(MakeNode(node, zone, c_.clock.Now())).ok());
+    live_.insert(node);
+  }
+  void Silence(const std::string& node) { live_.erase(node); }
+  void Revive(const std::string& node) {
+    live_.insert(node);
+    c_.Heartbeat(node);
+  }
+
+ private:
+  void Tick() {
+    timer_ = c_.clock.After(period_, [this] {
+      for (const auto& node : live_)
+        c_.Heartbeat(node);
+      Tick();
+    });
+  }
+  TestCluster& c_;
+  Duration period_;
+  std::set<std::string> live_;
+  runtime::TimerId timer_ = 0;
+};
+
+std::string ReadyStatus(TestCluster& c, const std::string& node) {
+  const auto* cond = FindNodeCondition(*c.Node(node), kConditionReady);
+  return cond ? cond->status : "";
+}
+
+// A pod named "p-<node>" bound to `node`, running and ready.
+void PodOn(TestCluster& c, const std::string& node) {
+  std::string name = "p-" + node;
+  c.CreatePod(MakePod(name, {{"app", "x"}}));
+  c.Bind(name, node);
+  c.SetPodStatus(name, api::kPodRunning, true, "10.0.0.1");
+}
+
+bool Evicted(TestCluster& c, const std::string& node) {
+  auto pod = c.Pod("p-" + node);
+  return !pod || pod->metadata.deletion_timestamp.has_value();
+}
+
+TEST(NodeLifecycleControllerTest, SilentNodeIsMarkedUnknownAtGraceAndItsPodsReplacedAfterTimeout) {
+  TestCluster c;
+  Time t0 = c.clock.Now();
+  InformerSet informers(c.api, c.clock);
+  NodeLifecycleOptions no;
+  no.informers = &informers;
+  NodeLifecycleController nlc(c.api, c.clock, no);
+  ReplicationManagerOptions ro;
+  ro.informers = &informers;
+  ReplicationManager rm(c.api, c.clock, ro);
+  Kubelets kubelets(c);
+  kubelets.Add("n1", "a");
+  kubelets.Add("n2", "a");
+  ASSERT_TRUE(nlc.Start().ok());
+  ASSERT_TRUE(rm.Start().ok());
+  ASSERT_TRUE(c.local.Create(MakeRc("web", 2, {{"app", "web"}})).ok());
+  c.clock.RunUntilIdle();
+  auto pods = c.Pods();
+  ASSERT_EQ(pods.size(), 2u);
+  std::string on_n1 = pods[0]->metadata.name;
+  std::string on_n2 = pods[1]->metadata.name;
+  c.Bind(on_n1, "n1");
+  c.Bind(on_n2, "n2");
+  c.SetPodStatus(on_n1, api::kPodRunning, true, "10.0.1.1");
+  c.SetPodStatus(on_n2, api::kPodRunning, true, "10.0.2.1");
+
+  // n1's last heartbeat is at t0+20s.
+  c.clock.AdvanceTo(t0 + seconds(25));
+  kubelets.Silence("n1");
+  c.clock.AdvanceTo(t0 + seconds(60) - Duration(1));
+  EXPECT_EQ(ReadyStatus(c, "n1"), "True");
+  c.clock.Advance(Duration(1));
+  auto n1 = c.Node("n1");
+  const auto* cond = FindNodeCondition(*n1, kConditionReady);
+  ASSERT_NE(cond, nullptr);
+  EXPECT_EQ(cond->status, "Unknown");
+  EXPECT_EQ(cond->reason, "NodeStatusUnknown");
+  EXPECT_EQ(cond->last_transition_time, t0 + seconds(60));
+  EXPECT_EQ(cond->last_heartbeat_time, t0 + seconds(20));
+  EXPECT_EQ(ReadyStatus(c, "n2"), "True");
+  EXPECT_EQ(nlc.stats().nodes_marked_unknown, 1u);
+  // Its pod is no longer ready (endpoints drop it); the other one is.
+  EXPECT_FALSE(IsPodReady(*c.Pod(on_n1)));
+  EXPECT_TRUE(IsPodReady(*c.Pod(on_n2)));
+
+  // Eviction exactly pod_eviction_timeout after the node became NotReady.
+  Time evict_at = t0 + seconds(60) + minutes(5);
+  c.clock.AdvanceTo(evict_at - Duration(1));
+  EXPECT_FALSE(c.Pod(on_n1)->metadata.deletion_timestamp.has_value());
+  EXPECT_EQ(c.LivePods().size(), 2u);
+  c.clock.Advance(Duration(1));
+  auto evicted = c.Pod(on_n1);
+  ASSERT_TRUE(evicted->metadata.deletion_timestamp.has_value());
+  EXPECT_EQ(*evicted->metadata.deletion_timestamp, evict_at + seconds(30));  // pod's grace
+  EXPECT_EQ(nlc.stats().pods_evicted, 1u);
+  EXPECT_EQ(nlc.stats().nodes_evicted, 1u);
+
+  // The replication manager replaced it at once; "the scheduler" binds it.
+  auto live = c.LivePods();
+  ASSERT_EQ(live.size(), 2u);
+  std::string replacement =
+      live[0]->metadata.name == on_n2 ? live[1]->metadata.name : live[0]->metadata.name;
+  EXPECT_NE(replacement, on_n1);
+  EXPECT_EQ(c.Pod(replacement)->metadata.creation_timestamp, evict_at);
+  EXPECT_TRUE(c.Pod(replacement)->spec.node_name.empty());
+  c.Bind(replacement, "n2");
+  c.clock.Advance(minutes(10));
+  EXPECT_EQ(c.LivePods().size(), 2u);
+  EXPECT_EQ(c.Pod(on_n2)->metadata.deletion_timestamp, std::nullopt);
+  EXPECT_EQ(nlc.stats().pods_evicted, 1u);
+  EXPECT_EQ(c.Rc("web")->status.replicas, 2);
+}
+
+TEST(NodeLifecycleControllerTest, NodeThatComesBackIsNotEvicted) {
+  TestCluster c;
+  Time t0 = c.clock.Now();
+  NodeLifecycleController nlc(c.api, c.clock);
+  Kubelets kubelets(c);
+  kubelets.Add("n1", "a");
+  kubelets.Add("n2", "a");
+  PodOn(c, "n1");
+  ASSERT_TRUE(nlc.Start().ok());
+  c.clock.AdvanceTo(t0 + seconds(25));
+  kubelets.Silence("n1");
+  c.clock.AdvanceTo(t0 + seconds(60));
+  EXPECT_EQ(ReadyStatus(c, "n1"), "Unknown");
+  c.clock.AdvanceTo(t0 + minutes(4));
+  kubelets.Revive("n1");
+  c.clock.RunUntilIdle();
+  EXPECT_EQ(ReadyStatus(c, "n1"), "True");
+  c.clock.AdvanceTo(t0 + minutes(30));
+  EXPECT_FALSE(Evicted(c, "n1"));
+  EXPECT_EQ(nlc.stats().pods_evicted, 0u);
+  EXPECT_EQ(ReadyStatus(c, "n1"), "True");
+}
+
+TEST(NodeLifecycleControllerTest, NodeThatNeverReportedGetsTheStartupGracePeriod) {
+  TestCluster c;
+  Time t0 = c.clock.Now();
+  NodeLifecycleController nlc(c.api, c.clock);
+  ASSERT_TRUE(nlc.Start().ok());
+  api::Node node;
+  node.metadata.name = "fresh";
+  ASSERT_TRUE(c.local.Create(node).ok());
+  c.clock.AdvanceTo(t0 + seconds(60) - Duration(1));
+  EXPECT_EQ(ReadyStatus(c, "fresh"), "");
+  c.clock.Advance(Duration(1));
+  const auto* cond = FindNodeCondition(*c.Node("fresh"), kConditionReady);
+  ASSERT_NE(cond, nullptr);
+  EXPECT_EQ(cond->status, "Unknown");
+  EXPECT_EQ(cond->reason, "NodeStatusNeverUpdated");
+}
+
+// Zone "a" (5 nodes) loses two nodes: evicted 10 s apart (0.1 nodes/s).
+// Zone "b" (3 nodes) loses all: full disruption, 100 s apart (0.01 nodes/s).
+TEST(NodeLifecycleControllerTest, EvictionsAreRateLimitedPerZoneAndSlowerInAZoneOutage) {
+  TestCluster c;
+  Time t0 = c.clock.Now();
+  NodeLifecycleController nlc(c.api, c.clock);
+  Kubelets kubelets(c);
+  std::vector<std::string> nodes = {"a1", "a2", "a3", "a4", "a5", "b1", "b2", "b3"};
+  for (const auto& n : nodes) {
+    kubelets.Add(n, n.substr(0, 1));
+    PodOn(c, n);
+  }
+  ASSERT_TRUE(nlc.Start().ok());
+  c.clock.AdvanceTo(t0 + seconds(25));
+  for (const char* n : {"a1", "a2", "b1", "b2", "b3"})
+    kubelets.Silence(n);
+  c.clock.AdvanceTo(t0 + seconds(60));
+  EXPECT_EQ(nlc.StateOf("a"), ZoneState::kNormal);
+  EXPECT_EQ(nlc.StateOf("b"), ZoneState::kFullDisruption);
+  EXPECT_FALSE(nlc.EvictionsHalted());
+
+  // Record when each node's pod is evicted, second by second.
+  std::map<std::string, Duration> evicted;
+  for (Time t = t0 + seconds(60); t <= t0 + seconds(600); t += seconds(1)) {
+    c.clock.AdvanceTo(t);
+    for (const auto& n : nodes) {
+      if (!evicted.count(n) && Evicted(c, n)) evicted[n] = t - t0;
+    }
+  }
+  EXPECT_THAT(evicted, UnorderedElementsAre(std::pair{std::string("a1"), Duration(seconds(360))},
+                                            std::pair{std::string("a2"), Duration(seconds(370))},
+                                            std::pair{std::string("b1"), Duration(seconds(360))},
+                                            std::pair{std::string("b2"), Duration(seconds(460))},
+                                            std::pair{std::string("b3"), Duration(seconds(560))}));
+  EXPECT_EQ(nlc.stats().nodes_evicted, 5u);
+}
+
+TEST(NodeLifecycleControllerTest, PartialDisruptionUsesTheSecondaryRate) {
+  TestCluster c;
+  Time t0 = c.clock.Now();
+  NodeLifecycleController nlc(c.api, c.clock);
+  Kubelets kubelets(c);
+  for (const char* n : {"a1", "a2", "a3", "a4", "a5"}) {
+    kubelets.Add(n, "a");
+    PodOn(c, n);
+  }
+  ASSERT_TRUE(nlc.Start().ok());
+  c.clock.AdvanceTo(t0 + seconds(25));
+  for (const char* n : {"a1", "a2", "a3"})
+    kubelets.Silence(n);
+  c.clock.AdvanceTo(t0 + seconds(60));
+  EXPECT_EQ(nlc.StateOf("a"), ZoneState::kPartialDisruption);  // 3 of 5 >= 55%
+  c.clock.AdvanceTo(t0 + seconds(360));
+  EXPECT_EQ(nlc.stats().nodes_evicted, 1u);
+  EXPECT_THAT(nlc.EvictionQueue("a"), ElementsAre("a2", "a3"));
+  c.clock.AdvanceTo(t0 + seconds(460) - Duration(1));
+  EXPECT_EQ(nlc.stats().nodes_evicted, 1u);
+  c.clock.Advance(Duration(1));
+  EXPECT_EQ(nlc.stats().nodes_evicted, 2u);
+
+  // a3 comes back while queued: its eviction is cancelled.
+  kubelets.Revive("a3");
+  c.clock.AdvanceTo(t0 + seconds(1000));
+  EXPECT_EQ(nlc.stats().nodes_evicted, 2u);
+  EXPECT_EQ(nlc.stats().evictions_cancelled, 1u);
+  EXPECT_FALSE(Evicted(c, "a3"));
+  EXPECT_TRUE(nlc.EvictionQueue("a").empty());
+}
+
+TEST(NodeLifecycleControllerTest, EvictionsStopWhileEveryZoneIsDown) {
+  TestCluster c;
+  Time t0 = c.clock.Now();
+  NodeLifecycleController nlc(c.api, c.clock);
+  Kubelets kubelets(c);
+  for (const char* n : {"a1", "a2", "b1", "b2"}) {
+    kubelets.Add(n, std::string(1, n[0]));
+    PodOn(c, n);
+  }
+  ASSERT_TRUE(nlc.Start().ok());
+  c.clock.AdvanceTo(t0 + seconds(25));
+  for (const char* n : {"a1", "a2", "b1", "b2"})
+    kubelets.Silence(n);
+  c.clock.AdvanceTo(t0 + seconds(60));
+  EXPECT_TRUE(nlc.EvictionsHalted());
+  c.clock.AdvanceTo(t0 + minutes(30));
+  EXPECT_EQ(nlc.stats().pods_evicted, 0u);
+  EXPECT_THAT(nlc.EvictionQueue("a"), ElementsAre("a1", "a2"));
+
+  // a1 returns: zone "a" is no longer fully disrupted, evictions resume:
+  // a2 at the normal rate, zone "b" at the secondary rate.
+  Time back = t0 + minutes(30);
+  kubelets.Revive("a1");
+  c.clock.RunUntilIdle();
+  EXPECT_FALSE(nlc.EvictionsHalted());
+  EXPECT_EQ(nlc.StateOf("a"), ZoneState::kNormal);
+  EXPECT_TRUE(Evicted(c, "a2"));
+  EXPECT_TRUE(Evicted(c, "b1"));
+  EXPECT_FALSE(Evicted(c, "b2"));
+  c.clock.AdvanceTo(back + seconds(100) - Duration(1));
+  EXPECT_FALSE(Evicted(c, "b2"));
+  c.clock.Advance(Duration(1));
+  EXPECT_TRUE(Evicted(c, "b2"));
+  EXPECT_FALSE(Evicted(c, "a1"));
+}
+
+TEST(NodeLifecycleControllerTest, DeletedNodeLeavesItsZone) {
+  TestCluster c;
+  NodeLifecycleController nlc(c.api, c.clock);
+  Kubelets kubelets(c);
+  kubelets.Add("a1", "a");
+  kubelets.Add("a2", "a");
+  ASSERT_TRUE(nlc.Start().ok());
+  c.clock.Advance(seconds(5));
+  kubelets.Silence("a2");
+  ASSERT_TRUE(c.local.Delete(api::Kind::kNode, "", "a2").ok());
+  c.clock.Advance(minutes(10));
+  EXPECT_EQ(nlc.StateOf("a"), ZoneState::kNormal);
+  EXPECT_EQ(nlc.stats().nodes_marked_unknown, 0u);
+  EXPECT_EQ(ReadyStatus(c, "a1"), "True");
+}
+
+TEST(NodeLifecycleControllerTest, ZoneKeyIncludesTheRegion) {
+  api::Node node;
+  EXPECT_EQ(NodeLifecycleController::ZoneOf(node), "");
+  node.metadata.labels["failure-domain.beta.kubernetes.io/zone"] = "old";
+  EXPECT_EQ(NodeLifecycleController::ZoneOf(node), "old");
+  node.metadata.labels["topology.kubernetes.io/zone"] = "z1";
+  node.metadata.labels["topology.kubernetes.io/region"] = "r1";
+  EXPECT_EQ(NodeLifecycleController::ZoneOf(node), "r1/z1");
+}
+
+}  // namespace
+}  // namespace navarch::controllers
