@@ -19,6 +19,7 @@ void Diagnostics::Error(int line, std::string_view path, std::string_view messag
   }
   out.append(message);
   problems_.push_back(std::move(out));
+  keys_.push_back(Key{source_, line});
 }
 
 void Diagnostics::Error(const YAML::Node& at, std::string_view path, std::string_view message) {
@@ -29,7 +30,24 @@ void Diagnostics::AddFormatted(std::string_view lines) {
   while (!lines.empty()) {
     size_t nl = lines.find('\n');
     std::string_view line = lines.substr(0, nl);
-    if (!line.empty()) problems_.emplace_back(line);
+    if (!line.empty()) {
+      // "<file>:<line>: ..." when the line starts with a location.
+      Key key;
+      const size_t colon = line.find(':');
+      if (colon != std::string_view::npos) {
+        const size_t end = line.find(':', colon + 1);
+        int number = 0;
+        auto [ptr, ec] = std::from_chars(
+            line.data() + colon + 1,
+            line.data() + (end == std::string_view::npos ? colon + 1 : end), number);
+        if (ec == std::errc() && end != std::string_view::npos && ptr == line.data() + end) {
+          key.file = std::string(line.substr(0, colon));
+          key.line = number;
+        }
+      }
+      problems_.emplace_back(line);
+      keys_.push_back(std::move(key));
+    }
     if (nl == std::string_view::npos) break;
     lines.remove_prefix(nl + 1);
   }
@@ -37,10 +55,21 @@ void Diagnostics::AddFormatted(std::string_view lines) {
 
 Status Diagnostics::ToStatus() const {
   if (problems_.empty()) return Status::Ok();
+  std::vector<size_t> order(problems_.size());
+  for (size_t i = 0; i < order.size(); ++i)
+    order[i] = i;
+  std::stable_sort(order.begin(), order.end(), [this](size_t a, size_t b) {
+    const Key& ka = keys_[a];
+    const Key& kb = keys_[b];
+    const bool main_a = ka.file == source_, main_b = kb.file == source_;
+    if (main_a != main_b) return main_a;
+    if (ka.file != kb.file) return ka.file < kb.file;
+    return ka.line < kb.line;
+  });
   std::string message;
-  for (const std::string& p : problems_) {
+  for (size_t i : order) {
     if (!message.empty()) message += '\n';
-    message += p;
+    message += problems_[i];
   }
   return InvalidArgument(std::move(message));
 }

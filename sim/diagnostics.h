@@ -40,14 +40,21 @@ class Diagnostics {
   void AddFormatted(std::string_view lines);
 
   bool ok() const { return problems_.empty(); }
+  // In the order they were recorded.
   const std::vector<std::string>& problems() const { return problems_; }
   // Ok when there is no problem; otherwise kInvalidArgument with one problem
-  // per line.
+  // per line: those of source() first, by line, then those of other files
+  // (manifests) by file and line; the order of recording breaks ties.
   Status ToStatus() const;
 
  private:
+  struct Key {
+    std::string file;
+    int line = 0;
+  };
   std::string source_;
   std::vector<std::string> problems_;
+  std::vector<Key> keys_;  // parallel to problems_
 };
 
 // The 1-based line of a node, 0 when unknown.

@@ -96,6 +96,7 @@ Result<std::vector<std::string>> SimCloud::CreateMachines(Group& group, int32_t 
     m.pod_ip_prefix =
         "10." + std::to_string(128 + ((k >> 8) & 127)) + "." + std::to_string(k & 255) + ".";
     m.rack = rack;
+    m.index = n;
     m.taints = spec.taints;
     NAVARCH_RETURN_IF_ERROR(topology_.AddNode(zone, rack, m.machine.name));
     names.push_back(m.machine.name);
@@ -245,6 +246,20 @@ const SimMachine* SimCloud::Find(const std::string& name) const {
 const NodeGroupSpec* SimCloud::FindGroup(const std::string& name) const {
   auto it = groups_.find(name);
   return it == groups_.end() ? nullptr : &it->second.spec;
+}
+
+std::vector<std::string> SimCloud::MachinesOf(const std::string& group) const {
+  std::vector<std::pair<int32_t, std::string>> found;
+  for (const auto& [name, m] : machines_) {
+    if (m.machine.group == group && m.machine.state != runtime::MachineState::kStopping) {
+      found.emplace_back(m.index, name);
+    }
+  }
+  std::sort(found.begin(), found.end());
+  std::vector<std::string> out;
+  for (auto& [index, name] : found)
+    out.push_back(std::move(name));
+  return out;
 }
 
 std::vector<std::string> SimCloud::UpMachines() const {

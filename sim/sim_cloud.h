@@ -86,7 +86,7 @@ struct SimMachine {
   std::vector<api::Taint> taints;
   // Pod IPs on this machine are pod_ip_prefix + 1..254 ("10.128.3.").
   std::string pod_ip_prefix;
-  bool removed = false;
+  int32_t index = 0;  // n in "<group>-<n>"
 };
 
 enum class NodeDownReason { kFailed, kRemoved, kRebooted };
@@ -132,6 +132,8 @@ class SimCloud final : public runtime::CloudProvider {
   // Null if unknown or removed.
   const SimMachine* Find(const std::string& name) const;
   const NodeGroupSpec* FindGroup(const std::string& name) const;
+  // The machines of a group not being removed, oldest first.
+  std::vector<std::string> MachinesOf(const std::string& group) const;
   // Names of the machines that are running and up, sorted.
   std::vector<std::string> UpMachines() const;
   bool IsUp(const std::string& name) const;

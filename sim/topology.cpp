@@ -101,6 +101,11 @@ bool Topology::HasDomain(DomainLevel level, std::string_view name) const {
   return it != index.end() && graph_[it->second].attached;
 }
 
+Status Topology::Check(DomainLevel level, std::string_view name) const {
+  Result<Vertex> v = Find(level, name);
+  return v.ok() ? Status::Ok() : v.status();
+}
+
 std::vector<std::string> Topology::Zones() const {
   std::vector<std::string> out;
   for (const auto& [name, v] : zones_)

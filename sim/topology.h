@@ -58,6 +58,9 @@ class Topology {
   Status RemoveNode(const std::string& node);
 
   bool HasDomain(DomainLevel level, std::string_view name) const;
+  // Ok if the domain exists; otherwise kNotFound naming it and listing the
+  // known names of its level ("unknown zone \"zone-z\" (zones: zone-a, zone-b)").
+  Status Check(DomainLevel level, std::string_view name) const;
   // Sorted names.
   std::vector<std::string> Zones() const;
   std::vector<std::string> Racks() const;

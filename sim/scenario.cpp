@@ -1,0 +1,411 @@
+#include "sim/scenario.h"
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "core/api/codec.h"
+#include "core/api/quantity.h"
+#include "core/api/validation.h"
+#include "sim/scenario_parser.h"
+
+namespace navarch::sim {
+
+std::string ObjectRef::ToString() const {
+  std::string out(api::InfoOf(kind).name);
+  out += ' ';
+  if (!namespace_.empty()) out += namespace_ + "/";
+  return out + name;
+}
+
+Result<Scenario> LoadScenarioFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    return NotFound("scenario file " + path + " cannot be read; check the path");
+  }
+  std::stringstream buf;
+  buf << in.rdbuf();
+  const std::string base = std::filesystem::path(path).parent_path().string();
+  return ParseScenario(buf.str(), path, base);
+}
+
+Result<Scenario> ParseScenario(std::string_view text, const std::string& source,
+                               const std::string& base_dir) {
+  Diagnostics diag(source);
+  internal::ScenarioParser parser(text, source, base_dir, diag);
+  std::optional<Scenario> scenario = parser.Parse();
+  if (!diag.ok() || !scenario) {
+    if (diag.ok()) diag.Error(0, "", "the scenario could not be read");
+    return diag.ToStatus();
+  }
+  return std::move(*scenario);
+}
+
+namespace internal {
+
+std::string ExtractNodeText(std::string_view text, const YAML::Node& node) {
+  const YAML::Mark mark = node.Mark();
+  if (mark.pos < 0 || mark.line < 0 || static_cast<size_t>(mark.pos) > text.size()) return "";
+  const size_t column = static_cast<size_t>(mark.column);
+  std::string out(static_cast<size_t>(mark.line), '\n');
+  size_t pos = static_cast<size_t>(mark.pos);
+  size_t eol = text.find('\n', pos);
+  out.append(text.substr(pos, eol == std::string_view::npos ? std::string_view::npos : eol - pos));
+  out += '\n';
+  while (eol != std::string_view::npos) {
+    const size_t start = eol + 1;
+    eol = text.find('\n', start);
+    std::string_view line =
+        text.substr(start, eol == std::string_view::npos ? std::string_view::npos : eol - start);
+    const size_t indent = line.find_first_not_of(' ');
+    if (indent == std::string_view::npos || line[indent] == '#' || line[indent] == '\r') {
+      out += '\n';  // blank or comment: keep the line count
+      continue;
+    }
+    if (indent < column) break;
+    out.append(line.substr(column));
+    out += '\n';
+  }
+  return out;
+}
+
+std::optional<Scenario> ScenarioParser::Parse() {
+  YAML::Node root;
+  try {
+    root = YAML::Load(std::string(text_));
+  } catch (const YAML::Exception& e) {
+    diag_.Error(e.mark.line >= 0 ? e.mark.line + 1 : 0, "", "invalid YAML: " + e.msg);
+    return std::nullopt;
+  }
+  Scenario s;
+  s.source = source_;
+  s.base_dir = base_dir_;
+  if (!root.IsMap()) {
+    diag_.Error(root, "",
+                "a scenario is a YAML mapping with name, cluster, objects, events, expect, ...");
+    return std::nullopt;
+  }
+  YamlMap m(root, "", diag_);
+  if (YAML::Node n = m.Require("name")) {
+    if (auto v = ReadString(n, "name", diag_)) s.name = *v;
+  }
+  if (auto v = m.String("description")) s.description = *v;
+  if (auto v = m.Int("seed", 0, INT64_MAX)) s.seed = static_cast<uint64_t>(*v);
+  s.duration = m.DurationField("duration");
+  if (YAML::Node n = m.Get("runUntilIdle")) {
+    if (n.IsScalar()) {
+      if (auto b = ReadBool(n, "runUntilIdle", diag_)) s.run_until_idle = *b;
+    } else {
+      YamlMap r(n, "runUntilIdle", diag_);
+      s.run_until_idle = r.valid();
+      if (auto d = r.DurationField("maxDuration")) s.max_duration = *d;
+      r.Finish();
+    }
+  }
+  if (s.duration && s.run_until_idle) {
+    diag_.Error(m.Get("runUntilIdle"), "runUntilIdle",
+                "give either duration or runUntilIdle, not both");
+  } else if (!m.Has("duration") && !m.Has("runUntilIdle")) {
+    diag_.Error(root, "duration",
+                "required: say how long to run with duration (e.g. 10m) or runUntilIdle");
+  }
+  if (s.duration && s.duration->count() <= 0) {
+    diag_.Error(m.Get("duration"), "duration", "must be above zero");
+  }
+  if (YAML::Node n = m.Require("cluster")) ParseCluster(n, s);
+  if (YAML::Node n = m.Get("scheduler")) ParseScheduler(n, s);
+  if (YAML::Node n = m.Get("runtime")) {
+    if (auto model = RuntimeModel::Parse(n, "runtime", diag_)) s.runtime = std::move(*model);
+  }
+  if (YAML::Node n = m.Get("controllers")) ParseControllers(n, s);
+  if (YAML::Node n = m.Get("api")) ParseApi(n, s);
+  if (YAML::Node n = m.Get("objects")) {
+    if (!n.IsSequence()) {
+      diag_.Error(n, "objects", "expected a list of manifests or {file: path} items");
+    } else {
+      s.objects = ParseManifests(n, "objects");
+    }
+  }
+  if (YAML::Node n = m.Get("events")) ParseEvents(n, s);
+  if (YAML::Node n = m.Get("expect")) ParseExpectations(n, s);
+  m.Finish();
+  if (!diag_.ok()) return std::nullopt;
+  CheckReferences(s);
+  if (!diag_.ok()) return std::nullopt;
+  return s;
+}
+
+void ScenarioParser::ParseCluster(const YAML::Node& node, Scenario& s) {
+  YamlMap m(node, "cluster", diag_);
+  if (!m.valid()) return;
+  YAML::Node groups = m.Require("nodeGroups");
+  m.Finish();
+  if (!groups) return;
+  if (!groups.IsSequence() || groups.size() == 0) {
+    diag_.Error(groups, "cluster.nodeGroups", "expected a non-empty list of node groups");
+    return;
+  }
+  for (size_t i = 0; i < groups.size(); ++i) {
+    const std::string path = IndexPath("cluster.nodeGroups", i);
+    if (auto g = ParseGroup(groups[i], path)) {
+      for (const NodeGroupSpec& other : s.node_groups) {
+        if (other.name == g->name) {
+          diag_.Error(groups[i], path + ".name",
+                      "node group \"" + g->name + "\" is declared twice; names must be unique");
+        }
+      }
+      s.node_groups.push_back(std::move(*g));
+      group_lines_.push_back(LineOf(groups[i]));
+    }
+  }
+}
+
+std::optional<NodeGroupSpec> ScenarioParser::ParseGroup(const YAML::Node& node,
+                                                        const std::string& path) {
+  const size_t before = diag_.problems().size();
+  YamlMap m(node, path, diag_);
+  if (!m.valid()) {
+    if (!node.IsMap()) diag_.Error(node, path, "expected a node group mapping");
+    return std::nullopt;
+  }
+  NodeGroupSpec g;
+  if (YAML::Node n = m.Require("name")) {
+    if (auto v = ReadString(n, m.PathOf("name"), diag_)) g.name = *v;
+  }
+  if (YAML::Node n = m.Require("count")) {
+    if (auto v = ReadInt(n, m.PathOf("count"), diag_, 0, 1'000'000)) {
+      g.count = static_cast<int32_t>(*v);
+    }
+  }
+  g.min_size = static_cast<int32_t>(m.Int("minSize", 0, 1'000'000).value_or(0));
+  g.max_size = static_cast<int32_t>(m.Int("maxSize", 0, 1'000'000).value_or(g.count));
+  if (g.max_size < g.count || g.min_size > g.count) {
+    diag_.Error(node, path,
+                "count " + std::to_string(g.count) + " must lie within [minSize, maxSize] = [" +
+                    std::to_string(g.min_size) + ", " + std::to_string(g.max_size) + "]");
+  }
+  if (YAML::Node n = m.Get("zones")) {
+    if (auto zones = ReadStringList(n, m.PathOf("zones"), diag_)) {
+      if (zones->empty()) diag_.Error(n, m.PathOf("zones"), "list at least one zone");
+      g.zones = std::move(*zones);
+    }
+  } else {
+    g.zones = {"zone-a"};
+  }
+  g.racks_per_zone = static_cast<int32_t>(m.Int("racksPerZone", 1, 10'000).value_or(1));
+  g.instance_type = m.String("instanceType").value_or("sim-standard");
+  g.capacity = runtime::MachineCapacity{4000, int64_t{16} << 30, 110};
+  if (YAML::Node cap = m.Get("capacity")) {
+    YamlMap c(cap, m.PathOf("capacity"), diag_);
+    const auto quantity = [&](std::string_view key) -> std::optional<api::Quantity> {
+      YAML::Node q = c.Get(key);
+      if (!q) return std::nullopt;
+      auto text = ReadString(q, c.PathOf(key), diag_);
+      if (!text) return std::nullopt;
+      Result<api::Quantity> parsed = api::Quantity::Parse(*text);
+      if (!parsed.ok()) {
+        diag_.Error(q, c.PathOf(key), parsed.status().message());
+        return std::nullopt;
+      }
+      if (parsed->Sign() <= 0) {
+        diag_.Error(q, c.PathOf(key), "must be above zero, got \"" + *text + "\"");
+        return std::nullopt;
+      }
+      return *parsed;
+    };
+    if (auto q = quantity("cpu")) g.capacity.cpu_millis = q->MilliValue();
+    if (auto q = quantity("memory")) g.capacity.memory_bytes = q->Value();
+    if (auto q = quantity("pods")) g.capacity.pods = q->Value();
+    c.Finish();
+  }
+  if (YAML::Node n = m.Get("labels")) {
+    if (auto l = ReadStringMap(n, m.PathOf("labels"), diag_)) g.labels = std::move(*l);
+  }
+  if (YAML::Node n = m.Get("taints")) {
+    if (!n.IsSequence()) {
+      diag_.Error(n, m.PathOf("taints"), "expected a list of {key, value, effect}");
+    } else {
+      for (size_t i = 0; i < n.size(); ++i) {
+        YamlMap t(n[i], IndexPath(m.PathOf("taints"), i), diag_);
+        api::Taint taint;
+        if (YAML::Node k = t.Require("key")) {
+          if (auto v = ReadString(k, t.PathOf("key"), diag_)) taint.key = *v;
+        }
+        taint.value = t.String("value").value_or("");
+        if (YAML::Node e = t.Require("effect")) {
+          if (auto v = ReadString(e, t.PathOf("effect"), diag_)) {
+            if (*v != "NoSchedule" && *v != "PreferNoSchedule" && *v != "NoExecute") {
+              diag_.Error(
+                  e, t.PathOf("effect"),
+                  "unknown effect \"" + *v + "\"; use NoSchedule, PreferNoSchedule or NoExecute");
+            }
+            taint.effect = *v;
+          }
+        }
+        t.Finish();
+        g.taints.push_back(std::move(taint));
+      }
+    }
+  }
+  g.boot_latency = Distribution::Constant(seconds(30));
+  if (YAML::Node n = m.Get("bootLatency")) {
+    if (auto d = ParseDistribution(n, m.PathOf("bootLatency"), diag_)) g.boot_latency = *d;
+  }
+  m.Finish();
+  if (diag_.problems().size() != before) return std::nullopt;
+  return g;
+}
+
+void ScenarioParser::ParseScheduler(const YAML::Node& node, Scenario& s) {
+  YamlMap m(node, "scheduler", diag_);
+  if (!m.valid()) return;
+  if (YAML::Node p = m.Get("profile")) {
+    if (auto v = ReadString(p, "scheduler.profile", diag_)) {
+      if (*v != "spread" && *v != "binpack" && *v != "custom") {
+        diag_.Error(p, "scheduler.profile",
+                    "unknown profile \"" + *v + "\"; use spread, binpack or custom");
+      }
+      s.scheduler.profile = *v;
+    }
+  }
+  if (YAML::Node p = m.Get("plugins")) {
+    if (s.scheduler.profile != "custom") {
+      diag_.Error(p, "scheduler.plugins", "plugin weights need profile: custom");
+    } else if (!p.IsMap()) {
+      diag_.Error(p, "scheduler.plugins", "expected a mapping of score plugin name to weight");
+    } else {
+      for (auto it = p.begin(); it != p.end(); ++it) {
+        const std::string key = it->first.Scalar();
+        if (auto w = ReadInt(it->second, JoinPath("scheduler.plugins", key), diag_, 0, 100)) {
+          s.scheduler.plugin_weights[key] = static_cast<int32_t>(*w);
+        }
+      }
+    }
+  } else if (s.scheduler.profile == "custom") {
+    diag_.Error(node, "scheduler.plugins", "profile custom needs plugin weights");
+  }
+  m.Finish();
+}
+
+void ScenarioParser::ParseControllers(const YAML::Node& node, Scenario& s) {
+  YamlMap m(node, "controllers", diag_);
+  ControllersConfig& c = s.controllers;
+  const auto positive = [&](std::string_view key, Duration& out) {
+    YAML::Node n = m.Get(key);
+    if (!n) return;
+    if (auto d = ReadDuration(n, m.PathOf(key), diag_)) {
+      if (d->count() <= 0) {
+        diag_.Error(n, m.PathOf(key), "must be above zero");
+      } else {
+        out = *d;
+      }
+    }
+  };
+  positive("nodeMonitorGracePeriod", c.node_monitor_grace_period);
+  positive("podEvictionTimeout", c.pod_eviction_timeout);
+  positive("nodeStatusUpdatePeriod", c.node_status_update_period);
+  if (YAML::Node n = m.Get("evictionRate")) {
+    if (auto v = ReadDouble(n, m.PathOf("evictionRate"), diag_)) {
+      if (*v <= 0) diag_.Error(n, m.PathOf("evictionRate"), "nodes per second; must be above 0");
+      c.eviction_rate = *v;
+    }
+  }
+  if (YAML::Node n = m.Get("secondaryEvictionRate")) {
+    if (auto v = ReadDouble(n, m.PathOf("secondaryEvictionRate"), diag_)) {
+      if (*v < 0) diag_.Error(n, m.PathOf("secondaryEvictionRate"), "must not be negative");
+      c.secondary_eviction_rate = *v;
+    }
+  }
+  if (auto v = m.Probability("unhealthyZoneThreshold")) c.unhealthy_zone_threshold = *v;
+  m.Finish();
+}
+
+void ScenarioParser::ParseApi(const YAML::Node& node, Scenario& s) {
+  YamlMap m(node, "api", diag_);
+  if (YAML::Node n = m.Get("watchLatency")) {
+    s.api.watch_latency = ParseDistribution(n, "api.watchLatency", diag_);
+  }
+  m.Finish();
+}
+
+std::vector<ScenarioObject> ScenarioParser::ParseManifests(const YAML::Node& node,
+                                                           const std::string& path) {
+  std::vector<ScenarioObject> out;
+  if (node.IsSequence()) {
+    for (size_t i = 0; i < node.size(); ++i) {
+      std::vector<ScenarioObject> more = ParseManifests(node[i], IndexPath(path, i));
+      for (ScenarioObject& o : more)
+        out.push_back(std::move(o));
+    }
+    return out;
+  }
+  if (!node.IsMap()) {
+    diag_.Error(node, path, "expected a Kubernetes manifest or {file: path}");
+    return out;
+  }
+  if (node["file"]) {
+    YamlMap m(node, path, diag_);
+    YAML::Node file = m.Get("file");
+    m.Finish();
+    return LoadManifestFile(file, m.PathOf("file"));
+  }
+  return DecodeInline(node, path);
+}
+
+std::vector<ScenarioObject> ScenarioParser::CheckDocuments(Result<std::vector<api::Document>> docs,
+                                                           const std::string& source,
+                                                           const YAML::Node& at,
+                                                           const std::string& path) {
+  std::vector<ScenarioObject> out;
+  if (!docs.ok()) {
+    if (docs.code() == Code::kNotFound) {
+      diag_.Error(at, path, docs.status().message());
+    } else {
+      diag_.AddFormatted(docs.status().message());
+    }
+    return out;
+  }
+  for (api::Document& doc : *docs) {
+    std::vector<api::FieldError> errors = api::Validate(*doc.object);
+    if (!errors.empty()) {
+      diag_.AddFormatted(api::FormatErrors(errors, doc, source));
+      continue;
+    }
+    out.push_back(ScenarioObject{doc.object, source, doc.line});
+  }
+  return out;
+}
+
+std::vector<ScenarioObject> ScenarioParser::LoadManifestFile(const YAML::Node& file_node,
+                                                             const std::string& path) {
+  auto file = ReadString(file_node, path, diag_);
+  if (!file) return {};
+  std::filesystem::path full = std::filesystem::path(*file);
+  if (full.is_relative() && !base_dir_.empty()) full = std::filesystem::path(base_dir_) / full;
+  const std::string display = full.lexically_normal().string();
+  if (!std::filesystem::exists(full)) {
+    diag_.Error(file_node, path,
+                "manifest file " + display + " does not exist (paths are relative to the " +
+                    "scenario file)");
+    return {};
+  }
+  api::DecodeOptions options;
+  options.source = display;
+  return CheckDocuments(api::DecodeFile(display, options), display, file_node, path);
+}
+
+std::vector<ScenarioObject> ScenarioParser::DecodeInline(const YAML::Node& node,
+                                                         const std::string& path) {
+  std::string text = ExtractNodeText(text_, node);
+  if (text.empty()) {
+    YAML::Emitter emitter;
+    emitter << node;
+    text = emitter.c_str();
+  }
+  api::DecodeOptions options;
+  options.source = source_;
+  return CheckDocuments(api::DecodeYaml(text, options), source_, node, path);
+}
+
+}  // namespace internal
+}  // namespace navarch::sim

@@ -1,0 +1,177 @@
+#pragma once
+// Scenario files: what a simulation run does, as plain structs the scenario
+// runner consumes. The file format is documented in docs/scenarios.md.
+//
+// Loading is all-or-nothing and happens before the run starts: the YAML is
+// read strictly (unknown fields, unknown event types, bad durations,
+// quantities, distributions, selectors are errors), the Kubernetes manifests
+// it contains or names (`file:` relative to the scenario file) are decoded
+// and validated with core/api, and every reference is checked against a dry
+// run of the scenario's cloud and objects in event order: nodes, racks,
+// zones and groups named by events must exist at that time, objects deleted
+// or scaled must have been created before. Every problem is reported, one per
+// line, as "<file>:<line>: <field path>: <message>", e.g.
+//
+//   quickstart.yaml:23: events[2].failZone: unknown zone "zone-z" (zones: zone-a, zone-b)
+//
+// Times in a scenario (`at`, `by`) are durations from the start of the run.
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/api/labels.h"
+#include "core/api/object.h"
+#include "core/base/status.h"
+#include "core/base/time.h"
+#include "sim/distribution.h"
+#include "sim/runtime_model.h"
+#include "sim/sim_cloud.h"
+#include "sim/topology.h"
+
+namespace navarch::sim {
+
+// An API object of the scenario and where it was written.
+struct ScenarioObject {
+  api::ObjectPtr object;
+  std::string source;  // the file it was read from
+  int line = 0;        // its first line there
+};
+
+// Names an API object. `namespace_` is "default" for namespaced kinds written
+// without one, and empty for cluster-scoped kinds.
+struct ObjectRef {
+  api::Kind kind = api::Kind::kPod;
+  std::string namespace_;
+  std::string name;
+  auto operator<=>(const ObjectRef&) const = default;
+  std::string ToString() const;  // "ReplicationController default/web"
+};
+
+struct SchedulerConfig {
+  // "spread" | "binpack" | "custom".
+  std::string profile = "spread";
+  // For "custom": score plugin name -> weight (0-100). The runner checks the
+  // names against the scheduler's plugin registry.
+  std::map<std::string, int32_t> plugin_weights;
+};
+
+struct ControllersConfig {
+  // The node lifecycle controller: how long a node may be silent before it
+  // is marked NotReady, and how long after that its pods are evicted.
+  Duration node_monitor_grace_period = seconds(40);
+  Duration pod_eviction_timeout = minutes(5);
+  // Nodes evicted per second in a healthy zone, and in a zone where more than
+  // unhealthy_zone_threshold of the nodes are NotReady.
+  double eviction_rate = 0.1;
+  double secondary_eviction_rate = 0.01;
+  double unhealthy_zone_threshold = 0.55;
+  // How often each kubelet writes its node status (the heartbeat).
+  Duration node_status_update_period = seconds(10);
+};
+
+struct ApiConfig {
+  // Delay between a write and its delivery to watchers; none if unset.
+  std::optional<Distribution> watch_latency;
+};
+
+enum class EventType {
+  kCreate,  // objects: create (an existing object is an error at run time)
+  kApply,   // objects: create or replace
+  kDelete,  // targets
+  kScale,   // target (a ReplicationController), replicas
+  kCordon,  // name (node)
+  kUncordon,
+  kDrain,  // name (node), grace_period
+  kFailNode,
+  kFailRack,
+  kFailZone,
+  kRecoverNode,
+  kRecoverRack,
+  kRecoverZone,
+  kPartitionNode,
+  kPartitionRack,
+  kPartitionZone,
+  kHealNode,
+  kHealRack,
+  kHealZone,
+  kAddNodes,     // name (group), count; nodes = the names they will get
+  kRemoveNodes,  // nodes (the machines removed)
+};
+// The YAML key of an event type ("failZone").
+std::string_view EventTypeName(EventType type);
+// For the fail/recover/partition/heal types: the level they act on.
+DomainLevel EventDomain(EventType type);
+
+struct ScenarioEvent {
+  Duration at{};
+  EventType type = EventType::kCreate;
+  int line = 0;      // the line of the event's list item
+  std::string path;  // "events[3]"
+  std::vector<ScenarioObject> objects;
+  std::vector<ObjectRef> targets;
+  ObjectRef target;
+  int32_t replicas = 0;
+  std::string name;
+  int32_t count = 0;
+  std::vector<std::string> nodes;
+  std::optional<Duration> grace_period;
+};
+
+struct Expectation {
+  enum class Type {
+    kRunningReplicas,         // pods matching selector Running (and Ready) >= at_least at `by`
+    kNoPodPendingLongerThan,  // no pod matching selector Pending longer than `threshold`
+    kSchedulingLatency,       // percentile of create->bind latency <= threshold
+    kAllSucceeded,            // every pod matching selector Succeeded at `by` (and at least one)
+    kReadyNodes,              // Ready nodes >= at_least at `by`
+  };
+  Type type = Type::kRunningReplicas;
+  int line = 0;
+  std::string path;  // "expect[1]"
+  std::string selector_text;
+  api::LabelSelector selector;  // everything when not given
+  std::string namespace_;       // empty: every namespace
+  int64_t at_least = 0;
+  std::optional<Duration> by;  // when to check; unset: at the end of the run
+  Duration threshold{};
+  double percentile = 99;
+};
+std::string_view ExpectationTypeName(Expectation::Type type);
+
+struct Scenario {
+  std::string name;
+  std::string description;
+  std::string source;    // the scenario file as given
+  std::string base_dir;  // the directory `file:` references are relative to
+  uint64_t seed = 1;
+  // Exactly one of: run for `duration`, or until idle (at most max_duration).
+  std::optional<Duration> duration;
+  bool run_until_idle = false;
+  Duration max_duration = hours(1);
+
+  std::vector<NodeGroupSpec> node_groups;
+  SchedulerConfig scheduler;
+  RuntimeModel runtime;
+  ControllersConfig controllers;
+  ApiConfig api;
+  std::vector<ScenarioObject> objects;
+  // Sorted by `at`; events at the same time keep their file order.
+  std::vector<ScenarioEvent> events;
+  std::vector<Expectation> expectations;
+
+  // The run's end: duration or max_duration.
+  Duration Horizon() const { return duration ? *duration : max_duration; }
+};
+
+// Reads and checks a scenario file; file names in messages are `path` as given.
+Result<Scenario> LoadScenarioFile(const std::string& path);
+// Parses scenario text. `source` names it in messages; `base_dir` resolves
+// `file:` references (empty: the current directory).
+Result<Scenario> ParseScenario(std::string_view text, const std::string& source,
+                               const std::string& base_dir);
+
+}  // namespace navarch::sim

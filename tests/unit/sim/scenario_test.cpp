@@ -1,0 +1,205 @@
+#include "sim/scenario.h"
+
+#include <filesystem>
+#include <fstream>
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "core/api/types.h"
+
+namespace navarch::sim {
+namespace {
+
+using ::testing::HasSubstr;
+
+const std::string kScenarios = std::string(NAVARCH_SOURCE_DIR) + "/scenarios";
+
+// The problems of a scenario, one per element.
+std::vector<std::string> Problems(std::string_view text, const std::string& base = kScenarios) {
+  Result<Scenario> s = ParseScenario(text, "t.yaml", base);
+  if (s.ok()) return {};
+  std::vector<std::string> out;
+  std::string msg = s.status().message();
+  size_t start = 0;
+  while (start <= msg.size()) {
+    size_t nl = msg.find('\n', start);
+    out.push_back(msg.substr(start, nl == std::string::npos ? std::string::npos : nl - start));
+    if (nl == std::string::npos) break;
+    start = nl + 1;
+  }
+  return out;
+}
+
+constexpr std::string_view kMinimal = R"(name: t
+duration: 10m
+cluster:
+  nodeGroups:
+    - name: pool
+      count: 4
+      zones: [zone-a, zone-b]
+      racksPerZone: 2
+)";
+
+TEST(ScenarioTest, QuickstartParses) {
+  Result<Scenario> s = LoadScenarioFile(kScenarios + "/quickstart.yaml");
+  ASSERT_TRUE(s.ok()) << s.status();
+  EXPECT_EQ(s->name, "quickstart");
+  EXPECT_EQ(s->seed, 42u);
+  ASSERT_TRUE(s->duration);
+  EXPECT_EQ(*s->duration, minutes(15));
+  ASSERT_EQ(s->node_groups.size(), 1u);
+  EXPECT_EQ(s->node_groups[0].count, 6);
+  EXPECT_EQ(s->node_groups[0].capacity.cpu_millis, 4000);
+  EXPECT_EQ(s->node_groups[0].capacity.memory_bytes, int64_t{16} << 30);
+  ASSERT_EQ(s->objects.size(), 2u);
+  EXPECT_EQ(s->objects[0].object->kind(), api::Kind::kReplicationController);
+  EXPECT_EQ(s->objects[1].object->kind(), api::Kind::kService);
+  EXPECT_THAT(s->objects[0].source, HasSubstr("manifests/web.yaml"));
+  ASSERT_EQ(s->events.size(), 2u);
+  EXPECT_EQ(s->events[0].type, EventType::kFailNode);
+  EXPECT_EQ(s->events[0].name, "node-3");
+  EXPECT_EQ(s->events[0].at, minutes(3));
+  EXPECT_EQ(s->expectations.size(), 5u);
+}
+
+TEST(ScenarioTest, EveryScenarioFileParses) {
+  int count = 0;
+  for (const auto& entry : std::filesystem::directory_iterator(kScenarios)) {
+    if (entry.path().extension() != ".yaml") continue;
+    ++count;
+    Result<Scenario> s = LoadScenarioFile(entry.path().string());
+    EXPECT_TRUE(s.ok()) << entry.path() << ":\n" << s.status().message();
+  }
+  EXPECT_GE(count, 1);
+}
+
+TEST(ScenarioTest, MinimalDefaults) {
+  Result<Scenario> s = ParseScenario(kMinimal, "t.yaml", "");
+  ASSERT_TRUE(s.ok()) << s.status();
+  EXPECT_EQ(s->seed, 1u);
+  EXPECT_EQ(s->scheduler.profile, "spread");
+  EXPECT_EQ(s->node_groups[0].max_size, 4);
+  EXPECT_EQ(s->node_groups[0].instance_type, "sim-standard");
+  EXPECT_EQ(s->controllers.node_monitor_grace_period, seconds(40));
+  EXPECT_TRUE(s->events.empty());
+}
+
+TEST(ScenarioTest, UnknownZoneNamesFileLineAndKnownZones) {
+  std::string text(kMinimal);
+  text += R"(events:
+  - at: 1m
+    failNode: pool-1
+  - at: 2m
+    failZone: zone-z
+)";
+  EXPECT_THAT(Problems(text),
+              ::testing::ElementsAre("t.yaml:12: events[1].failZone: unknown zone \"zone-z\" "
+                                     "(zones: zone-a, zone-b)"));
+}
+
+TEST(ScenarioTest, EveryProblemIsListed) {
+  std::string text = R"(name: t
+duration: 10x
+colour: blue
+cluster:
+  nodeGroups:
+    - name: pool
+      count: 2
+      capacity: {cpu: "four"}
+      bootLatency: {gamma: {k: 2}}
+events:
+  - at: 1m
+    explode: pool-1
+  - at: 2m
+    failRack: nowhere
+expect:
+  - runningReplicas: {selector: "app in (", atLeast: 1}
+)";
+  std::vector<std::string> p = Problems(text);
+  ASSERT_EQ(p.size(), 7u) << ::testing::PrintToString(p);
+  EXPECT_THAT(p[0], HasSubstr("t.yaml:2: duration: invalid duration \"10x\""));
+  EXPECT_THAT(p[1], HasSubstr("t.yaml:3: colour: unknown field (accepted: api, cluster, "));
+  EXPECT_THAT(p[2], HasSubstr("t.yaml:8: cluster.nodeGroups[0].capacity.cpu: invalid quantity "
+                              "\"four\""));
+  EXPECT_THAT(p[3], HasSubstr("t.yaml:9: cluster.nodeGroups[0].bootLatency.gamma: unknown "
+                              "distribution \"gamma\""));
+  EXPECT_THAT(p[4], HasSubstr("t.yaml:11: events[0]: no action; give one of: create,"));
+  EXPECT_THAT(p[5], HasSubstr("t.yaml:12: events[0].explode: unknown field (accepted: "));
+  EXPECT_THAT(p[6], HasSubstr("t.yaml:16: expect[0].runningReplicas.selector: "));
+}
+
+TEST(ScenarioTest, ReferenceProblemsComeFromTheDryRun) {
+  std::string text(kMinimal);
+  text += R"(objects:
+  - apiVersion: v1
+    kind: ReplicationController
+    metadata: {name: web}
+    spec:
+      selector: {app: web}
+      template:
+        metadata: {labels: {app: web}}
+        spec:
+          containers: [{name: c, image: busybox}]
+events:
+  - at: 1m
+    scale: {name: api, replicas: 3}
+  - at: 1m
+    cordon: pool-9
+  - at: 2m
+    addNodes: {group: pool, count: 1}
+  - at: 3m
+    delete: {kind: ReplicationController, name: web}
+  - at: 4m
+    scale: {name: web, replicas: 2}
+  - at: 5m
+    failRack: zone-b-rack-2
+  - at: 11m
+    healZone: zone-a
+)";
+  std::vector<std::string> p = Problems(text);
+  ASSERT_EQ(p.size(), 5u) << ::testing::PrintToString(p);
+  EXPECT_EQ(p[0],
+            "t.yaml:20: events[0].scale: ReplicationController default/api does not exist at "
+            "1m0s (create it in objects or in an earlier event)");
+  EXPECT_THAT(p[1], HasSubstr("t.yaml:22: events[1].cordon: unknown node \"pool-9\" (nodes: "));
+  EXPECT_THAT(p[2], HasSubstr("t.yaml:24: events[2].addNodes: node group \"pool\": adding 1 to 4 "
+                              "machines would exceed maxSize 4"));
+  EXPECT_THAT(p[3], HasSubstr("t.yaml:28: events[4].scale: ReplicationController default/web "
+                              "does not exist at 4m0s"));
+  EXPECT_EQ(p[4],
+            "t.yaml:32: events[6].at: at 11m0s is after the end of the run (duration 10m0s); it "
+            "would never happen");
+}
+
+TEST(ScenarioTest, InlineManifestErrorsCarryScenarioLines) {
+  std::string text(kMinimal);
+  text += R"(objects:
+  - apiVersion: v1
+    kind: Pod
+    metadata: {name: p}
+    spec:
+      containers:
+        - name: c
+          image: busybox
+          imagePullPolcy: Always
+)";
+  std::vector<std::string> p = Problems(text);
+  ASSERT_EQ(p.size(), 1u) << ::testing::PrintToString(p);
+  EXPECT_THAT(p[0], HasSubstr("t.yaml:17: "));
+  EXPECT_THAT(p[0], HasSubstr("imagePullPolcy"));
+}
+
+TEST(ScenarioTest, MissingManifestFile) {
+  std::string text(kMinimal);
+  text += R"(objects:
+  - file: manifests/nope.yaml
+)";
+  std::vector<std::string> p = Problems(text);
+  ASSERT_EQ(p.size(), 1u) << ::testing::PrintToString(p);
+  EXPECT_THAT(p[0], HasSubstr("t.yaml:10: objects[0].file: manifest file "));
+  EXPECT_THAT(p[0], HasSubstr("manifests/nope.yaml does not exist"));
+}
+
+}  // namespace
+}  // namespace navarch::sim
