@@ -789,8 +789,15 @@ api::ContainerStatus PodWorker::StatusOf(const Ctr& c, bool init_pending) const 
   api::ContainerStatus s;
   s.name = c.name;
   s.image = spec.image;
-  s.image_id = c.image_ref;
-  s.container_id = c.id;
+  // The ids are those of the attempt the state describes: the current one
+  // once it runs or ran, else the last terminated one (none while creating).
+  const bool current = c.state == CState::kRunning || c.state == CState::kExited;
+  if (current) {
+    s.container_id = c.id;
+  } else if (c.last_terminated) {
+    s.container_id = c.last_terminated->container_id;
+  }
+  if (current || c.last_terminated) s.image_id = c.image_ref;
   s.restart_count = c.has_attempt ? static_cast<int32_t>(c.attempt) : 0;
   s.ready = c.state == CState::kRunning && c.ready;
   if (!c.init) s.started = c.state == CState::kRunning && c.started;
