@@ -43,7 +43,9 @@
 //
 // Threading: single-threaded, on the Clock's loop. The Api, Clock and
 // ContainerRuntime must outlive the Kubelet; the Kubelet sets itself as the
-// runtime's event handler while started.
+// runtime's (single) event handler while started and unsets it in Stop(), so
+// one runtime serves one started kubelet at a time: stop the old one before
+// starting its replacement.
 
 #include <cstdint>
 #include <map>
