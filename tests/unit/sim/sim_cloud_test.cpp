@@ -49,8 +49,8 @@ TEST_F(SimCloudTest, BootstrapPlacesRoundRobinAndAnnouncesLater) {
   ASSERT_TRUE(cloud_.Bootstrap().ok());
   EXPECT_THAT(log_, IsEmpty());  // never inline
   clock_.RunUntilIdle();
-  EXPECT_THAT(TakeLog(), ElementsAre("up pool-1", "up pool-2", "up pool-3", "up pool-4",
-                                     "up pool-5"));
+  EXPECT_THAT(TakeLog(),
+              ElementsAre("up pool-1", "up pool-2", "up pool-3", "up pool-4", "up pool-5"));
   const SimMachine* m = cloud_.Find("pool-4");
   ASSERT_NE(m, nullptr);
   EXPECT_EQ(m->machine.zone, "zone-b");
