@@ -28,10 +28,12 @@ Duration IntervalOf(double rate) {
   return Duration(static_cast<int64_t>(std::llround(1e9 / rate)));
 }
 
-std::string LabelOr(const api::Labels& labels, std::string_view key, std::string_view legacy) {
-  auto it = labels.find(std::string(key));
-  if (it == labels.end()) it = labels.find(std::string(legacy));
-  return it == labels.end() ? std::string() : it->second;
+const std::string& LabelOr(const api::Labels& labels, const std::string& key,
+                           const std::string& legacy) {
+  static const std::string kEmpty;
+  auto it = labels.find(key);
+  if (it == labels.end()) it = labels.find(legacy);
+  return it == labels.end() ? kEmpty : it->second;
 }
 
 }  // namespace
@@ -49,8 +51,11 @@ std::string_view ZoneStateName(ZoneState state) {
 }
 
 std::string NodeLifecycleController::ZoneOf(const api::Node& node) {
-  std::string zone = LabelOr(node.metadata.labels, kLabelZone, kLabelZoneLegacy);
-  std::string region = LabelOr(node.metadata.labels, kLabelRegion, kLabelRegionLegacy);
+  // Built once: label lookups on every heartbeat allocate nothing.
+  static const std::string kZone(kLabelZone), kZoneLegacy(kLabelZoneLegacy);
+  static const std::string kRegion(kLabelRegion), kRegionLegacy(kLabelRegionLegacy);
+  const std::string& zone = LabelOr(node.metadata.labels, kZone, kZoneLegacy);
+  const std::string& region = LabelOr(node.metadata.labels, kRegion, kRegionLegacy);
   return region.empty() ? zone : region + "/" + zone;
 }
 

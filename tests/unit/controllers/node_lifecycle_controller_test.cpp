@@ -314,3 +314,49 @@ TEST(NodeLifecycleControllerTest, ZoneKeyIncludesTheRegion) {
 
 }  // namespace
 }  // namespace navarch::controllers
+
+namespace navarch::controllers {
+namespace {
+
+// 5,000 nodes in 10 zones: a heartbeat costs one sync and no timer churn;
+// the controller holds at most one timer per node.
+TEST(NodeLifecycleControllerScaleTest, FiveThousandNodesCostOneSyncPerHeartbeat) {
+  TestCluster c(Duration::zero(), /*retain_revisions=*/20'000);
+  Time t0 = c.clock.Now();
+  constexpr int kNodes = 5000;
+  Kubelets kubelets(c);
+  std::vector<std::string> zone9;
+  for (int i = 0; i < kNodes; ++i) {
+    std::string name = "node-" + std::to_string(i);
+    std::string zone = "z" + std::to_string(i % 10);
+    kubelets.Add(name, zone);
+    if (zone == "z9") zone9.push_back(name);
+  }
+  NodeLifecycleOptions o;
+  o.pod_eviction_timeout = minutes(1);
+  NodeLifecycleController nlc(c.api, c.clock, o);
+  ASSERT_TRUE(nlc.Start().ok());
+  c.clock.AdvanceTo(t0 + seconds(120));
+  // One sync per node at start, then one per heartbeat (12 rounds).
+  EXPECT_EQ(nlc.stats().syncs, static_cast<uint64_t>(kNodes + 12 * kNodes));
+  EXPECT_LE(c.clock.Pending(), static_cast<size_t>(kNodes + 1));
+  EXPECT_EQ(nlc.stats().nodes_marked_unknown, 0u);
+
+  // Zone z9 goes dark after its t0+120s heartbeat.
+  c.clock.AdvanceTo(t0 + seconds(125));
+  for (const auto& n : zone9)
+    kubelets.Silence(n);
+  c.clock.AdvanceTo(t0 + seconds(160) - Duration(1));
+  EXPECT_EQ(nlc.stats().nodes_marked_unknown, 0u);
+  c.clock.Advance(Duration(1));
+  EXPECT_EQ(nlc.stats().nodes_marked_unknown, 500u);
+  EXPECT_EQ(nlc.StateOf("z9"), ZoneState::kFullDisruption);
+  EXPECT_EQ(nlc.StateOf("z0"), ZoneState::kNormal);
+  // Evictions start a minute later, one node per 100 s in the dark zone.
+  c.clock.AdvanceTo(t0 + seconds(160) + minutes(1) + seconds(250));
+  EXPECT_EQ(nlc.stats().nodes_evicted, 3u);
+  EXPECT_EQ(nlc.EvictionQueue("z9").size(), 497u);
+}
+
+}  // namespace
+}  // namespace navarch::controllers

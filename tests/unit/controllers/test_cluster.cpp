@@ -29,8 +29,10 @@ client::LocalApiOptions ApiOptions(Duration watch_delay) {
 
 }  // namespace
 
-TestCluster::TestCluster(Duration watch_delay)
-    : local(store, clock, ApiOptions(watch_delay)), api(local) {}
+TestCluster::TestCluster(Duration watch_delay, store::Revision retain_revisions)
+    : store(store::MemoryStoreOptions{retain_revisions}),
+      local(store, clock, ApiOptions(watch_delay)),
+      api(local) {}
 
 std::vector<std::shared_ptr<const api::Pod>> TestCluster::Pods(const std::string& ns) {
   client::ListOptions o;

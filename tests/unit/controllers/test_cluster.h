@@ -73,7 +73,9 @@ class FaultyApi final : public client::Api {
 };
 
 struct TestCluster {
-  explicit TestCluster(Duration watch_delay = Duration::zero());
+  // `retain_revisions` > 0 makes the store compact itself (long runs).
+  explicit TestCluster(Duration watch_delay = Duration::zero(),
+                       store::Revision retain_revisions = 0);
 
   runtime::ManualClock clock;
   store::MemoryStore store;
