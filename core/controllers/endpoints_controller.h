@@ -36,6 +36,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "core/api/labels.h"
 #include "core/api/types.h"
