@@ -17,7 +17,9 @@ constexpr std::array<KindInfo, kNumKinds> kKinds = {{
 
 }  // namespace
 
-const KindInfo& InfoOf(Kind kind) { return kKinds[static_cast<size_t>(kind)]; }
+const KindInfo& InfoOf(Kind kind) {
+  return kKinds[static_cast<size_t>(kind)];
+}
 
 std::optional<Kind> KindFromName(std::string_view name) {
   for (const auto& k : kKinds) {
@@ -36,7 +38,8 @@ std::optional<Kind> KindFromResource(std::string_view resource) {
 const std::vector<Kind>& AllKinds() {
   static const std::vector<Kind> kAll = [] {
     std::vector<Kind> v;
-    for (const auto& k : kKinds) v.push_back(k.kind);
+    for (const auto& k : kKinds)
+      v.push_back(k.kind);
     return v;
   }();
   return kAll;
@@ -50,6 +53,8 @@ std::string KeyOf(std::string_view ns, std::string_view name) {
   return key;
 }
 
-std::string KeyOf(const Object& obj) { return KeyOf(obj.metadata.namespace_, obj.metadata.name); }
+std::string KeyOf(const Object& obj) {
+  return KeyOf(obj.metadata.namespace_, obj.metadata.name);
+}
 
 }  // namespace navarch::api

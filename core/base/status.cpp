@@ -47,7 +47,9 @@ Status Status::WithContext(std::string_view context) const {
   return Status(code_, std::move(m));
 }
 
-std::ostream& operator<<(std::ostream& os, const Status& s) { return os << s.ToString(); }
+std::ostream& operator<<(std::ostream& os, const Status& s) {
+  return os << s.ToString();
+}
 
 void DieOnBadResultAccess(const Status& s) {
   std::fprintf(stderr, "navarch: internal error: value of a failed Result accessed: %s\n",

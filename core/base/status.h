@@ -61,21 +61,39 @@ class [[nodiscard]] Status {
 
 std::ostream& operator<<(std::ostream& os, const Status& s);
 
-inline Status NotFound(std::string m) { return {Code::kNotFound, std::move(m)}; }
-inline Status AlreadyExists(std::string m) { return {Code::kAlreadyExists, std::move(m)}; }
-inline Status Conflict(std::string m) { return {Code::kConflict, std::move(m)}; }
-inline Status InvalidArgument(std::string m) { return {Code::kInvalidArgument, std::move(m)}; }
-inline Status Compacted(std::string m) { return {Code::kCompacted, std::move(m)}; }
-inline Status Unavailable(std::string m) { return {Code::kUnavailable, std::move(m)}; }
-inline Status Internal(std::string m) { return {Code::kInternal, std::move(m)}; }
-inline Status NotSupported(std::string m) { return {Code::kNotSupported, std::move(m)}; }
-inline Status Cancelled(std::string m) { return {Code::kCancelled, std::move(m)}; }
+inline Status NotFound(std::string m) {
+  return {Code::kNotFound, std::move(m)};
+}
+inline Status AlreadyExists(std::string m) {
+  return {Code::kAlreadyExists, std::move(m)};
+}
+inline Status Conflict(std::string m) {
+  return {Code::kConflict, std::move(m)};
+}
+inline Status InvalidArgument(std::string m) {
+  return {Code::kInvalidArgument, std::move(m)};
+}
+inline Status Compacted(std::string m) {
+  return {Code::kCompacted, std::move(m)};
+}
+inline Status Unavailable(std::string m) {
+  return {Code::kUnavailable, std::move(m)};
+}
+inline Status Internal(std::string m) {
+  return {Code::kInternal, std::move(m)};
+}
+inline Status NotSupported(std::string m) {
+  return {Code::kNotSupported, std::move(m)};
+}
+inline Status Cancelled(std::string m) {
+  return {Code::kCancelled, std::move(m)};
+}
 
 // Result<T> holds either a T or a non-ok Status.
 template <class T>
 class [[nodiscard]] Result {
  public:
-  Result(T value) : v_(std::move(value)) {}  // NOLINT: implicit by design
+  Result(T value) : v_(std::move(value)) {}        // NOLINT: implicit by design
   Result(Status status) : v_(std::move(status)) {  // NOLINT: implicit by design
     assert(!std::get<Status>(v_).ok() && "Result built from an ok Status");
   }
@@ -122,10 +140,10 @@ void Result<T>::FailAccess(const Status& s) {
 }  // namespace navarch
 
 // Propagate a non-ok Status from an expression returning Status.
-#define NAVARCH_RETURN_IF_ERROR(expr)        \
-  do {                                       \
-    ::navarch::Status _st = (expr);          \
-    if (!_st.ok()) return _st;               \
+#define NAVARCH_RETURN_IF_ERROR(expr) \
+  do {                                \
+    ::navarch::Status _st = (expr);   \
+    if (!_st.ok()) return _st;        \
   } while (0)
 
 #define NAVARCH_CONCAT_INNER(a, b) a##b

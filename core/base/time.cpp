@@ -45,8 +45,12 @@ bool ReadInt(std::string_view s, size_t pos, size_t len, int& out) {
 
 }  // namespace
 
-std::string Time::ToRfc3339() const { return FormatCivil(ns_, false); }
-std::string Time::ToRfc3339Micro() const { return FormatCivil(ns_, true); }
+std::string Time::ToRfc3339() const {
+  return FormatCivil(ns_, false);
+}
+std::string Time::ToRfc3339Micro() const {
+  return FormatCivil(ns_, true);
+}
 
 Result<Time> Time::ParseRfc3339(std::string_view s) {
   auto bad = [&] {
@@ -74,7 +78,8 @@ Result<Time> Time::ParseRfc3339(std::string_view s) {
       ++pos;
     }
     if (digits == 0) return bad();
-    for (int i = digits; i < 9; ++i) frac_ns *= 10;
+    for (int i = digits; i < 9; ++i)
+      frac_ns *= 10;
   }
   int64_t offset = 0;
   if (pos < s.size() && (s[pos] == 'Z' || s[pos] == 'z')) {
@@ -142,7 +147,8 @@ Result<Duration> ParseDuration(std::string_view text) {
   long double total = 0;
   while (!s.empty()) {
     size_t i = 0;
-    while (i < s.size() && ((s[i] >= '0' && s[i] <= '9') || s[i] == '.')) ++i;
+    while (i < s.size() && ((s[i] >= '0' && s[i] <= '9') || s[i] == '.'))
+      ++i;
     if (i == 0) return bad("expected a number");
     long double v = 0;
     {
@@ -153,18 +159,27 @@ Result<Duration> ParseDuration(std::string_view text) {
     }
     s.remove_prefix(i);
     size_t j = 0;
-    while (j < s.size() && !((s[j] >= '0' && s[j] <= '9') || s[j] == '.')) ++j;
+    while (j < s.size() && !((s[j] >= '0' && s[j] <= '9') || s[j] == '.'))
+      ++j;
     std::string_view unit = s.substr(0, j);
     s.remove_prefix(j);
     long double scale;
-    if (unit == "ns") scale = 1;
-    else if (unit == "us" || unit == "µs") scale = 1e3;
-    else if (unit == "ms") scale = 1e6;
-    else if (unit == "s") scale = 1e9;
-    else if (unit == "m") scale = 60e9;
-    else if (unit == "h") scale = 3600e9;
-    else if (unit.empty()) return bad("missing unit");
-    else return bad("unknown unit \"" + std::string(unit) + "\"");
+    if (unit == "ns")
+      scale = 1;
+    else if (unit == "us" || unit == "µs")
+      scale = 1e3;
+    else if (unit == "ms")
+      scale = 1e6;
+    else if (unit == "s")
+      scale = 1e9;
+    else if (unit == "m")
+      scale = 60e9;
+    else if (unit == "h")
+      scale = 3600e9;
+    else if (unit.empty())
+      return bad("missing unit");
+    else
+      return bad("unknown unit \"" + std::string(unit) + "\"");
     total += v * scale;
   }
   if (total > 9.2e18L) return bad("too large");
