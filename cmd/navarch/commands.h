@@ -14,5 +14,6 @@ using Args = std::vector<std::string>;
 
 int RunVersion(const Args& args);
 int RunValidate(const Args& args);
+int RunSim(const Args& args);
 
 }  // namespace navarch::cmd

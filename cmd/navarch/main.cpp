@@ -18,6 +18,8 @@ struct Command {
 constexpr Command kCommands[] = {
     {"validate", "check Kubernetes v1 manifests; print every error with file and line",
      navarch::cmd::RunValidate},
+    {"sim", "run a scenario in the simulator; summary, report.json, results.db",
+     navarch::cmd::RunSim},
     {"version", "print the navarch version", navarch::cmd::RunVersion},
 };
 

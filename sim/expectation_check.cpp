@@ -1,0 +1,147 @@
+#include "sim/expectation_check.h"
+
+#include <algorithm>
+#include <cstdio>
+
+namespace navarch::sim {
+
+namespace {
+
+bool Matches(const Expectation& e, const PodLifecycle& p) {
+  if (!p.last) return false;
+  if (!e.namespace_.empty() && p.last->metadata.namespace_ != e.namespace_) return false;
+  return e.selector.Matches(p.last->metadata.labels);
+}
+
+std::string Selector(const Expectation& e) {
+  std::string s = e.selector_text.empty() ? "all pods" : e.selector_text;
+  if (!e.namespace_.empty()) s += " in " + e.namespace_;
+  return s;
+}
+
+std::string Percent(double p) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%g", p);
+  return buf;
+}
+
+}  // namespace
+
+std::string DescribeExpectation(const Expectation& e) {
+  std::string out(ExpectationTypeName(e.type));
+  switch (e.type) {
+    case Expectation::Type::kRunningReplicas:
+      out += " " + Selector(e) + " >= " + std::to_string(e.at_least);
+      break;
+    case Expectation::Type::kNoPodPendingLongerThan:
+      out += " " + FormatDuration(e.threshold);
+      if (!e.selector_text.empty()) out += " (" + Selector(e) + ")";
+      break;
+    case Expectation::Type::kSchedulingLatency:
+      out += " p" + Percent(e.percentile) + " <= " + FormatDuration(e.threshold);
+      if (!e.selector_text.empty()) out += " (" + Selector(e) + ")";
+      break;
+    case Expectation::Type::kAllSucceeded:
+      out += " " + Selector(e);
+      break;
+    case Expectation::Type::kReadyNodes:
+      out += " >= " + std::to_string(e.at_least);
+      break;
+  }
+  out += e.by ? " by " + FormatDuration(*e.by) : " at the end";
+  return out;
+}
+
+ExpectationResult EvaluateExpectation(const Expectation& e, const Metrics& metrics, Duration now) {
+  ExpectationResult r;
+  r.path = e.path;
+  r.type = std::string(ExpectationTypeName(e.type));
+  r.line = e.line;
+  r.description = DescribeExpectation(e);
+  r.checked_at = now;
+  const Time at = metrics.start() + now;
+  switch (e.type) {
+    case Expectation::Type::kRunningReplicas: {
+      int64_t n = 0;
+      for (const auto& p : metrics.pods()) {
+        if (p.deleted || p.deleting || p.phase != api::kPodRunning || !Matches(e, p)) continue;
+        if (PodIsReady(*p.last)) ++n;
+      }
+      r.passed = n >= e.at_least;
+      r.message = std::to_string(n) + " running and ready (want at least " +
+                  std::to_string(e.at_least) + ")";
+      break;
+    }
+    case Expectation::Type::kNoPodPendingLongerThan: {
+      Duration worst{0};
+      std::string worst_pod;
+      int64_t over = 0;
+      for (const auto& p : metrics.pods()) {
+        if (!Matches(e, p)) continue;
+        Time until = at;
+        if (p.started) until = std::min(until, *p.started);
+        if (p.deleted) until = std::min(until, *p.deleted);
+        const Duration pending = until - p.created;
+        if (pending > e.threshold) ++over;
+        if (pending > worst) {
+          worst = pending;
+          worst_pod = p.key;
+        }
+      }
+      r.passed = over == 0;
+      r.message = "longest pending " + FormatDuration(worst);
+      if (!worst_pod.empty()) r.message += " (" + worst_pod + ")";
+      if (!r.passed) {
+        r.message += "; " + std::to_string(over) + " pod(s) pending longer than " +
+                     FormatDuration(e.threshold);
+      }
+      break;
+    }
+    case Expectation::Type::kSchedulingLatency: {
+      std::vector<Duration> latencies;
+      for (const auto& p : metrics.pods()) {
+        if (p.created > at || !Matches(e, p)) continue;
+        if (p.scheduled && *p.scheduled <= at) {
+          latencies.push_back(*p.scheduled - p.created);
+        } else if (!p.deleted || *p.deleted > at) {
+          latencies.push_back(at - p.created);
+        }
+      }
+      std::sort(latencies.begin(), latencies.end());
+      const Duration value = Percentile(latencies, e.percentile);
+      r.passed = value <= e.threshold;
+      r.message = "p" + Percent(e.percentile) + " " + FormatDuration(value) + " over " +
+                  std::to_string(latencies.size()) + " pod(s) (want at most " +
+                  FormatDuration(e.threshold) + ")";
+      break;
+    }
+    case Expectation::Type::kAllSucceeded: {
+      int64_t total = 0, succeeded = 0;
+      std::string first_other;
+      for (const auto& p : metrics.pods()) {
+        if (p.deleted || !Matches(e, p)) continue;
+        ++total;
+        if (p.phase == api::kPodSucceeded) {
+          ++succeeded;
+        } else if (first_other.empty()) {
+          first_other = p.key + " is " + p.phase;
+        }
+      }
+      r.passed = total > 0 && succeeded == total;
+      r.message = std::to_string(succeeded) + "/" + std::to_string(total) + " succeeded";
+      if (total == 0) r.message += " (no matching pod)";
+      if (!first_other.empty()) r.message += "; " + first_other;
+      break;
+    }
+    case Expectation::Type::kReadyNodes: {
+      const int64_t n = metrics.ReadyNodes();
+      r.passed = n >= e.at_least;
+      r.message =
+          std::to_string(n) + " ready node(s) (want at least " + std::to_string(e.at_least) + ")";
+      break;
+    }
+  }
+  return r;
+}
+
+}  // namespace navarch::sim
