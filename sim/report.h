@@ -61,7 +61,8 @@ struct ExpectationResult {
   std::string message;  // the observed value, and why it failed
 };
 
-// One pod's life, flattened.
+// One pod's life, flattened. `phase` is the last phase observed, or
+// "Terminating" (being deleted) or "Deleted".
 struct PodRow {
   std::string namespace_, name, controller, node, phase;
   Duration created{};

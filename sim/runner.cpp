@@ -84,6 +84,11 @@ Status ScaleScenario(Scenario& scenario, double scale) {
     if (ev.type == EventType::kScale) ev.replicas = ScaleCount(ev.replicas, scale);
     if (ev.type == EventType::kAddNodes) ev.count = ScaleCount(ev.count, scale);
   }
+  for (auto& x : scenario.expectations) {
+    if (x.type == Expectation::Type::kRunningReplicas || x.type == Expectation::Type::kReadyNodes) {
+      x.at_least = ScaleCount(static_cast<int32_t>(x.at_least), scale);
+    }
+  }
   return Status::Ok();
 }
 
@@ -225,6 +230,9 @@ Status Runner::World::Build() {
   listener.node_reachable = [this](const std::string& n) { SetReachable(n, true); };
   cloud_->SetListener(std::move(listener));
   NAVARCH_RETURN_IF_ERROR(cloud_->Bootstrap());
+  // Let the initial machines come up and register their Nodes (all at t=0)
+  // before the objects arrive, so the first decisions see the cluster.
+  clock_.RunUntilIdle();
 
   // The scenario's objects, now (t=0), in file order.
   for (const auto& o : scenario_.objects) {
@@ -618,7 +626,7 @@ Report Runner::World::Run() {
     row.name = name;
     row.controller = p.controller;
     row.node = p.node;
-    row.phase = p.deleted ? "Deleted" : p.phase;
+    row.phase = p.deleted ? "Deleted" : p.deleting ? "Terminating" : p.phase;
     row.created = p.created - start;
     auto rel = [&](const std::optional<Time>& t) -> std::optional<Duration> {
       if (!t) return std::nullopt;

@@ -21,8 +21,9 @@
 // and force-deletes the pods bound to it (the cloud node controller and the
 // pod garbage collector of Kubernetes).
 //
-// Timeline. At t=0 the cloud bootstraps its machines and the scenario's
-// objects are created (in file order). Each scenario event runs at its time
+// Timeline. At t=0 the cloud bootstraps its machines, their kubelets start
+// and register their Nodes, and then the scenario's objects are created (in
+// file order). Each scenario event runs at its time
 // (events at the same time in file order); an event that fails at run time
 // (an object that already exists, a node already gone) is recorded with its
 // error and the run goes on. Expectations with `by` are checked at that time,
@@ -39,8 +40,9 @@
 //
 // Scale. RunnerOptions::scale (0 < scale <= 1) shrinks a scenario for quick
 // runs: node group counts and size ranges, ReplicationController replicas
-// (objects, applied manifests, scale events) and addNodes counts are
-// multiplied by it (rounded, at least 1). Events naming nodes beyond the
+// (objects, applied manifests, scale events), addNodes counts and the
+// at_least of runningReplicas and readyNodes expectations are multiplied by
+// it (rounded, at least 1). Events naming nodes beyond the
 // shrunken groups then fail at run time and are recorded as such.
 //
 // Determinism: nothing reads a wall clock; the same scenario, seed and
