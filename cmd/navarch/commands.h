@@ -15,5 +15,6 @@ using Args = std::vector<std::string>;
 int RunVersion(const Args& args);
 int RunValidate(const Args& args);
 int RunSim(const Args& args);
+int RunSimBench(const Args& args);
 
 }  // namespace navarch::cmd

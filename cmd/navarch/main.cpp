@@ -20,6 +20,8 @@ constexpr Command kCommands[] = {
      navarch::cmd::RunValidate},
     {"sim", "run a scenario in the simulator; summary, report.json, results.db",
      navarch::cmd::RunSim},
+    {"sim-bench", "simulator throughput on synthetic clusters (wall time, RSS, events/s)",
+     navarch::cmd::RunSimBench},
     {"version", "print the navarch version", navarch::cmd::RunVersion},
 };
 
