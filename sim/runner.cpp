@@ -101,7 +101,7 @@ class Runner::World {
         options_(options),
         engine_(seed),
         clock_(engine_.clock()),
-        store_(store::MemoryStoreOptions{.retain_revisions = 200'000}) {}
+        store_(store::MemoryStoreOptions{.retain_revisions = 20'000}) {}
 
   ~World() {
     // Kubelets and runtimes before the control plane they talk to.

@@ -1,5 +1,7 @@
 #include "sim/synthetic.h"
 
+#include <algorithm>
+
 #include "core/api/labels.h"
 
 namespace navarch::sim {
@@ -58,11 +60,19 @@ Result<Scenario> SyntheticScenario(const SyntheticSpec& spec) {
   s.node_groups.push_back(g);
   s.runtime.batch_run_duration = spec.batch_run;
 
-  if (spec.service_pods > 0) {
+  auto add_namespace = [&s](const std::string& name) {
+    auto ns = std::make_shared<api::Namespace>();
+    ns->metadata.name = name;
+    s.objects.push_back({ns, s.source, 0});
+  };
+  const int32_t per_rc = std::max(1, spec.pods_per_controller);
+  for (int32_t left = spec.service_pods, k = 1; left > 0; left -= per_rc, ++k) {
+    const std::string ns = "web-" + std::to_string(k);
+    add_namespace(ns);
     auto rc = std::make_shared<api::ReplicationController>();
     rc->metadata.name = "web";
-    rc->metadata.namespace_ = "default";
-    rc->spec.replicas = spec.service_pods;
+    rc->metadata.namespace_ = ns;
+    rc->spec.replicas = std::min(left, per_rc);
     rc->spec.selector = {{"app", "web"}};
     api::PodTemplateSpec t;
     t.metadata.labels = {{"app", "web"}};
@@ -70,15 +80,23 @@ Result<Scenario> SyntheticScenario(const SyntheticSpec& spec) {
         ContainerOf("navarch/web", spec.service_cpu_millis, spec.service_memory_bytes));
     rc->spec.template_ = std::move(t);
     s.objects.push_back({rc, s.source, 0});
+  }
+  if (spec.service_pods > 0) {
     s.expectations.push_back(
         Expect(Expectation::Type::kRunningReplicas, "app=web", spec.service_pods));
   }
   const api::Container batch =
       ContainerOf("navarch/batch", spec.batch_cpu_millis, spec.batch_memory_bytes);
+  const int32_t per_ns = std::max(1, spec.batch_pods_per_namespace);
+  std::string batch_ns;
   for (int32_t i = 0; i < spec.batch_pods; ++i) {
+    if (i % per_ns == 0) {
+      batch_ns = "batch-" + std::to_string(i / per_ns + 1);
+      add_namespace(batch_ns);
+    }
     auto pod = std::make_shared<api::Pod>();
     pod->metadata.name = "job-" + std::to_string(i + 1);
-    pod->metadata.namespace_ = "default";
+    pod->metadata.namespace_ = batch_ns;
     pod->metadata.labels = {{"app", "job"}};
     pod->spec.restart_policy = std::string(api::kRestartNever);
     pod->spec.containers.push_back(batch);

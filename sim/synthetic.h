@@ -4,9 +4,13 @@
 // pods into YAML (and decoding them) would dominate the measurement.
 //
 // The scenario: one node group of `nodes` machines spread over `zones` zones
-// with `racks_per_zone` racks each; a ReplicationController "web" of
-// `service_pods` long-running pods (label app=web); `batch_pods` bare pods
-// (label app=job, restartPolicy Never) that run for `batch_run` and succeed.
+// with `racks_per_zone` racks each; `service_pods` long-running pods (label
+// app=web) in ReplicationControllers "web" of `pods_per_controller` replicas
+// each, every one in its own namespace "web-<k>"; `batch_pods` bare pods
+// (label app=job, restartPolicy Never) that run for `batch_run` and succeed,
+// in namespaces "batch-<k>" of `batch_pods_per_namespace`. (Controllers
+// read their namespace's pods on every sync, as Kubernetes' do: a cluster of
+// 100,000 pods in one namespace measures that scan, not the simulator.)
 // Everything is created at t=0 and the run lasts until idle (at most
 // `max_duration`). Expectations: every batch pod succeeded, and `web` has
 // all its replicas running at the end.
@@ -30,9 +34,11 @@ struct SyntheticSpec {
   int64_t node_memory_bytes = int64_t{64} << 30;
   int64_t node_pods = 110;
   int32_t service_pods = 1'000;
+  int32_t pods_per_controller = 100;
   int64_t service_cpu_millis = 500;
   int64_t service_memory_bytes = int64_t{1} << 30;
   int32_t batch_pods = 1'000;
+  int32_t batch_pods_per_namespace = 1'000;
   int64_t batch_cpu_millis = 250;
   int64_t batch_memory_bytes = int64_t{256} << 20;
   Distribution batch_run = Distribution::Uniform(minutes(1), minutes(5));
