@@ -309,8 +309,12 @@ void NodeLifecycleController::UpdateZoneStates() {
 
 double NodeLifecycleController::RateOf(const Zone& zone) const {
   if (halted_) return 0;
-  return zone.state == ZoneState::kNormal ? options_.eviction_rate
-                                          : options_.secondary_eviction_rate;
+  // A zone that is entirely down while others are healthy is most likely a
+  // real zone outage: its pods are better off elsewhere, at the normal rate.
+  // A partly disrupted zone is ambiguous (a flaky network?), so it is drained
+  // slowly.
+  return zone.state == ZoneState::kPartialDisruption ? options_.secondary_eviction_rate
+                                                     : options_.eviction_rate;
 }
 
 void NodeLifecycleController::ProcessZone(const std::string& zone_name) {

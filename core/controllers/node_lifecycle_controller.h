@@ -49,9 +49,11 @@
 // of burst 1: the first eviction is immediate, each next one comes one
 // interval after the previous one, where the interval is 1/rate seconds and
 // the rate is
-//   * `eviction_rate` (0.1 nodes/s) in a Normal zone;
-//   * `secondary_eviction_rate` (0.01 nodes/s) in a disrupted zone (Partial
-//     or Full): a zone-wide failure is handled slowly;
+//   * `eviction_rate` (0.1 nodes/s) in a Normal zone, and in a zone in
+//     FullDisruption while some other zone is healthy (a real zone outage:
+//     the pods are better off in the healthy zones);
+//   * `secondary_eviction_rate` (0.01 nodes/s) in a PartialDisruption zone:
+//     a zone that is only partly silent (a flaky network?) is drained slowly;
 //   * 0 — no evictions at all — while every zone that has nodes is in
 //     FullDisruption: then the master (or its network) is the likely
 //     culprit, not the nodes. Queued evictions resume when any zone recovers.
