@@ -2,35 +2,17 @@
 // and exit codes.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
-#include <sys/wait.h>
 
-#include <array>
-#include <cstdio>
 #include <string>
+
+#include "tests/unit/cli/run_navarch.h"
 
 namespace {
 
 using ::testing::HasSubstr;
 using ::testing::Not;
 
-struct Run {
-  int exit_code = -1;
-  std::string output;  // stdout and stderr together
-};
-
-Run Navarch(const std::string& args) {
-  std::string cmd = std::string(NAVARCH_BINARY_DIR) + "/cmd/navarch/navarch " + args + " 2>&1";
-  Run r;
-  FILE* p = popen(cmd.c_str(), "r");
-  if (p == nullptr) return r;
-  std::array<char, 4096> buf;
-  size_t n;
-  while ((n = fread(buf.data(), 1, buf.size(), p)) > 0)
-    r.output.append(buf.data(), n);
-  int status = pclose(p);
-  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return r;
-}
+using navarch::testing::Navarch;
 
 std::string Data(const std::string& name) {
   return std::string(NAVARCH_SOURCE_DIR) + "/tests/unit/cli/testdata/" + name;

@@ -1,37 +1,23 @@
 // Runs `navarch sim` the way a user would: exit codes, summary, output files.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
-#include <sys/wait.h>
 
-#include <array>
-#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <string>
+
+#include "tests/unit/cli/run_navarch.h"
 
 namespace {
 
 using ::testing::HasSubstr;
 using ::testing::Not;
 
-struct SimRun {
-  int exit_code = -1;
-  std::string output;  // stdout and stderr together
-};
+using SimRun = navarch::testing::Run;
 
 SimRun NavarchSim(const std::string& args) {
-  std::string cmd = std::string(NAVARCH_BINARY_DIR) + "/cmd/navarch/navarch sim " + args + " 2>&1";
-  SimRun r;
-  FILE* p = popen(cmd.c_str(), "r");
-  if (p == nullptr) return r;
-  std::array<char, 4096> buf;
-  size_t n;
-  while ((n = fread(buf.data(), 1, buf.size(), p)) > 0)
-    r.output.append(buf.data(), n);
-  int status = pclose(p);
-  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return r;
+  return navarch::testing::Navarch("sim " + args);
 }
 
 std::string Slurp(const std::string& path) {
