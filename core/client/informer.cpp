@@ -170,8 +170,17 @@ void Informer::ScheduleRelist() {
 
 void Informer::Put(const std::string& key, ObjectPtr obj, const ObjectPtr& old) {
   for (auto& [name, index] : indexes_) {
-    if (old) UnindexObject(index, key, *old);
-    IndexObject(index, key, *obj);
+    if (!old) {
+      IndexObject(index, key, *obj);
+      continue;
+    }
+    // Most updates (status writes) leave the indexed values alone; then the
+    // index is already right and re-inserting the key would only churn it.
+    std::vector<std::string> before = index.fn(*old);
+    std::vector<std::string> after = index.fn(*obj);
+    if (before == after) continue;
+    UnindexValues(index, key, before);
+    IndexValues(index, key, std::move(after));
   }
   items_[key] = std::move(obj);
 }
@@ -183,12 +192,21 @@ void Informer::Erase(const std::string& key, const ObjectPtr& old) {
 }
 
 void Informer::IndexObject(Index& index, const std::string& key, const api::Object& obj) {
-  for (auto& value : index.fn(obj))
-    index.values[std::move(value)].insert(key);
+  IndexValues(index, key, index.fn(obj));
 }
 
 void Informer::UnindexObject(Index& index, const std::string& key, const api::Object& obj) {
-  for (const auto& value : index.fn(obj)) {
+  UnindexValues(index, key, index.fn(obj));
+}
+
+void Informer::IndexValues(Index& index, const std::string& key, std::vector<std::string> values) {
+  for (auto& value : values)
+    index.values[std::move(value)].insert(key);
+}
+
+void Informer::UnindexValues(Index& index, const std::string& key,
+                             const std::vector<std::string>& values) {
+  for (const auto& value : values) {
     auto it = index.values.find(value);
     if (it == index.values.end()) continue;
     it->second.erase(key);

@@ -118,6 +118,9 @@ class Informer {
   void Erase(const std::string& key, const ObjectPtr& old);
   void IndexObject(Index& index, const std::string& key, const api::Object& obj);
   void UnindexObject(Index& index, const std::string& key, const api::Object& obj);
+  static void IndexValues(Index& index, const std::string& key, std::vector<std::string> values);
+  static void UnindexValues(Index& index, const std::string& key,
+                            const std::vector<std::string>& values);
 
   void EmitAdd(const ObjectPtr& obj);
   void EmitUpdate(const ObjectPtr& old, const ObjectPtr& obj);

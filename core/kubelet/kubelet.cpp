@@ -330,10 +330,15 @@ void Kubelet::FlushStatuses() {
       }
     }
     if (status == w.reported()) continue;
-    api::Pod next = *w.pod();
+    // UpdateStatus keeps the stored metadata and spec and replaces only the
+    // status, so the request names the pod and carries its status without a
+    // copy of the spec. An empty resourceVersion: unconditional.
+    api::Pod next;
+    next.metadata.name = w.pod()->metadata.name;
+    next.metadata.namespace_ = w.pod()->metadata.namespace_;
+    next.metadata.uid = w.pod()->metadata.uid;
     next.status = std::move(status);
-    next.metadata.resource_version.clear();
-    auto r = gated_.UpdateStatus(next);
+    auto r = gated_.UpdateStatus(std::move(next));
     if (r.ok()) {
       ++stats_.pod_status_writes;
       w.SetReported((*r)->status, (*r)->metadata.resource_version);
