@@ -13,6 +13,11 @@ bool SpecEqualAs(const api::Object& a, const api::Object& b) {
 }
 
 template <class T>
+bool StatusEqualAs(const api::Object& a, const api::Object& b) {
+  return static_cast<const T&>(a).status == static_cast<const T&>(b).status;
+}
+
+template <class T>
 void CopyStatusAs(const api::Object& from, api::Object& to) {
   static_cast<T&>(to).status = static_cast<const T&>(from).status;
 }
@@ -47,6 +52,26 @@ bool SpecEqual(const api::Object& a, const api::Object& b) {
       return SpecEqualAs<api::Service>(a, b);
     case api::Kind::kNamespace:
       return SpecEqualAs<api::Namespace>(a, b);
+    case api::Kind::kEndpoints:
+    case api::Kind::kEvent:
+      return true;
+  }
+  return true;
+}
+
+bool StatusEqual(const api::Object& a, const api::Object& b) {
+  assert(a.kind() == b.kind());
+  switch (a.kind()) {
+    case api::Kind::kPod:
+      return StatusEqualAs<api::Pod>(a, b);
+    case api::Kind::kNode:
+      return StatusEqualAs<api::Node>(a, b);
+    case api::Kind::kReplicationController:
+      return StatusEqualAs<api::ReplicationController>(a, b);
+    case api::Kind::kService:
+      return StatusEqualAs<api::Service>(a, b);
+    case api::Kind::kNamespace:
+      return StatusEqualAs<api::Namespace>(a, b);
     case api::Kind::kEndpoints:
     case api::Kind::kEvent:
       return true;

@@ -16,6 +16,10 @@ bool HasStatus(api::Kind kind);
 // a spec compare equal (their generation stays 1).
 bool SpecEqual(const api::Object& a, const api::Object& b);
 
+// Whether the statuses of two objects of the same kind are equal. Kinds
+// without a status compare equal.
+bool StatusEqual(const api::Object& a, const api::Object& b);
+
 // Copies `from`'s status into `to` (same kind). No-op for kinds without one.
 void CopyStatus(const api::Object& from, api::Object& to);
 

@@ -255,6 +255,9 @@ Result<ObjectPtr> LocalApi::Write(ObjectPtr in, WriteKind write) {
     NAVARCH_ASSIGN_OR_RETURN(ObjectPtr current, ObjectFromKeyValue(*kv));
     std::shared_ptr<api::Object> next;
     if (write == WriteKind::kStatus) {
+      // Only the status changes: an equal one is a no-op write (no copy, no
+      // revision), and the new object differs from the stored one only there.
+      if (StatusEqual(*in, *current)) return current;
       next = MutableCopy(*current);
       CopyStatus(*in, *next);
     } else {
@@ -271,7 +274,8 @@ Result<ObjectPtr> LocalApi::Write(ObjectPtr in, WriteKind write) {
       m.generation = c.generation + (SpecEqual(*current, *next) ? 0 : 1);
     }
     next->metadata.resource_version = current->metadata.resource_version;
-    if (next->Equals(*current)) return current;  // a no-op write makes no revision
+    // A no-op write makes no revision (status writes checked that above).
+    if (write != WriteKind::kStatus && next->Equals(*current)) return current;
     NAVARCH_RETURN_IF_ERROR(ValidateObject(*next));
     auto result = Put(std::move(next), /*create=*/false, kv->mod_revision);
     // An unconditional write retries when it raced with another writer.
