@@ -53,9 +53,7 @@ Result<ListResult> MemoryStore::List(std::string_view prefix, const ListOptions&
   if (options.at_revision < 0) return NegativeError("list at_revision", options.at_revision);
   if (options.limit < 0) return NegativeError("list limit", options.limit);
   std::lock_guard lock(mu_);
-  Revision at = options.at_revision == 0 ? current_ : options.at_revision;
-  if (at > current_) return FutureRevisionError(at, current_);
-  if (at < compacted_) return CompactedError(at, compacted_);
+  NAVARCH_ASSIGN_OR_RETURN(Revision at, ResolveRevision(options.at_revision, current_, compacted_));
 
   ListResult out;
   out.revision = at;
@@ -155,9 +153,8 @@ Result<std::unique_ptr<Watcher>> MemoryStore::Watch(const WatchOptions& options)
   bool ready = false;
   {
     std::lock_guard lock(mu_);
-    Revision after = options.after_revision == 0 ? current_ : options.after_revision;
-    if (after > current_) return FutureRevisionError(after, current_);
-    if (after < compacted_) return CompactedError(after, compacted_);
+    NAVARCH_ASSIGN_OR_RETURN(Revision after,
+                             ResolveRevision(options.after_revision, current_, compacted_));
     for (Revision rev = after + 1; rev <= current_; ++rev) {
       auto it = log_[static_cast<size_t>(rev - compacted_ - 1)];
       if (!HasPrefix(it->first, options.prefix)) continue;

@@ -324,9 +324,7 @@ Result<ListResult> SqliteStore::List(std::string_view prefix, const ListOptions&
   if (options.at_revision < 0) return NegativeError("list at_revision", options.at_revision);
   if (options.limit < 0) return NegativeError("list limit", options.limit);
   std::shared_lock lock(state_mu_);
-  Revision at = options.at_revision == 0 ? current_ : options.at_revision;
-  if (at > current_) return FutureRevisionError(at, current_);
-  if (at < compacted_) return CompactedError(at, compacted_);
+  NAVARCH_ASSIGN_OR_RETURN(Revision at, ResolveRevision(options.at_revision, current_, compacted_));
   if (at != current_) return ListFromLog(prefix, options, at);
 
   ListResult out;
@@ -625,9 +623,8 @@ Result<std::unique_ptr<Watcher>> SqliteStore::Watch(const WatchOptions& options)
   bool ready = false;
   {
     std::shared_lock lock(state_mu_);
-    Revision after = options.after_revision == 0 ? current_ : options.after_revision;
-    if (after > current_) return FutureRevisionError(after, current_);
-    if (after < compacted_) return CompactedError(after, compacted_);
+    NAVARCH_ASSIGN_OR_RETURN(Revision after,
+                             ResolveRevision(options.after_revision, current_, compacted_));
     Revision ring_first = current_ - static_cast<Revision>(recent_.size()) + 1;
     if (after + 1 < ring_first) {
       std::vector<Event> backlog;

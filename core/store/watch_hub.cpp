@@ -156,6 +156,13 @@ Status FutureRevisionError(Revision requested, Revision current) {
                          " is in the future; the current revision is " + std::to_string(current));
 }
 
+Result<Revision> ResolveRevision(Revision requested, Revision current, Revision compacted) {
+  Revision rev = requested == 0 ? current : requested;
+  if (rev > current) return FutureRevisionError(rev, current);
+  if (rev < compacted) return CompactedError(rev, compacted);
+  return rev;
+}
+
 Status NotFoundError(std::string_view key) {
   return NotFound("key \"" + std::string(key) + "\" not found");
 }

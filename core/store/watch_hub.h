@@ -136,4 +136,9 @@ Status AlreadyExistsError(std::string_view key, Revision create_revision);
 Status ConflictError(std::string_view key, Revision expected, Revision actual);
 Status NegativeError(std::string_view what, int64_t value);
 
+// The revision a List or Watch starts from: `requested`, or `current` when
+// `requested` is 0. Fails with FutureRevisionError / CompactedError when it
+// lies outside [compacted, current]. Both stores call it under their lock.
+Result<Revision> ResolveRevision(Revision requested, Revision current, Revision compacted);
+
 }  // namespace navarch::store
