@@ -16,5 +16,13 @@ int RunVersion(const Args& args);
 int RunValidate(const Args& args);
 int RunSim(const Args& args);
 int RunSimBench(const Args& args);
+int RunBench(const Args& args);      // cmd_bench.cpp
+int RunApiserver(const Args& args);  // cmd_apiserver.cpp
+int RunScheduler(const Args& args);  // cmd_components.cpp
+int RunControllerManager(const Args& args);
+int RunKubelet(const Args& args);
+int RunUp(const Args& args);
+int RunProxy(const Args& args);  // cmd_proxy.cpp
+int RunRun(const Args& args);    // cmd_run.cpp
 
 }  // namespace navarch::cmd

@@ -22,13 +22,26 @@ constexpr Command kCommands[] = {
      navarch::cmd::RunSim},
     {"sim-bench", "simulator throughput on synthetic clusters (wall time, RSS, events/s)",
      navarch::cmd::RunSimBench},
+    {"bench", "compare schedulers on scheduler_perf-style workloads (pods/s, latency, quality)",
+     navarch::cmd::RunBench},
+    {"apiserver", "serve the Kubernetes v1 API over HTTPS for kubectl, store in SQLite",
+     navarch::cmd::RunApiserver},
+    {"scheduler", "run the scheduler against an API server", navarch::cmd::RunScheduler},
+    {"controller-manager", "run the replication, node lifecycle and endpoints controllers",
+     navarch::cmd::RunControllerManager},
+    {"kubelet", "run a node agent (runtime sim or docker)", navarch::cmd::RunKubelet},
+    {"proxy", "forward Service ports on 127.0.0.1 to ready endpoints", navarch::cmd::RunProxy},
+    {"up", "all-in-one cluster: API server, scheduler, controllers and kubelets",
+     navarch::cmd::RunUp},
+    {"run", "run a scenario on a backend (sim or docker) in real time", navarch::cmd::RunRun},
     {"version", "print the navarch version", navarch::cmd::RunVersion},
 };
 
 void PrintUsage(std::ostream& os) {
   os << "usage: navarch <command> [options]\n\ncommands:\n";
   for (const auto& c : kCommands) {
-    os << "  " << c.name << std::string(12 - c.name.size(), ' ') << c.summary << "\n";
+    os << "  " << c.name << std::string(c.name.size() < 20 ? 20 - c.name.size() : 1, ' ')
+       << c.summary << "\n";
   }
   os << "\nRun 'navarch <command> --help' for a command's options.\n";
 }

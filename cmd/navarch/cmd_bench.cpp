@@ -1,0 +1,13 @@
+// Placeholder: this command is being built; it reports so instead of pretending.
+#include <iostream>
+
+#include "cmd/navarch/commands.h"
+
+namespace navarch::cmd {
+
+int RunBench(const Args&) {
+  std::cerr << "navarch bench: not implemented yet (see the status table in README.md)\n";
+  return 1;
+}
+
+}  // namespace navarch::cmd
