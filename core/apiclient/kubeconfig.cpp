@@ -1,0 +1,205 @@
+#include "core/apiclient/kubeconfig.h"
+
+#include <yaml-cpp/yaml.h>
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+namespace navarch::apiclient {
+
+namespace {
+
+Result<std::string> ReadFile(const std::string& path, const std::string& what) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return NotFound(what + ": cannot read " + path + " (check that the file exists)");
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+std::string Resolve(const std::string& base_dir, const std::string& path) {
+  if (path.empty() || path[0] == '/' || base_dir.empty()) return path;
+  return (std::filesystem::path(base_dir) / path).string();
+}
+
+// Finds the entry named `name` in the list `key` ("clusters") and returns its
+// inner map (`inner`: "cluster").
+Result<YAML::Node> FindNamed(const YAML::Node& root, const std::string& source,
+                             const std::string& key, const std::string& inner,
+                             const std::string& name) {
+  YAML::Node list = root[key];
+  if (!list || !list.IsSequence()) {
+    return InvalidArgument(source + ": " + key + ": missing or not a list (the context refers to " +
+                           inner + " \"" + name + "\")");
+  }
+  for (size_t i = 0; i < list.size(); ++i) {
+    YAML::Node entry = list[i];
+    if (!entry.IsMap()) continue;
+    if (entry["name"] && entry["name"].IsScalar() && entry["name"].Scalar() == name) {
+      YAML::Node body = entry[inner];
+      if (!body || !body.IsMap()) {
+        return InvalidArgument(source + ": " + key + "[" + std::to_string(i) + "]." + inner +
+                               ": missing or not a mapping");
+      }
+      return body;
+    }
+  }
+  return InvalidArgument(source + ": " + key + ": no entry named \"" + name + "\"");
+}
+
+std::string Scalar(const YAML::Node& map, const char* field) {
+  YAML::Node n = map[field];
+  if (!n || !n.IsScalar()) return {};
+  return n.Scalar();
+}
+
+}  // namespace
+
+Result<std::string> DecodeBase64(std::string_view text) {
+  std::string out;
+  uint32_t acc = 0;
+  int bits = 0;
+  size_t pos = 0;
+  for (char c : text) {
+    ++pos;
+    int v;
+    if (c >= 'A' && c <= 'Z') {
+      v = c - 'A';
+    } else if (c >= 'a' && c <= 'z') {
+      v = c - 'a' + 26;
+    } else if (c >= '0' && c <= '9') {
+      v = c - '0' + 52;
+    } else if (c == '+') {
+      v = 62;
+    } else if (c == '/') {
+      v = 63;
+    } else if (c == '=' || c == '\n' || c == '\r' || c == ' ' || c == '\t') {
+      continue;
+    } else {
+      return InvalidArgument("not base64: unexpected character at position " + std::to_string(pos));
+    }
+    acc = (acc << 6) | static_cast<uint32_t>(v);
+    bits += 6;
+    if (bits >= 8) {
+      bits -= 8;
+      out.push_back(static_cast<char>((acc >> bits) & 0xFF));
+    }
+  }
+  return out;
+}
+
+std::string EncodeBase64(std::string_view bytes) {
+  static constexpr char kAlphabet[] =
+      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  std::string out;
+  out.reserve((bytes.size() + 2) / 3 * 4);
+  size_t i = 0;
+  for (; i + 2 < bytes.size(); i += 3) {
+    uint32_t n = (static_cast<uint8_t>(bytes[i]) << 16) |
+                 (static_cast<uint8_t>(bytes[i + 1]) << 8) | static_cast<uint8_t>(bytes[i + 2]);
+    out += kAlphabet[(n >> 18) & 63];
+    out += kAlphabet[(n >> 12) & 63];
+    out += kAlphabet[(n >> 6) & 63];
+    out += kAlphabet[n & 63];
+  }
+  if (i < bytes.size()) {
+    uint32_t n = static_cast<uint8_t>(bytes[i]) << 16;
+    if (i + 1 < bytes.size()) n |= static_cast<uint8_t>(bytes[i + 1]) << 8;
+    out += kAlphabet[(n >> 18) & 63];
+    out += kAlphabet[(n >> 12) & 63];
+    out += i + 1 < bytes.size() ? kAlphabet[(n >> 6) & 63] : '=';
+    out += '=';
+  }
+  return out;
+}
+
+Result<ClientConfig> ParseKubeconfig(std::string_view text, const std::string& source,
+                                     const std::string& base_dir, std::string_view context) {
+  YAML::Node root;
+  try {
+    root = YAML::Load(std::string(text));
+  } catch (const YAML::Exception& e) {
+    return InvalidArgument(source + ":" + std::to_string(e.mark.line + 1) +
+                           ": not valid YAML: " + e.msg);
+  }
+  if (!root.IsMap()) return InvalidArgument(source + ": not a kubeconfig (expected a mapping)");
+  std::string ctx_name(context);
+  if (ctx_name.empty()) {
+    ctx_name = Scalar(root, "current-context");
+    if (ctx_name.empty()) {
+      return InvalidArgument(source +
+                             ": current-context: not set (set it with `kubectl config "
+                             "use-context NAME` or name a context explicitly)");
+    }
+  }
+  NAVARCH_ASSIGN_OR_RETURN(YAML::Node ctx,
+                           FindNamed(root, source, "contexts", "context", ctx_name));
+  const std::string cluster_name = Scalar(ctx, "cluster");
+  if (cluster_name.empty()) {
+    return InvalidArgument(source + ": contexts[" + ctx_name + "].context.cluster: not set");
+  }
+  NAVARCH_ASSIGN_OR_RETURN(YAML::Node cluster,
+                           FindNamed(root, source, "clusters", "cluster", cluster_name));
+  ClientConfig out;
+  out.source = source;
+  const std::string where = source + ": clusters[" + cluster_name + "].cluster.";
+  out.server = Scalar(cluster, "server");
+  if (out.server.empty()) return InvalidArgument(where + "server: not set");
+  if (out.server.rfind("http://", 0) != 0 && out.server.rfind("https://", 0) != 0) {
+    return InvalidArgument(where + "server: \"" + out.server +
+                           "\" must start with http:// or https://");
+  }
+  out.tls_server_name = Scalar(cluster, "tls-server-name");
+  const std::string skip = Scalar(cluster, "insecure-skip-tls-verify");
+  if (!skip.empty() && skip != "true" && skip != "false") {
+    return InvalidArgument(where + "insecure-skip-tls-verify: \"" + skip +
+                           "\" must be true or false");
+  }
+  out.insecure_skip_tls_verify = skip == "true";
+  if (std::string data = Scalar(cluster, "certificate-authority-data"); !data.empty()) {
+    auto pem = DecodeBase64(data);
+    if (!pem.ok())
+      return InvalidArgument(where + "certificate-authority-data: " + pem.status().message());
+    out.ca_pem = std::move(*pem);
+  } else if (std::string file = Scalar(cluster, "certificate-authority"); !file.empty()) {
+    auto pem = ReadFile(Resolve(base_dir, file), where + "certificate-authority");
+    if (!pem.ok()) return InvalidArgument(pem.status().message());
+    out.ca_pem = std::move(*pem);
+  }
+
+  const std::string user_name = Scalar(ctx, "user");
+  if (!user_name.empty()) {
+    NAVARCH_ASSIGN_OR_RETURN(YAML::Node user, FindNamed(root, source, "users", "user", user_name));
+    const std::string uwhere = source + ": users[" + user_name + "].user.";
+    out.bearer_token = Scalar(user, "token");
+    if (out.bearer_token.empty()) {
+      if (std::string file = Scalar(user, "tokenFile"); !file.empty()) {
+        auto token = ReadFile(Resolve(base_dir, file), uwhere + "tokenFile");
+        if (!token.ok()) return InvalidArgument(token.status().message());
+        std::string t = std::move(*token);
+        while (!t.empty() && (t.back() == '\n' || t.back() == '\r' || t.back() == ' '))
+          t.pop_back();
+        out.bearer_token = std::move(t);
+      }
+    }
+    if (out.bearer_token.empty()) {
+      for (const char* unsupported :
+           {"client-certificate-data", "client-certificate", "exec", "auth-provider", "username"}) {
+        if (user[unsupported]) {
+          return InvalidArgument(uwhere + unsupported +
+                                 ": not supported by navarch (use a bearer token: token or "
+                                 "tokenFile)");
+        }
+      }
+    }
+  }
+  return out;
+}
+
+Result<ClientConfig> LoadKubeconfig(const std::string& path, std::string_view context) {
+  NAVARCH_ASSIGN_OR_RETURN(std::string text, ReadFile(path, "kubeconfig"));
+  return ParseKubeconfig(text, path, std::filesystem::path(path).parent_path().string(), context);
+}
+
+}  // namespace navarch::apiclient
