@@ -100,6 +100,38 @@ TEST(StrategicMergePatchTest, KubectlApplyRemovesAContainer) {
   EXPECT_EQ(containers[0].at("name"), "nginx");
 }
 
+// The body kubectl 1.32 sent (captured) for `kubectl apply` of a manifest that
+// drops a label, a container, an env var and the tolerations, and adds an env
+// var, a port and a volume, against an object last applied with them.
+TEST(StrategicMergePatchTest, CapturedKubectlApplyBody) {
+  std::string_view live = R"({"apiVersion":"v1","kind":"Pod",
+      "metadata":{"name":"web","namespace":"default","labels":{"app":"web","tier":"x"},
+                  "annotations":{"kubectl.kubernetes.io/last-applied-configuration":"old"}},
+      "spec":{"containers":[{"name":"nginx","image":"nginx:1.25",
+                             "env":[{"name":"A","value":"1"},{"name":"B","value":"2"}],
+                             "ports":[{"containerPort":80,"protocol":"TCP"}]},
+                            {"name":"side","image":"busybox"}],
+              "tolerations":[{"key":"k","operator":"Exists"}],"nodeName":"node-1"},
+      "status":{"phase":"Running"}})";
+  std::string_view body = R"({"metadata":{"annotations":{
+      "kubectl.kubernetes.io/last-applied-configuration":"new"},"labels":{"tier":null}},
+      "spec":{"$setElementOrder/containers":[{"name":"nginx"}],
+              "containers":[{"$setElementOrder/env":[{"name":"A"},{"name":"C"}],
+                             "$setElementOrder/ports":[{"containerPort":80},{"containerPort":443}],
+                             "env":[{"name":"C","value":"3"},{"$patch":"delete","name":"B"}],
+                             "image":"nginx:1.26","name":"nginx","ports":[{"containerPort":443}]},
+                            {"$patch":"delete","name":"side"}],
+              "tolerations":null,"volumes":[{"emptyDir":{},"name":"data"}]}})";
+  EXPECT_JSON(Smp("Pod", live, body), R"({"apiVersion":"v1","kind":"Pod",
+      "metadata":{"name":"web","namespace":"default","labels":{"app":"web"},
+                  "annotations":{"kubectl.kubernetes.io/last-applied-configuration":"new"}},
+      "spec":{"containers":[{"name":"nginx","image":"nginx:1.26",
+                             "env":[{"name":"A","value":"1"},{"name":"C","value":"3"}],
+                             "ports":[{"containerPort":80,"protocol":"TCP"},{"containerPort":443}]}],
+              "nodeName":"node-1","volumes":[{"emptyDir":{},"name":"data"}]},
+      "status":{"phase":"Running"}})");
+}
+
 TEST(StrategicMergePatchTest, AddsContainerInTheOrderGiven) {
   auto appended = Smp("Pod", kPod, R"({"spec":{"containers":[{"name":"log","image":"fluent"}]}})");
   ASSERT_TRUE(appended.ok()) << appended.status();
