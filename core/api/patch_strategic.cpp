@@ -332,7 +332,9 @@ class StrategicMerger {
       if (directive != nullptr && directive->is_string() && directive->get_string() == "replace") {
         json::array replaced;
         for (std::size_t i = 0; i < patch.size(); ++i) {
-          if (&patch[i] == &v) {
+          // Other directive elements ({"$patch": "delete", ...}) are moot in a
+          // replaced list.
+          if (patch[i].is_object() && patch[i].get_object().contains(kPatchDirective)) {
             continue;
           }
           NAVARCH_ASSIGN_OR_RETURN(

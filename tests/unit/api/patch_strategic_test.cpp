@@ -222,7 +222,8 @@ TEST(StrategicMergePatchTest, PatchReplaceAndDeleteOnMaps) {
 
 TEST(StrategicMergePatchTest, PatchReplaceOnAList) {
   auto result = Smp("Pod", kPod, R"({"spec":{"containers":[
-      {"$patch":"replace"},{"name":"only","image":"x","resources":null}]}})");
+      {"$patch":"replace"},{"name":"only","image":"x","resources":null},
+      {"$patch":"delete","name":"nginx"}]}})");
   ASSERT_TRUE(result.ok()) << result.status();
   EXPECT_EQ(result->at_pointer("/spec/containers"), J(R"([{"name":"only","image":"x"}])"));
 }
