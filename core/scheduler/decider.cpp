@@ -245,92 +245,33 @@ int32_t Decider::NormalizedScore(size_t j, uint32_t zone, int32_t raw) const {
   return (node_part + 2 * s.zone_score[zone]) / 3;
 }
 
-Placement Decider::Decide(const PodInfo& pod, NodeTable& table, Explanation* explain) {
-  ++stats_.decisions;
-  table.EnsureRanks();
-  Placement out;
+void Decider::RefreshAll(ClassCache& c, const PodInfo& pod, NodeTable& table) {
   const uint32_t n = table.size();
-  if (explain) {
-    *explain = Explanation{};
-    explain->total_nodes = n;
-  }
-  if (n == 0) return out;
-  bool created = false;
-  ClassCache& c = GetClass(pod, table, &created);
-  if (c.rank_epoch != table.RankEpoch()) RebuildKeys(c, table);
   const uint64_t* gen = table.generations();
-  const uint32_t target = SampleTarget(n);
-  const bool full = target >= n;
-
-  // 1. Bring the visited nodes up to date and find the window [start, start+count).
-  uint32_t start = 0;
-  uint32_t count = n;
-  uint32_t feasible = 0;
-  if (full) {
-    stale_.clear();
-    if (c.full_check || c.log_pos < table.LogBegin()) {
-      for (uint32_t i = 0; i < n; ++i) {
-        if (c.seen[i] != gen[i]) stale_.push_back(i);
-      }
-      c.full_check = false;
-    } else {
-      for (uint64_t p = c.log_pos, end = table.LogEnd(); p < end; ++p) {
-        const uint32_t i = table.LogAt(p);
-        if (i < n && c.seen[i] != gen[i]) {
-          c.seen[i] = gen[i];  // de-duplicates repeated log entries
-          stale_.push_back(i);
-        }
-      }
+  stale_.clear();
+  if (c.full_check || c.log_pos < table.LogBegin()) {
+    for (uint32_t i = 0; i < n; ++i) {
+      if (c.seen[i] != gen[i]) stale_.push_back(i);
     }
-    c.log_pos = table.LogEnd();
-    Refresh(c, pod, table, stale_);
+    c.full_check = false;
   } else {
-    // Sampling: visit round-robin in chunks until `target` feasible nodes.
-    // The change log is not used; each visited node is checked directly.
-    constexpr uint32_t kChunk = 256;
-    start = next_start_ % n;
-    count = 0;
-    c.full_check = true;  // a later full scan must not trust the log position
-    while (count < n && feasible < target) {
-      const uint32_t len = std::min(kChunk, n - count);
-      stale_.clear();
-      for (uint32_t k = 0; k < len; ++k) {
-        uint32_t i = start + count + k;
-        if (i >= n) i -= n;
-        if (c.seen[i] != gen[i]) stale_.push_back(i);
+    for (uint64_t p = c.log_pos, end = table.LogEnd(); p < end; ++p) {
+      const uint32_t i = table.LogAt(p);
+      if (i < n && c.seen[i] != gen[i]) {
+        c.seen[i] = gen[i];  // de-duplicates repeated log entries
+        stale_.push_back(i);
       }
-      Refresh(c, pod, table, stale_);
-      // Stop exactly at the node that completes the target.
-      uint32_t k = 0;
-      while (k < len && feasible < target) {
-        uint32_t i = start + count + k;
-        if (i >= n) i -= n;
-        feasible += c.reason[i] == 0;
-        ++k;
-      }
-      count += k;
     }
-    next_start_ = (start + count) % n;
   }
-  // The window as up to two ranges of indexes.
-  uint32_t ranges[2][2] = {{start, std::min(n, start + count)}, {0, 0}};
-  if (start + count > n) {
-    ranges[1][0] = 0;
-    ranges[1][1] = start + count - n;
-  }
+  c.log_pos = table.LogEnd();
+  Refresh(c, pod, table, stale_);
+}
 
-  // 2. Normalization statistics over the visited feasible nodes.
+int64_t Decider::PrepareNormalization(ClassCache& c, bool full, const uint32_t (&ranges)[2][2],
+                                      const NodeTable& table) {
   const uint32_t* zone = table.zones();
   const uint32_t zones = table.ZoneCount();
   int64_t constant = 0;
-  struct Active {
-    const int32_t* lut;
-    const int32_t* raw;
-    uint32_t stride;
-  };
-  Active active[8];
-  int n_active = 0;
-  bool slow = false;  // a lookup table would be too large
   for (size_t j = 0; j < normalized_.size(); ++j) {
     NormState& s = norm_[j];
     const auto& ws = profile_.scores[normalized_[j]];
@@ -399,7 +340,109 @@ Placement Decider::Decide(const PodInfo& pod, NodeTable& table, Explanation* exp
     }
     s.constant = false;
     s.max = mx;
-    s.stride = static_cast<uint32_t>(mx) + 1;
+  }
+  return constant;
+}
+
+void Decider::ScoreAll(const PodInfo& pod, NodeTable& table, std::vector<int32_t>& totals) {
+  table.EnsureRanks();
+  const uint32_t n = table.size();
+  totals.assign(n, -1);
+  if (n == 0) return;
+  bool created = false;
+  ClassCache& c = GetClass(pod, table, &created);
+  if (c.rank_epoch != table.RankEpoch()) RebuildKeys(c, table);
+  RefreshAll(c, pod, table);
+  const uint32_t ranges[2][2] = {{0, n}, {0, 0}};
+  const int64_t constant = PrepareNormalization(c, /*full=*/true, ranges, table);
+  const uint32_t* zone = table.zones();
+  const uint64_t* base = c.base.data();
+  for (uint32_t i = 0; i < n; ++i) {
+    if (base[i] == 0) continue;
+    int64_t total = c.local[i] + constant;
+    for (size_t j = 0; j < normalized_.size(); ++j) {
+      if (norm_[j].constant) continue;
+      total += static_cast<int64_t>(norm_[j].weight) * NormalizedScore(j, zone[i], c.raw[j][i]);
+    }
+    totals[i] = static_cast<int32_t>(total);
+  }
+}
+
+Placement Decider::Decide(const PodInfo& pod, NodeTable& table, Explanation* explain) {
+  ++stats_.decisions;
+  table.EnsureRanks();
+  Placement out;
+  const uint32_t n = table.size();
+  if (explain) {
+    *explain = Explanation{};
+    explain->total_nodes = n;
+  }
+  if (n == 0) return out;
+  bool created = false;
+  ClassCache& c = GetClass(pod, table, &created);
+  if (c.rank_epoch != table.RankEpoch()) RebuildKeys(c, table);
+  const uint64_t* gen = table.generations();
+  const uint32_t target = SampleTarget(n);
+  const bool full = target >= n;
+
+  // 1. Bring the visited nodes up to date and find the window [start, start+count).
+  uint32_t start = 0;
+  uint32_t count = n;
+  uint32_t feasible = 0;
+  if (full) {
+    RefreshAll(c, pod, table);
+  } else {
+    // Sampling: visit round-robin in chunks until `target` feasible nodes.
+    // The change log is not used; each visited node is checked directly.
+    constexpr uint32_t kChunk = 256;
+    start = next_start_ % n;
+    count = 0;
+    c.full_check = true;  // a later full scan must not trust the log position
+    while (count < n && feasible < target) {
+      const uint32_t len = std::min(kChunk, n - count);
+      stale_.clear();
+      for (uint32_t k = 0; k < len; ++k) {
+        uint32_t i = start + count + k;
+        if (i >= n) i -= n;
+        if (c.seen[i] != gen[i]) stale_.push_back(i);
+      }
+      Refresh(c, pod, table, stale_);
+      // Stop exactly at the node that completes the target.
+      uint32_t k = 0;
+      while (k < len && feasible < target) {
+        uint32_t i = start + count + k;
+        if (i >= n) i -= n;
+        feasible += c.reason[i] == 0;
+        ++k;
+      }
+      count += k;
+    }
+    next_start_ = (start + count) % n;
+  }
+  // The window as up to two ranges of indexes.
+  uint32_t ranges[2][2] = {{start, std::min(n, start + count)}, {0, 0}};
+  if (start + count > n) {
+    ranges[1][0] = 0;
+    ranges[1][1] = start + count - n;
+  }
+
+  // 2. Normalization statistics over the visited feasible nodes, then a
+  // lookup table per normalized plugin that is not constant.
+  const uint32_t* zone = table.zones();
+  const uint32_t zones = table.ZoneCount();
+  const int64_t constant = PrepareNormalization(c, full, ranges, table);
+  struct Active {
+    const int32_t* lut;
+    const int32_t* raw;
+    uint32_t stride;
+  };
+  Active active[8];
+  int n_active = 0;
+  bool slow = false;  // a lookup table would be too large
+  for (size_t j = 0; j < normalized_.size(); ++j) {
+    NormState& s = norm_[j];
+    if (s.constant) continue;
+    s.stride = static_cast<uint32_t>(s.max) + 1;
     const bool zoned = s.kind == Normalization::kReverseMaxZones && s.have_zones;
     const uint32_t rows = zoned ? zones : 1;
     if (static_cast<size_t>(rows) * s.stride > kMaxLut || n_active == 8) {
@@ -412,7 +455,7 @@ Placement Decider::Decide(const PodInfo& pod, NodeTable& table, Explanation* exp
         s.lut[z * s.stride + v] = s.weight * NormalizedScore(j, z, static_cast<int32_t>(v));
       }
     }
-    active[n_active++] = Active{s.lut.data(), raw, zoned ? s.stride : 0};
+    active[n_active++] = Active{s.lut.data(), c.raw[j].data(), zoned ? s.stride : 0};
   }
 
   // 3. The final pass: the best key (and runner-ups when explaining).

@@ -114,6 +114,21 @@ class Decider {
   // decides that a change to one node may help an unschedulable pod.
   bool Fits(const PodInfo& pod, NodeTable& table, uint32_t index);
 
+  // Scores `pod` on every node as a decision over all nodes would (same
+  // filters, scores and normalization, same class cache): totals[i] is node
+  // i's total (the sum of weight * score) or -1 where a filter rules it out.
+  // Does not change the table. This is what a batch strategy (the flow
+  // scheduler) builds its arc costs from.
+  void ScoreAll(const PodInfo& pod, NodeTable& table, std::vector<int32_t>& totals);
+
+  // The largest total a node can reach: 100 * the sum of the score weights.
+  int64_t MaxTotal() const {
+    int64_t w = 0;
+    for (const auto& s : profile_.scores)
+      w += s.weight;
+    return 100 * w;
+  }
+
   const Profile& profile() const { return profile_; }
   const ReasonTable& reasons() const { return reasons_; }
 
@@ -132,6 +147,13 @@ class Decider {
   void Refresh(ClassCache& c, const PodInfo& pod, NodeTable& table,
                std::span<const uint32_t> nodes);
   void RebuildKeys(ClassCache& c, NodeTable& table);
+  // Brings every node of the class cache up to date (change log or a full
+  // generation check).
+  void RefreshAll(ClassCache& c, const PodInfo& pod, NodeTable& table);
+  // Sets norm_ (kind, weight, constant, max, zone scores) from the visited
+  // feasible nodes; returns the weighted sum of the constant plugins.
+  int64_t PrepareNormalization(ClassCache& c, bool full, const uint32_t (&ranges)[2][2],
+                               const NodeTable& table);
   uint32_t SampleTarget(uint32_t n) const;
   int32_t NormalizedScore(size_t j, uint32_t zone, int32_t raw) const;
   // Fills reasons and score breakdowns; uses this decision's normalization.

@@ -91,12 +91,33 @@ ProfileSpec BinpackProfile() {
       "binpack", {}, {{"MostAllocated", 1}, {"BalancedAllocation", 1}, {"TaintToleration", 1}}};
 }
 
+ProfileSpec FlowProfile() {
+  ProfileSpec p = SpreadProfile();
+  p.name = "flow";
+  p.strategy = Strategy::kFlow;
+  return p;
+}
+
+ProfileSpec FlowBinpackProfile() {
+  ProfileSpec p = BinpackProfile();
+  p.name = "flow-binpack";
+  p.strategy = Strategy::kFlow;
+  return p;
+}
+
+std::vector<std::string> BuiltinProfileNames() {
+  return {"spread", "binpack", "flow", "flow-binpack"};
+}
+
 Result<ProfileSpec> BuiltinProfile(std::string_view name) {
   if (name == "spread" || name.empty()) return SpreadProfile();
   if (name == "binpack") return BinpackProfile();
+  if (name == "flow") return FlowProfile();
+  if (name == "flow-binpack") return FlowBinpackProfile();
   return InvalidArgument("scheduler profile \"" + std::string(name) +
-                         "\" is not a built-in profile; use \"spread\" or \"binpack\", or "
-                         "list score plugins and weights for a custom profile");
+                         "\" is not a built-in profile; use \"spread\", \"binpack\", \"flow\" "
+                         "or \"flow-binpack\", or list score plugins and weights for a custom "
+                         "profile");
 }
 
 Result<Profile> BuildProfile(const ProfileSpec& spec, const PluginRegistry& registry) {

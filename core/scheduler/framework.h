@@ -109,12 +109,20 @@ struct PluginWeight {
   bool operator==(const PluginWeight&) const = default;
 };
 
+// How a profile's filters and scores are turned into placements:
+//   kGreedy  one pod at a time, the best-scoring node (Decider);
+//   kFlow    the pending pods in rounds, as a min-cost flow over pod classes
+//            and nodes whose arc costs come from the same scores
+//            (FlowDecider, flow_decider.h).
+enum class Strategy : uint8_t { kGreedy, kFlow };
+
 // What a profile is made of. An empty `filters` list means every built-in
 // filter in the registry order above.
 struct ProfileSpec {
   std::string name;
   std::vector<std::string> filters;
   std::vector<PluginWeight> scores;
+  Strategy strategy = Strategy::kGreedy;
   bool operator==(const ProfileSpec&) const = default;
 };
 
@@ -124,8 +132,14 @@ struct ProfileSpec {
 //   "binpack" MostAllocated 1, BalancedAllocation 1, TaintToleration 1
 // TaintToleration scores PreferNoSchedule taints; it is 100 on every node
 // while no node has one the pod does not tolerate.
+//   "flow"         the spread scores, placed by the min-cost-flow strategy
+//   "flow-binpack" the binpack scores, placed by the min-cost-flow strategy
 ProfileSpec SpreadProfile();
 ProfileSpec BinpackProfile();
+ProfileSpec FlowProfile();
+ProfileSpec FlowBinpackProfile();
+// The names BuiltinProfile accepts, in documentation order.
+std::vector<std::string> BuiltinProfileNames();
 // By name; kInvalidArgument naming the known profiles otherwise.
 Result<ProfileSpec> BuiltinProfile(std::string_view name);
 

@@ -49,6 +49,9 @@ Status Scheduler::Start() {
     return InvalidArgument("scheduler " + options_.scheduler_name + ": already started");
   NAVARCH_ASSIGN_OR_RETURN(Profile profile, BuildProfile(options_.profile));
   decider_ = std::make_unique<Decider>(std::move(profile), options_.decider);
+  if (options_.profile.strategy == Strategy::kFlow) {
+    flow_ = std::make_unique<FlowDecider>(*decider_, options_.flow);
+  }
 
   nodes_ = std::make_unique<client::Informer>(api_, clock_, api::Kind::kNode);
   client::InformerHandlers nh;
@@ -205,7 +208,11 @@ void Scheduler::Kick() {
   clock_.Post([this, alive = alive_] {
     if (!*alive) return;
     kicked_ = false;
-    ScheduleOne();
+    if (flow_) {
+      ScheduleBatch();
+    } else {
+      ScheduleOne();
+    }
     Kick();
   });
 }
@@ -231,9 +238,63 @@ void Scheduler::ScheduleOne() {
 
   const bool observe = static_cast<bool>(options_.observer);
   Placement placement = decider_->Decide(p.info, table_, observe ? &d.explanation : nullptr);
-  if (placement.node) {
-    const std::string node = table_.node(*placement.node).name;
-    table_.AddPod(p.info, node, /*assumed=*/true);
+  Commit(key, p, d, placement.node, /*assumed=*/false);
+}
+
+void Scheduler::ScheduleBatch() {
+  std::vector<std::pair<std::string, Pending*>> batch;
+  const size_t limit = std::max<size_t>(options_.max_batch, 1);
+  while (batch.size() < limit) {
+    auto popped = queue_.Pop();
+    if (!popped) break;
+    auto it = pending_.find(*popped);
+    if (it == pending_.end() || it->second.state != State::kQueued) {
+      queue_.Delete(*popped);
+      continue;
+    }
+    batch.emplace_back(std::move(*popped), &it->second);
+  }
+  if (batch.empty()) return;
+  ++stats_.rounds;
+  const Time now = clock_.Now();
+  std::vector<FlowPod> pods(batch.size());
+  for (size_t k = 0; k < batch.size(); ++k) {
+    pods[k].info = &batch[k].second->info;
+    pods[k].waited = now - batch[k].second->first_queued;
+  }
+  std::vector<FlowPlacement> placements = flow_->DecideBatch(pods, table_);
+  for (size_t k = 0; k < batch.size(); ++k) {
+    const std::string& key = batch[k].first;
+    Pending& p = *batch[k].second;
+    ++stats_.attempts;
+    SchedulingDecision d;
+    d.pod = key;
+    d.first_queued = p.first_queued;
+    d.queued = p.queued;
+    d.decided = now;
+    d.attempt = queue_.Attempts(key);
+    const FlowPlacement& fp = placements[k];
+    if (fp.outcome == FlowPlacement::Outcome::kDeferred) {
+      // A node fits, but the round judged waiting cheaper: try again after
+      // the back-off, when the pod's waiting cost has grown.
+      d.message = "waiting: the flow round preferred to leave the pod out this round";
+      queue_.AddBackoff(key);
+      if (options_.observer) options_.observer(d);
+      continue;
+    }
+    if (fp.outcome == FlowPlacement::Outcome::kPlaced) {
+      d.explanation.total_nodes = table_.size();
+    }
+    Commit(key, p, d, fp.node, /*assumed=*/true);
+  }
+}
+
+void Scheduler::Commit(const std::string& key, Pending& p, SchedulingDecision& d,
+                       std::optional<uint32_t> node_index, bool assumed) {
+  const bool observe = static_cast<bool>(options_.observer);
+  if (node_index) {
+    const std::string node = table_.node(*node_index).name;
+    if (!assumed) table_.AddPod(p.info, node, /*assumed=*/true);
     p.state = State::kAssumed;
     p.node = node;
     p.token = ++bind_token_;
@@ -243,8 +304,10 @@ void Scheduler::ScheduleOne() {
     d.node = node;
   } else {
     ++stats_.unschedulable;
-    // The verdict needs its reasons even when nobody observes.
-    if (!observe) decider_->Decide(p.info, table_, &d.explanation);
+    // The verdict needs its reasons (from a greedy decision over all nodes).
+    if (!observe || d.explanation.total_nodes == 0 || assumed) {
+      decider_->Decide(p.info, table_, &d.explanation);
+    }
     d.message = UnschedulableMessage(d.explanation);
     queue_.AddUnschedulable(key);
     WriteUnschedulable(p, d.message);

@@ -12,6 +12,12 @@
 //                  NodeTable and, if a node fits, *assumes* the pod there —
 //                  its requests count on the node at once, so the next
 //                  decision sees them — and posts the bind.
+//   flow rounds    with a profile of Strategy::kFlow, one callback instead
+//                  pops the whole active queue (up to max_batch pods) and
+//                  places it in one FlowDecider round; each placed pod is
+//                  assumed and bound exactly as above; a pod the round
+//                  deferred (waiting was cheaper) goes to back-off, so it is
+//                  tried again by time, not only by cluster events.
 //   bind           writes spec.nodeName through Api::Update with the
 //                  resourceVersion the decision was made from: an ordinary
 //                  compare-and-swap. On kNotFound the pod is gone: dropped.
@@ -48,6 +54,7 @@
 #include "core/client/informer.h"
 #include "core/runtime/clock.h"
 #include "core/scheduler/decider.h"
+#include "core/scheduler/flow_decider.h"
 #include "core/scheduler/framework.h"
 #include "core/scheduler/node_table.h"
 #include "core/scheduler/queue.h"
@@ -82,6 +89,10 @@ struct SchedulerOptions {
   std::function<void(const SchedulingDecision&)> observer;
   // Write the PodScheduled=False condition for unschedulable pods.
   bool write_conditions = true;
+  // Flow strategy only: the round's model and the most pods one round takes
+  // from the active queue.
+  FlowOptions flow;
+  size_t max_batch = 10'000;
 };
 
 class Scheduler {
@@ -104,11 +115,14 @@ class Scheduler {
     uint64_t confirmed = 0;      // assumptions confirmed by the informer
     uint64_t expired = 0;        // assumptions that timed out
     uint64_t condition_writes = 0;
+    uint64_t rounds = 0;  // flow rounds
   };
   const Stats& stats() const { return stats_; }
   const NodeTable& cache() const { return table_; }
   const SchedulingQueue& queue() const { return queue_; }
   const Decider* decider() const { return decider_.get(); }
+  // Null unless the profile's strategy is kFlow.
+  const FlowDecider* flow() const { return flow_.get(); }
 
  private:
   enum class State : uint8_t { kQueued, kAssumed, kBound };
@@ -133,6 +147,11 @@ class Scheduler {
   void Forget(const std::string& key, Pending& p);
   void Kick();
   void ScheduleOne();
+  void ScheduleBatch();
+  // Acts on a decision for a popped pod: `node` is the chosen node (already
+  // assumed in the table when `assumed`), nullopt when unschedulable.
+  void Commit(const std::string& key, Pending& p, SchedulingDecision& d,
+              std::optional<uint32_t> node, bool assumed);
   void Bind(const std::string& key, const std::string& node, uint64_t token);
   void Expire(const std::string& key);
   void WriteUnschedulable(Pending& p, const std::string& message);
@@ -143,6 +162,7 @@ class Scheduler {
   NodeTable table_;
   SchedulingQueue queue_;
   std::unique_ptr<Decider> decider_;
+  std::unique_ptr<FlowDecider> flow_;
   std::unique_ptr<client::Informer> pods_;
   std::unique_ptr<client::Informer> nodes_;
   std::map<std::string, Pending, std::less<>> pending_;  // our unbound pods

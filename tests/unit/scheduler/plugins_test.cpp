@@ -240,8 +240,13 @@ TEST(ProfileTest, BuiltinsAndErrors) {
   EXPECT_EQ(BuiltinProfile("spread")->scores, SpreadProfile().scores);
   EXPECT_EQ(BuiltinProfile("binpack")->scores, BinpackProfile().scores);
   EXPECT_EQ(BuiltinProfile("fast").status().message(),
-            "scheduler profile \"fast\" is not a built-in profile; use \"spread\" or "
-            "\"binpack\", or list score plugins and weights for a custom profile");
+            "scheduler profile \"fast\" is not a built-in profile; use \"spread\", "
+            "\"binpack\", \"flow\" or \"flow-binpack\", or list score plugins and weights for a "
+            "custom profile");
+  EXPECT_EQ(BuiltinProfile("flow")->scores, SpreadProfile().scores);
+  EXPECT_EQ(BuiltinProfile("flow")->strategy, Strategy::kFlow);
+  EXPECT_EQ(BuiltinProfile("flow-binpack")->scores, BinpackProfile().scores);
+  EXPECT_EQ(BuiltinProfile("spread")->strategy, Strategy::kGreedy);
 
   auto spread = BuildProfile(SpreadProfile());
   ASSERT_TRUE(spread.ok());
