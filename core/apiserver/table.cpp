@@ -465,6 +465,19 @@ json::value RowConditions(const api::Object& object) {
   return nullptr;
 }
 
+// The object's metadata in wire form, encoded by the codec from an otherwise
+// empty object of the same kind (encoding the whole object would cost far
+// more for pods with large specs).
+json::value MetadataJson(const api::Object& object) {
+  std::unique_ptr<api::Object> shell = api::NewMutableObject(object.kind());
+  shell->metadata = object.metadata;
+  json::value encoded = api::ToJsonValue(*shell);
+  if (json::value* m = encoded.as_object().if_contains("metadata")) {
+    return std::move(*m);
+  }
+  return json::object();
+}
+
 }  // namespace
 
 std::string HumanDuration(Duration d) {
@@ -575,11 +588,7 @@ json::value ToTable(api::Kind kind, const std::vector<api::ObjectPtr>& objects,
     if (!conditions.is_null()) {
       row["conditions"] = std::move(conditions);
     }
-    json::value full = api::ToJsonValue(*object);
-    json::value meta = json::object();
-    if (const json::value* m = full.as_object().if_contains("metadata")) {
-      meta = *m;
-    }
+    json::value meta = MetadataJson(*object);
     row["object"] = json::object{{"kind", "PartialObjectMetadata"},
                                  {"apiVersion", "meta.k8s.io/v1"},
                                  {"metadata", std::move(meta)}};

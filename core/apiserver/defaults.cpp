@@ -1,0 +1,103 @@
+#include "core/apiserver/defaults.h"
+
+#include "core/api/types.h"
+
+namespace navarch::apiserver {
+namespace {
+
+void DefaultProbe(std::optional<api::Probe>& p) {
+  if (!p) return;
+  if (p->timeout_seconds == 0) p->timeout_seconds = 1;
+  if (p->period_seconds == 0) p->period_seconds = 10;
+  if (p->success_threshold == 0) p->success_threshold = 1;
+  if (p->failure_threshold == 0) p->failure_threshold = 3;
+  if (p->http_get && p->http_get->scheme.empty()) p->http_get->scheme = "HTTP";
+  if (p->http_get && p->http_get->path.empty()) p->http_get->path = "/";
+}
+
+std::string PullPolicyFor(const std::string& image) {
+  // The tag is what follows the last ':' after the last '/'; a digest pins it.
+  if (image.find('@') != std::string::npos) return "IfNotPresent";
+  const size_t slash = image.rfind('/');
+  const size_t colon = image.rfind(':');
+  if (colon == std::string::npos || (slash != std::string::npos && colon < slash)) return "Always";
+  return image.substr(colon + 1) == "latest" ? "Always" : "IfNotPresent";
+}
+
+void DefaultContainer(api::Container& c) {
+  if (c.image_pull_policy.empty()) c.image_pull_policy = PullPolicyFor(c.image);
+  if (c.termination_message_path.empty()) c.termination_message_path = "/dev/termination-log";
+  if (c.termination_message_policy.empty()) c.termination_message_policy = "File";
+  for (auto& p : c.ports) {
+    if (p.protocol.empty()) p.protocol = "TCP";
+  }
+  DefaultProbe(c.liveness_probe);
+  DefaultProbe(c.readiness_probe);
+  DefaultProbe(c.startup_probe);
+}
+
+void DefaultPodSpec(api::PodSpec& s) {
+  if (s.restart_policy.empty()) s.restart_policy = std::string(api::kRestartAlways);
+  if (!s.termination_grace_period_seconds) s.termination_grace_period_seconds = 30;
+  if (s.dns_policy.empty()) s.dns_policy = "ClusterFirst";
+  if (s.scheduler_name.empty()) s.scheduler_name = "default-scheduler";
+  for (auto& c : s.init_containers)
+    DefaultContainer(c);
+  for (auto& c : s.containers)
+    DefaultContainer(c);
+}
+
+}  // namespace
+
+void ApplyDefaults(api::Object& obj, bool create) {
+  switch (obj.kind()) {
+    case api::Kind::kPod: {
+      auto& pod = static_cast<api::Pod&>(obj);
+      DefaultPodSpec(pod.spec);
+      if (create && pod.status.phase.empty()) pod.status.phase = std::string(api::kPodPending);
+      break;
+    }
+    case api::Kind::kReplicationController: {
+      auto& rc = static_cast<api::ReplicationController&>(obj);
+      if (!rc.spec.replicas) rc.spec.replicas = 1;
+      if (rc.spec.template_) {
+        DefaultPodSpec(rc.spec.template_->spec);
+        if (rc.spec.selector.empty()) rc.spec.selector = rc.spec.template_->metadata.labels;
+      }
+      if (obj.metadata.labels.empty() && rc.spec.template_) {
+        obj.metadata.labels = rc.spec.template_->metadata.labels;
+      }
+      break;
+    }
+    case api::Kind::kService: {
+      auto& svc = static_cast<api::Service&>(obj);
+      auto& s = svc.spec;
+      if (s.type.empty()) s.type = std::string(api::kServiceClusterIp);
+      if (s.session_affinity.empty()) s.session_affinity = "None";
+      if (s.type != api::kServiceExternalName) {
+        if (s.internal_traffic_policy.empty()) s.internal_traffic_policy = "Cluster";
+        if (s.ip_families.empty()) s.ip_families = {"IPv4"};
+        if (!s.ip_family_policy) s.ip_family_policy = "SingleStack";
+      }
+      if ((s.type == api::kServiceNodePort || s.type == api::kServiceLoadBalancer) &&
+          s.external_traffic_policy.empty()) {
+        s.external_traffic_policy = "Cluster";
+      }
+      for (auto& p : s.ports) {
+        if (p.protocol.empty()) p.protocol = "TCP";
+        if (p.target_port.is_int() && p.target_port.int_val == 0) p.target_port = p.port;
+      }
+      break;
+    }
+    case api::Kind::kNamespace: {
+      auto& ns = static_cast<api::Namespace&>(obj);
+      if (create && ns.spec.finalizers.empty()) ns.spec.finalizers = {"kubernetes"};
+      if (ns.status.phase.empty()) ns.status.phase = "Active";
+      break;
+    }
+    default:
+      break;
+  }
+}
+
+}  // namespace navarch::apiserver

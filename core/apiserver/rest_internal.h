@@ -1,0 +1,148 @@
+#pragma once
+// Internals of RestServer shared by rest_server.cpp (routing, reads),
+// rest_write.cpp (writes and subresources) and rest_watch.cpp (watches).
+
+#include <atomic>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/api/labels.h"
+#include "core/api/object.h"
+#include "core/apiserver/metrics.h"
+#include "core/apiserver/rest.h"
+#include "core/apiserver/service_allocator.h"
+#include "core/apiserver/status_json.h"
+#include "core/client/field_selector.h"
+#include "core/client/local_api.h"
+
+namespace navarch::apiserver {
+
+// A parsed /api/v1/... path.
+struct Route {
+  api::Kind kind = api::Kind::kPod;
+  std::string ns;  // from the URL ("" = none / all namespaces)
+  bool ns_in_url = false;
+  std::string name;
+  std::string sub;  // "", "status", "scale", "binding", "log"
+};
+
+// Field selector terms on event fields that client::FieldSelector does not
+// know (involvedObject.*, reason, type, source), kubectl describe uses them.
+struct ExtraFieldTerm {
+  std::string field;
+  bool negate = false;
+  std::string value;
+};
+
+struct Selectors {
+  api::LabelSelector labels;
+  client::FieldSelector fields;
+  std::vector<ExtraFieldTerm> extra;
+  bool Matches(const api::Object& obj) const;
+};
+
+class WatchHubs;
+
+class RestServer::Impl {
+ public:
+  Impl(store::Store& store, runtime::Clock& clock, RestOptions options, Metrics* metrics);
+  ~Impl();
+
+  Status Start();
+  Response Handle(const Request& r);
+  void Shutdown();
+  size_t WatchCount() const;
+
+  // --- routing helpers (rest_server.cpp) ---
+  Response Dispatch(const Request& r, std::string& verb, std::string& resource);
+  Response HandleResource(const Request& r, const Route& route, std::string& verb);
+  Response Get(const Request& r, const Route& route);
+  Response List(const Request& r, const Route& route);
+
+  // --- documents (rest_documents.cpp): discovery, OpenAPI, /version, Table ---
+  Response Discovery(const Request& r, const std::vector<std::string>& segments);
+  // The meta.k8s.io/v1 Table form of `items` (Accept: ...;as=Table).
+  Response TableFor(api::Kind kind, const std::vector<api::ObjectPtr>& items,
+                    const std::string& resource_version, const std::string& continue_token);
+
+  // --- writes (rest_write.cpp) ---
+  Response Create(const Request& r, const Route& route);
+  Response Replace(const Request& r, const Route& route);
+  Response Patch(const Request& r, const Route& route);
+  Response Delete(const Request& r, const Route& route);
+  Response DeleteCollection(const Request& r, const Route& route);
+  Response Scale(const Request& r, const Route& route);
+  Response Bind(const Request& r, const Route& route);
+  Response Log(const Request& r, const Route& route);
+
+  // --- watches (rest_watch.cpp) ---
+  Response Watch(const Request& r, const Route& route);
+
+  // A LocalApi from the pool, held for the lease's life.
+  class Lease {
+   public:
+    Lease(client::LocalApi& api, std::unique_lock<std::mutex> lock)
+        : api_(&api), lock_(std::move(lock)) {}
+    client::LocalApi* operator->() const { return api_; }
+    client::LocalApi& operator*() const { return *api_; }
+
+   private:
+    client::LocalApi* api_;
+    std::unique_lock<std::mutex> lock_;
+  };
+  Lease AcquireApi();
+
+  // Decodes a request body (JSON or YAML by Content-Type) for `route`:
+  // strictness from fieldValidation, warnings into `warnings`. The kind and
+  // namespace must agree with the URL.
+  Result<std::shared_ptr<api::Object>> DecodeBody(const Request& r, const Route& route,
+                                                  std::string_view body,
+                                                  std::vector<std::string>* warnings);
+  Result<Selectors> ParseSelectors(const Request& r, api::Kind kind);
+
+  // Deletes one object with the kind's semantics (graceful pods, RC
+  // propagation, service IP release, namespace contents). Returns the object
+  // as the response reports it.
+  Result<api::ObjectPtr> DeleteOne(api::Kind kind, const std::string& ns, const std::string& name,
+                                   const client::DeleteOptions& options,
+                                   const std::string& propagation);
+  void ReleaseServiceAllocations(const api::Object& obj);
+
+  store::Store& store_;
+  runtime::Clock& clock_;
+  const RestOptions options_;
+  Metrics* metrics_;
+  std::vector<std::unique_ptr<client::LocalApi>> apis_;
+  std::unique_ptr<std::mutex[]> api_mu_;
+  std::atomic<size_t> next_api_{0};
+  std::unique_ptr<ServiceAllocator> alloc_;
+  std::atomic<LogSource*> logs_{nullptr};
+  std::unique_ptr<WatchHubs> hubs_;
+  std::atomic<bool> shutting_down_{false};
+  std::once_flag openapi_once_;
+  std::string openapi_index_;
+  std::string openapi_v1_;
+};
+
+// Helpers shared by the .cpp files.
+std::string ResourceName(api::Kind kind);  // "pods"
+// `pods "web" not found` style names used in Kubernetes messages.
+std::string QuotedName(api::Kind kind, std::string_view name);
+// A navarch Status from the Api mapped to a Response with Kubernetes-style
+// messages for the common codes.
+Response ApiError(const Status& st, api::Kind kind, std::string_view name);
+Response ObjectResponse(int code, const api::Object& obj,
+                        const std::vector<std::string>& warnings = {});
+bool WantsTable(const Request& r);
+// One watch event's object as a one-row Table (column definitions only on
+// the stream's first event).
+std::string WatchTableJson(api::Kind kind, const api::ObjectPtr& obj, Time now, bool first);
+std::string QueryOr(const Request& r, const std::string& key, std::string fallback = {});
+Result<std::optional<int64_t>> QueryInt(const Request& r, const std::string& key);
+
+}  // namespace navarch::apiserver

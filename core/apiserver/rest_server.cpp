@@ -1,0 +1,522 @@
+// RestServer: construction, routing, non-resource endpoints and reads.
+#include <boost/json.hpp>
+#include <charconv>
+#include <exception>
+
+#include "core/api/codec.h"
+#include "core/api/types.h"
+#include "core/apiserver/defaults.h"
+#include "core/apiserver/rest_internal.h"
+#include "core/apiserver/watch_hubs.h"
+
+namespace navarch::apiserver {
+
+namespace json = boost::json;
+
+// --- helpers -------------------------------------------------------------
+
+std::string ResourceName(api::Kind kind) {
+  return std::string(api::InfoOf(kind).resource);
+}
+
+std::string QuotedName(api::Kind kind, std::string_view name) {
+  return ResourceName(kind) + " \"" + std::string(name) + "\"";
+}
+
+Response ApiError(const Status& st, api::Kind kind, std::string_view name) {
+  StatusDetails d;
+  d.name = std::string(name);
+  d.kind = ResourceName(kind);
+  switch (st.code()) {
+    case Code::kNotFound:
+      // The Api names a missing namespace in its message; keep that one.
+      if (st.message().find("namespaces/") != std::string::npos &&
+          st.message().find("create") != std::string::npos) {
+        return ErrorResponse(st, d);
+      }
+      return ErrorResponse(NotFound(QuotedName(kind, name) + " not found"), d);
+    case Code::kAlreadyExists:
+      return ErrorResponse(AlreadyExists(QuotedName(kind, name) + " already exists"), d);
+    case Code::kConflict:
+      return ErrorResponse(Conflict("Operation cannot be fulfilled on " + QuotedName(kind, name) +
+                                    ": " + st.message()),
+                           d);
+    default:
+      return ErrorResponse(st, d);
+  }
+}
+
+Response ObjectResponse(int code, const api::Object& obj,
+                        const std::vector<std::string>& warnings) {
+  Response r;
+  r.code = code;
+  r.body = api::EncodeJson(obj);
+  for (const auto& w : warnings) {
+    std::string quoted;
+    for (char c : w) {
+      if (c == '"' || c == '\\') quoted += '\\';
+      quoted += c;
+    }
+    r.headers.emplace_back("Warning", "299 - \"" + quoted + "\"");
+  }
+  return r;
+}
+
+bool WantsTable(const Request& r) {
+  return r.accept.find("as=Table") != std::string::npos;
+}
+
+std::string QueryOr(const Request& r, const std::string& key, std::string fallback) {
+  auto it = r.query.find(key);
+  return it == r.query.end() ? fallback : it->second;
+}
+
+Result<std::optional<int64_t>> QueryInt(const Request& r, const std::string& key) {
+  auto it = r.query.find(key);
+  if (it == r.query.end() || it->second.empty()) return std::optional<int64_t>();
+  int64_t v = 0;
+  const auto& s = it->second;
+  auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+  if (ec != std::errc() || p != s.data() + s.size()) {
+    return InvalidArgument("query parameter " + key + "=\"" + s + "\" is not an integer");
+  }
+  return std::optional<int64_t>(v);
+}
+
+bool Selectors::Matches(const api::Object& obj) const {
+  if (!labels.Matches(obj.metadata.labels)) return false;
+  if (!fields.Matches(obj)) return false;
+  if (extra.empty()) return true;
+  const auto* ev = api::As<api::Event>(&obj);
+  for (const auto& t : extra) {
+    std::string v;
+    if (ev) {
+      const auto& io = ev->involved_object;
+      if (t.field == "involvedObject.kind")
+        v = io.kind;
+      else if (t.field == "involvedObject.namespace")
+        v = io.namespace_;
+      else if (t.field == "involvedObject.name")
+        v = io.name;
+      else if (t.field == "involvedObject.uid")
+        v = io.uid;
+      else if (t.field == "involvedObject.apiVersion")
+        v = io.api_version;
+      else if (t.field == "involvedObject.resourceVersion")
+        v = io.resource_version;
+      else if (t.field == "involvedObject.fieldPath")
+        v = io.field_path;
+      else if (t.field == "reason")
+        v = ev->reason;
+      else if (t.field == "type")
+        v = ev->type;
+      else if (t.field == "source")
+        v = ev->source.component;
+      else if (t.field == "reportingComponent")
+        v = ev->reporting_component;
+    }
+    if ((v == t.value) == t.negate) return false;
+  }
+  return true;
+}
+
+// --- construction ----------------------------------------------------------
+
+RestServer::Impl::Impl(store::Store& store, runtime::Clock& clock, RestOptions options,
+                       Metrics* metrics)
+    : store_(store), clock_(clock), options_(std::move(options)), metrics_(metrics) {
+  const int n = std::max(1, options_.write_pool);
+  api_mu_ = std::make_unique<std::mutex[]>(n);
+  for (int i = 0; i < n; ++i) {
+    client::LocalApiOptions lo;
+    // Distinct, well-separated streams per pool member.
+    lo.seed = options_.seed * 0x9E3779B97F4A7C15ull + static_cast<uint64_t>(i) + 1;
+    lo.encode_values = true;
+    apis_.push_back(std::make_unique<client::LocalApi>(store_, clock_, lo));
+  }
+  hubs_ = std::make_unique<WatchHubs>(store_, clock_);
+}
+
+RestServer::Impl::~Impl() {
+  Shutdown();
+}
+
+RestServer::Impl::Lease RestServer::Impl::AcquireApi() {
+  const size_t n = apis_.size();
+  const size_t start = next_api_.fetch_add(1, std::memory_order_relaxed);
+  for (size_t i = 0; i < n; ++i) {
+    const size_t k = (start + i) % n;
+    std::unique_lock<std::mutex> lock(api_mu_[k], std::try_to_lock);
+    if (lock.owns_lock()) return Lease(*apis_[k], std::move(lock));
+  }
+  const size_t k = start % n;
+  return Lease(*apis_[k], std::unique_lock<std::mutex>(api_mu_[k]));
+}
+
+Status RestServer::Impl::Start() {
+  NAVARCH_ASSIGN_OR_RETURN(alloc_,
+                           ServiceAllocator::Create(options_.service_cidr, options_.node_port_min,
+                                                    options_.node_port_max));
+  auto lease = AcquireApi();
+  for (const char* name : {"default", "kube-system", "kube-public", "kube-node-lease"}) {
+    auto existing = lease->Get(api::Kind::kNamespace, "", name);
+    if (existing.ok()) continue;
+    if (existing.code() != Code::kNotFound) return existing.status();
+    api::Namespace ns;
+    ns.metadata.name = name;
+    ApplyDefaults(ns, /*create=*/true);
+    auto created = lease->Create(std::make_shared<const api::Namespace>(ns));
+    if (!created.ok() && created.code() != Code::kAlreadyExists) {
+      return created.status().WithContext("creating namespace " + std::string(name));
+    }
+  }
+  NAVARCH_ASSIGN_OR_RETURN(auto services, lease->List(api::Kind::kService, {}));
+  for (const auto& obj : services.items) {
+    const auto* svc = api::As<api::Service>(obj.get());
+    if (!svc) continue;
+    alloc_->MarkIp(svc->spec.cluster_ip);
+    for (const auto& p : svc->spec.ports) {
+      if (p.node_port) alloc_->MarkPort(p.node_port);
+    }
+  }
+  return Status::Ok();
+}
+
+void RestServer::Impl::Shutdown() {
+  shutting_down_ = true;
+  if (hubs_) hubs_->Shutdown();
+}
+
+size_t RestServer::Impl::WatchCount() const {
+  return hubs_ ? hubs_->SessionCount() : 0;
+}
+
+// --- dispatch ---------------------------------------------------------------
+
+Response RestServer::Impl::Handle(const Request& r) {
+  const Time start = clock_.Now();
+  std::string verb = "unknown";
+  std::string resource;
+  Response resp;
+  try {
+    resp = Dispatch(r, verb, resource);
+  } catch (const std::exception& e) {
+    resp = StatusResponse(
+        500, "InternalError",
+        std::string("internal error serving ") + r.method + " " + r.path + ": " + e.what());
+  }
+  if (metrics_) metrics_->ObserveRequest(verb, resource, resp.code, clock_.Now() - start);
+  return resp;
+}
+
+namespace {
+
+std::vector<std::string> SplitPath(std::string_view path) {
+  std::vector<std::string> out;
+  size_t i = 0;
+  while (i < path.size()) {
+    while (i < path.size() && path[i] == '/')
+      ++i;
+    size_t j = path.find('/', i);
+    if (j == std::string_view::npos) j = path.size();
+    if (j > i) out.emplace_back(path.substr(i, j - i));
+    i = j;
+  }
+  return out;
+}
+
+Response TextResponse(int code, std::string body, std::string content_type = "text/plain") {
+  Response r;
+  r.code = code;
+  r.content_type = std::move(content_type);
+  r.body = std::move(body);
+  return r;
+}
+
+Result<Route> ParseRoute(const std::vector<std::string>& seg) {
+  // seg[0] == "api", seg[1] == "v1"
+  Route route;
+  size_t i = 2;
+  auto unknown = [&](const std::string& what) {
+    return NotFound("the server could not find the requested resource: unknown resource \"" + what +
+                    "\" in /api/v1 (served: pods, nodes, replicationcontrollers, services, "
+                    "endpoints, events, namespaces)");
+  };
+  if (seg.size() <= i) return NotFound("no resource in the path");
+  if (seg[i] == "namespaces" && seg.size() >= i + 3 && seg[i + 2] != "status" &&
+      seg[i + 2] != "finalize") {
+    route.ns = seg[i + 1];
+    route.ns_in_url = true;
+    i += 2;
+  }
+  auto kind = api::KindFromResource(seg[i]);
+  if (!kind) return unknown(seg[i]);
+  route.kind = *kind;
+  if (route.ns_in_url && !api::InfoOf(*kind).namespaced) {
+    return NotFound(seg[i] + " are cluster-scoped; use /api/v1/" + seg[i] + " without a namespace");
+  }
+  ++i;
+  if (seg.size() > i) route.name = seg[i++];
+  if (seg.size() > i) route.sub = seg[i++];
+  if (seg.size() > i) return NotFound("the server could not find the requested resource");
+  return route;
+}
+
+bool SubresourceAllowed(api::Kind kind, const std::string& sub) {
+  if (sub.empty()) return true;
+  switch (kind) {
+    case api::Kind::kPod:
+      return sub == "status" || sub == "binding" || sub == "log";
+    case api::Kind::kReplicationController:
+      return sub == "status" || sub == "scale";
+    case api::Kind::kNode:
+    case api::Kind::kService:
+    case api::Kind::kNamespace:
+      return sub == "status";
+    default:
+      return false;
+  }
+}
+
+}  // namespace
+
+Response RestServer::Impl::Dispatch(const Request& r, std::string& verb, std::string& resource) {
+  const auto seg = SplitPath(r.path);
+  if (seg.empty()) {
+    return TextResponse(200,
+                        "{\"paths\":[\"/api\",\"/api/v1\",\"/apis\",\"/healthz\",\"/livez\","
+                        "\"/readyz\",\"/metrics\",\"/openapi/v3\",\"/version\"]}",
+                        "application/json");
+  }
+  const std::string& top = seg[0];
+  if (top == "healthz" || top == "livez" || top == "readyz") {
+    verb = "get";
+    if (top == "readyz" && shutting_down_) return TextResponse(503, "shutting down");
+    return TextResponse(200, "ok");
+  }
+  if (top == "metrics") {
+    verb = "get";
+    if (!metrics_) return TextResponse(404, "metrics are not enabled");
+    return TextResponse(200, metrics_->Render(), "text/plain; version=0.0.4");
+  }
+  if (top == "version" || top == "api" || top == "apis" || top == "openapi") {
+    verb = "get";
+    if (r.method != "GET") {
+      return StatusResponse(405, "MethodNotAllowed", r.method + " is not allowed on " + r.path);
+    }
+    if (top == "api" && seg.size() >= 3 && seg[1] == "v1") {
+      // falls through to resources below
+    } else {
+      return Discovery(r, seg);
+    }
+  }
+  if (seg.size() < 3 || seg[0] != "api" || seg[1] != "v1") {
+    return StatusResponse(404, "NotFound",
+                          "the server could not find the requested resource " + r.path +
+                              " (this server serves the core v1 API under /api/v1)");
+  }
+  auto route = ParseRoute(seg);
+  if (!route.ok()) return ErrorResponse(route.status());
+  resource = ResourceName(route->kind);
+  if (!route->sub.empty()) resource += "/" + route->sub;
+  if (!SubresourceAllowed(route->kind, route->sub)) {
+    return StatusResponse(
+        404, "NotFound",
+        "the server could not find the requested resource: " + ResourceName(route->kind) +
+            " have no subresource \"" + route->sub + "\"");
+  }
+  return HandleResource(r, *route, verb);
+}
+
+Response RestServer::Impl::HandleResource(const Request& r, const Route& route, std::string& verb) {
+  const bool named = !route.name.empty();
+  const auto& m = r.method;
+  auto not_allowed = [&](std::string_view allowed) {
+    return StatusResponse(
+        405, "MethodNotAllowed",
+        m + " is not allowed on " + r.path + " (allowed: " + std::string(allowed) + ")");
+  };
+  if (route.sub == "scale") {
+    verb = m == "GET" ? "get" : (m == "PUT" ? "update" : "patch");
+    if (m != "GET" && m != "PUT" && m != "PATCH") return not_allowed("GET, PUT, PATCH");
+    return Scale(r, route);
+  }
+  if (route.sub == "binding") {
+    verb = "create";
+    if (m != "POST") return not_allowed("POST");
+    return Bind(r, route);
+  }
+  if (route.sub == "log") {
+    verb = "get";
+    if (m != "GET") return not_allowed("GET");
+    return Log(r, route);
+  }
+  if (route.sub == "status") {
+    if (m == "GET") return verb = "get", Get(r, route);
+    if (m == "PUT") return verb = "update", Replace(r, route);
+    if (m == "PATCH") return verb = "patch", Patch(r, route);
+    return not_allowed("GET, PUT, PATCH");
+  }
+  if (m == "GET") {
+    const std::string watch = QueryOr(r, "watch");
+    if (watch == "true" || watch == "1") {
+      verb = "watch";
+      return Watch(r, route);
+    }
+    if (named) return verb = "get", Get(r, route);
+    return verb = "list", List(r, route);
+  }
+  if (m == "POST") {
+    verb = "create";
+    if (named) return not_allowed("GET, PUT, PATCH, DELETE on a named object");
+    return Create(r, route);
+  }
+  if (m == "PUT") {
+    verb = "update";
+    if (!named) return not_allowed("GET, POST, DELETE on a collection");
+    return Replace(r, route);
+  }
+  if (m == "PATCH") {
+    verb = "patch";
+    if (!named) return not_allowed("GET, POST, DELETE on a collection");
+    return Patch(r, route);
+  }
+  if (m == "DELETE") {
+    if (named) return verb = "delete", Delete(r, route);
+    return verb = "deletecollection", DeleteCollection(r, route);
+  }
+  return not_allowed("GET, POST, PUT, PATCH, DELETE");
+}
+
+// --- reads -----------------------------------------------------------------
+
+Result<Selectors> RestServer::Impl::ParseSelectors(const Request& r, api::Kind kind) {
+  Selectors s;
+  const std::string what = "list " + ResourceName(kind);
+  auto ls = api::LabelSelector::Parse(QueryOr(r, "labelSelector"));
+  if (!ls.ok()) return ls.status().WithContext(what + ": labelSelector");
+  s.labels = std::move(*ls);
+  std::string known;
+  const std::string text = QueryOr(r, "fieldSelector");
+  size_t i = 0;
+  while (i <= text.size() && !text.empty()) {
+    size_t j = text.find(',', i);
+    if (j == std::string::npos) j = text.size();
+    std::string term = text.substr(i, j - i);
+    i = j + 1;
+    const size_t op = term.find_first_of("!=");
+    std::string field = op == std::string::npos ? term : term.substr(0, op);
+    const bool extra_field = field.starts_with("involvedObject.") || field == "reason" ||
+                             field == "type" || field == "source" || field == "reportingComponent";
+    if (extra_field && kind == api::Kind::kEvent && op != std::string::npos) {
+      ExtraFieldTerm t;
+      t.field = field;
+      t.negate = term.compare(op, 2, "!=") == 0;
+      size_t vstart =
+          op + (term.compare(op, 2, "!=") == 0 || term.compare(op, 2, "==") == 0 ? 2 : 1);
+      t.value = term.substr(vstart);
+      s.extra.push_back(std::move(t));
+    } else {
+      if (!known.empty()) known += ',';
+      known += term;
+    }
+    if (j == text.size()) break;
+  }
+  auto fs = client::FieldSelector::Parse(known);
+  if (!fs.ok()) return fs.status().WithContext(what + ": fieldSelector");
+  NAVARCH_RETURN_IF_ERROR(fs->CheckKind(kind).WithContext(what + ": fieldSelector"));
+  s.fields = std::move(*fs);
+  return s;
+}
+
+Response RestServer::Impl::Get(const Request& r, const Route& route) {
+  (void)r;
+  auto lease = AcquireApi();
+  auto obj = lease->Get(route.kind, route.ns, route.name);
+  if (!obj.ok()) return ApiError(obj.status(), route.kind, route.name);
+  if (WantsTable(r)) return TableFor(route.kind, {*obj}, (*obj)->metadata.resource_version, "");
+  return ObjectResponse(200, **obj);
+}
+
+Response RestServer::Impl::List(const Request& r, const Route& route) {
+  if (!route.name.empty()) return StatusResponse(404, "NotFound", "unexpected name");
+  auto sel = ParseSelectors(r, route.kind);
+  if (!sel.ok()) return ErrorResponse(sel.status());
+  auto limit = QueryInt(r, "limit");
+  if (!limit.ok()) return ErrorResponse(limit.status());
+  client::ListOptions lo;
+  lo.namespace_ = route.ns;
+  lo.label_selector = sel->labels;
+  lo.field_selector = sel->fields;
+  lo.continue_token = QueryOr(r, "continue");
+  if (sel->extra.empty()) lo.limit = limit->value_or(0);
+  if (QueryOr(r, "resourceVersionMatch") == "Exact") {
+    lo.resource_version = QueryOr(r, "resourceVersion");
+  }
+  client::ObjectList list;
+  {
+    auto lease = AcquireApi();
+    auto res = lease->List(route.kind, lo);
+    if (!res.ok()) {
+      if (res.code() == Code::kCompacted) {
+        return StatusResponse(410, "Expired", res.status().message());
+      }
+      return ErrorResponse(res.status());
+    }
+    list = std::move(*res);
+  }
+  if (!sel->extra.empty()) {
+    std::vector<api::ObjectPtr> kept;
+    for (auto& o : list.items) {
+      if (sel->Matches(*o)) kept.push_back(std::move(o));
+    }
+    list.items = std::move(kept);
+  }
+  if (WantsTable(r)) {
+    return TableFor(route.kind, list.items, list.resource_version, list.continue_token);
+  }
+  std::string body;
+  body.reserve(256 + list.items.size() * 1024);
+  body += "{\"kind\":\"";
+  body += api::InfoOf(route.kind).name;
+  body += "List\",\"apiVersion\":\"v1\",\"metadata\":{\"resourceVersion\":\"";
+  body += list.resource_version;
+  body += '"';
+  if (!list.continue_token.empty()) {
+    body += ",\"continue\":";
+    body += json::serialize(json::string(list.continue_token));
+  }
+  body += "},\"items\":[";
+  for (size_t i = 0; i < list.items.size(); ++i) {
+    if (i) body += ',';
+    body += api::EncodeJson(*list.items[i]);
+  }
+  body += "]}";
+  Response resp;
+  resp.body = std::move(body);
+  return resp;
+}
+
+// --- public wrapper ----------------------------------------------------------
+
+RestServer::RestServer(store::Store& store, runtime::Clock& clock, RestOptions options,
+                       Metrics* metrics)
+    : impl_(std::make_unique<Impl>(store, clock, std::move(options), metrics)) {}
+RestServer::~RestServer() = default;
+Status RestServer::Start() {
+  return impl_->Start();
+}
+Response RestServer::Handle(const Request& request) {
+  return impl_->Handle(request);
+}
+void RestServer::Shutdown() {
+  impl_->Shutdown();
+}
+size_t RestServer::WatchCount() const {
+  return impl_->WatchCount();
+}
+void RestServer::SetLogSource(LogSource* source) {
+  impl_->logs_ = source;
+}
+
+}  // namespace navarch::apiserver

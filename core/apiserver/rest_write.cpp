@@ -1,0 +1,891 @@
+// RestServer: writes (create, update, patch, delete, deletecollection) and the
+// scale, binding and log subresources.
+#include <boost/json.hpp>
+
+#include "core/api/codec.h"
+#include "core/api/patch.h"
+#include "core/api/types.h"
+#include "core/api/validation.h"
+#include "core/apiserver/defaults.h"
+#include "core/apiserver/rest_internal.h"
+
+namespace navarch::apiserver {
+
+namespace json = boost::json;
+
+namespace {
+
+constexpr int kWriteAttempts = 5;
+
+std::shared_ptr<api::Object> MutableCopy(const api::Object& obj) {
+  return std::shared_ptr<api::Object>(obj.Clone().release());
+}
+
+bool IsJsonContentType(std::string_view ct) {
+  return ct.empty() || ct.starts_with("application/json") || ct.starts_with("*/*");
+}
+
+bool IsYamlContentType(std::string_view ct) {
+  return ct.starts_with("application/yaml") || ct.starts_with("application/x-yaml") ||
+         ct.starts_with("text/yaml");
+}
+
+// Validation errors of `obj`; a generateName-only object is checked with a
+// placeholder name (the real one is generated at create).
+std::vector<api::FieldError> ValidateForWrite(const api::Object& obj) {
+  if (obj.metadata.name.empty() && !obj.metadata.generate_name.empty()) {
+    auto copy = obj.Clone();
+    copy->metadata.name = obj.metadata.generate_name + "x";
+    return api::Validate(*copy);
+  }
+  if (obj.metadata.name.empty()) {
+    return {{"metadata.name", "Required value: name or generateName is required"}};
+  }
+  return api::Validate(obj);
+}
+
+Result<json::value> ParseJson(std::string_view text, std::string_view what) {
+  boost::system::error_code ec;
+  json::value v = json::parse(text, ec);
+  if (ec) {
+    return InvalidArgument(std::string(what) + " is not valid JSON: " + ec.message());
+  }
+  return v;
+}
+
+std::string SelectorString(const std::map<std::string, std::string>& sel) {
+  std::string out;
+  for (const auto& [k, v] : sel) {
+    if (!out.empty()) out += ',';
+    out += k + "=" + v;
+  }
+  return out;
+}
+
+json::value ScaleJson(const api::ReplicationController& rc) {
+  json::object meta;
+  meta["name"] = rc.metadata.name;
+  meta["namespace"] = rc.metadata.namespace_;
+  meta["uid"] = rc.metadata.uid;
+  meta["resourceVersion"] = rc.metadata.resource_version;
+  meta["creationTimestamp"] = rc.metadata.creation_timestamp.ToRfc3339();
+  json::object o;
+  o["kind"] = "Scale";
+  o["apiVersion"] = "autoscaling/v1";
+  o["metadata"] = std::move(meta);
+  o["spec"] = json::object{{"replicas", rc.spec.replicas.value_or(1)}};
+  o["status"] = json::object{{"replicas", rc.status.replicas},
+                             {"selector", SelectorString(rc.spec.selector)}};
+  return o;
+}
+
+}  // namespace
+
+// --- decoding ------------------------------------------------------------------
+
+Result<std::shared_ptr<api::Object>> RestServer::Impl::DecodeBody(
+    const Request& r, const Route& route, std::string_view body,
+    std::vector<std::string>* warnings) {
+  const std::string resource = ResourceName(route.kind);
+  if (body.find_first_not_of(" \t\r\n") == std::string_view::npos) {
+    return InvalidArgument("the request body is empty: send the " +
+                           std::string(api::InfoOf(route.kind).name) + " object as JSON");
+  }
+  const std::string validation = QueryOr(r, "fieldValidation");
+  if (!validation.empty() && validation != "Strict" && validation != "Warn" &&
+      validation != "Ignore") {
+    return InvalidArgument("fieldValidation=\"" + validation +
+                           "\" is not one of Strict, Warn, Ignore");
+  }
+  api::DecodeOptions opts;
+  opts.source = "request body";
+  opts.strict = validation == "Strict";
+  std::vector<std::string> local_warnings;
+  opts.warnings = validation == "Ignore" ? nullptr : &local_warnings;
+  api::ObjectPtr obj;
+  if (IsYamlContentType(r.content_type)) {
+    NAVARCH_ASSIGN_OR_RETURN(auto docs, api::DecodeYaml(body, opts));
+    if (docs.size() != 1) {
+      return InvalidArgument("the request body must hold exactly one object, it holds " +
+                             std::to_string(docs.size()));
+    }
+    obj = docs[0].object;
+  } else if (IsJsonContentType(r.content_type)) {
+    NAVARCH_ASSIGN_OR_RETURN(obj, api::DecodeJson(body, opts));
+  } else {
+    return NotSupported("unsupported Content-Type \"" + r.content_type +
+                        "\": send application/json or application/yaml");
+  }
+  if (warnings) {
+    for (auto& w : local_warnings)
+      warnings->push_back(std::move(w));
+  }
+  if (obj->kind() != route.kind) {
+    return InvalidArgument("the object's kind " + std::string(api::InfoOf(obj->kind()).name) +
+                           " does not match the URL's resource " + resource + " (kind " +
+                           std::string(api::InfoOf(route.kind).name) + ")");
+  }
+  auto out = MutableCopy(*obj);
+  if (api::InfoOf(route.kind).namespaced) {
+    if (out->metadata.namespace_.empty()) {
+      out->metadata.namespace_ = route.ns;
+    } else if (route.ns_in_url && out->metadata.namespace_ != route.ns) {
+      return InvalidArgument("the namespace of the provided object (" + out->metadata.namespace_ +
+                             ") does not match the namespace sent on the request (" + route.ns +
+                             ")");
+    }
+  } else {
+    out->metadata.namespace_.clear();
+  }
+  return out;
+}
+
+namespace {
+
+Response DecodeError(const Status& st) {
+  if (st.code() == Code::kNotSupported) {
+    return StatusResponse(415, "UnsupportedMediaType", st.message());
+  }
+  return ErrorResponse(st);
+}
+
+}  // namespace
+
+// --- services ------------------------------------------------------------------
+
+namespace {
+
+bool NeedsClusterIp(const api::Service& s) {
+  return s.spec.type != api::kServiceExternalName && s.spec.cluster_ip != "None";
+}
+bool NeedsNodePorts(const api::Service& s) {
+  return s.spec.type == api::kServiceNodePort || s.spec.type == api::kServiceLoadBalancer;
+}
+
+}  // namespace
+
+void RestServer::Impl::ReleaseServiceAllocations(const api::Object& obj) {
+  const auto* svc = api::As<api::Service>(&obj);
+  if (!svc || !alloc_) return;
+  if (!svc->spec.cluster_ip.empty() && svc->spec.cluster_ip != "None") {
+    alloc_->ReleaseIp(svc->spec.cluster_ip);
+  }
+  for (const auto& p : svc->spec.ports) {
+    if (p.node_port) alloc_->ReleasePort(p.node_port);
+  }
+}
+
+namespace {
+
+// Allocates what a new Service needs; on failure releases what it took.
+std::optional<Response> AllocateForCreate(ServiceAllocator& alloc, api::Service& svc) {
+  std::vector<api::FieldError> errs;
+  bool ip_taken = false;
+  if (NeedsClusterIp(svc)) {
+    auto ip = alloc.AllocateIp(svc.spec.cluster_ip);
+    if (!ip.ok()) {
+      if (ip.code() == Code::kUnavailable) return ErrorResponse(ip.status());
+      errs.push_back({"spec.clusterIP", ip.status().message()});
+    } else {
+      svc.spec.cluster_ip = *ip;
+      svc.spec.cluster_ips = {*ip};
+      ip_taken = true;
+    }
+  } else if (svc.spec.cluster_ip == "None") {
+    svc.spec.cluster_ips = {"None"};
+  }
+  std::vector<int32_t> taken;
+  if (NeedsNodePorts(svc)) {
+    for (size_t i = 0; i < svc.spec.ports.size(); ++i) {
+      auto port = alloc.AllocatePort(svc.spec.ports[i].node_port);
+      if (!port.ok()) {
+        errs.push_back({"spec.ports[" + std::to_string(i) + "].nodePort", port.status().message()});
+      } else {
+        svc.spec.ports[i].node_port = *port;
+        taken.push_back(*port);
+      }
+    }
+  } else {
+    for (size_t i = 0; i < svc.spec.ports.size(); ++i) {
+      if (svc.spec.ports[i].node_port != 0) {
+        errs.push_back({"spec.ports[" + std::to_string(i) + "].nodePort",
+                        "Forbidden: may not be used when `type` is '" + svc.spec.type + "'"});
+      }
+    }
+  }
+  if (errs.empty()) return std::nullopt;
+  if (ip_taken) alloc.ReleaseIp(svc.spec.cluster_ip);
+  for (int32_t p : taken)
+    alloc.ReleasePort(p);
+  return InvalidResponse("Service", svc.metadata.name, errs);
+}
+
+// Keeps the allocations of `current` in `next` (an update): the cluster IP is
+// immutable; node ports carry over by port number or are allocated. Returns
+// the ports allocated anew through `added` (to release if the write fails).
+std::optional<Response> AllocateForUpdate(ServiceAllocator& alloc, const api::Service& current,
+                                          api::Service& next, std::vector<int32_t>& added) {
+  std::vector<api::FieldError> errs;
+  if (next.spec.cluster_ip.empty()) {
+    next.spec.cluster_ip = current.spec.cluster_ip;
+    next.spec.cluster_ips = current.spec.cluster_ips;
+  } else if (next.spec.cluster_ip != current.spec.cluster_ip) {
+    errs.push_back(
+        {"spec.clusterIP", "Invalid value: \"" + next.spec.cluster_ip + "\": field is immutable"});
+  }
+  if (next.spec.cluster_ips.empty()) next.spec.cluster_ips = current.spec.cluster_ips;
+  if (NeedsNodePorts(next)) {
+    for (size_t i = 0; i < next.spec.ports.size(); ++i) {
+      auto& p = next.spec.ports[i];
+      int32_t old = 0;
+      for (const auto& cp : current.spec.ports) {
+        if (cp.port == p.port && cp.protocol == p.protocol) old = cp.node_port;
+      }
+      if (p.node_port == 0 && old != 0) {
+        p.node_port = old;
+        continue;
+      }
+      if (p.node_port != 0 && p.node_port == old) continue;
+      auto port = alloc.AllocatePort(p.node_port);
+      if (!port.ok()) {
+        errs.push_back({"spec.ports[" + std::to_string(i) + "].nodePort", port.status().message()});
+      } else {
+        p.node_port = *port;
+        added.push_back(*port);
+      }
+    }
+  }
+  if (errs.empty()) return std::nullopt;
+  for (int32_t p : added)
+    alloc.ReleasePort(p);
+  added.clear();
+  return InvalidResponse("Service", next.metadata.name, errs);
+}
+
+// Node ports `current` held that `next` no longer uses.
+void ReleaseDroppedPorts(ServiceAllocator& alloc, const api::Service& current,
+                         const api::Service& next) {
+  for (const auto& cp : current.spec.ports) {
+    if (!cp.node_port) continue;
+    bool kept = false;
+    for (const auto& np : next.spec.ports)
+      kept = kept || np.node_port == cp.node_port;
+    if (!kept) alloc.ReleasePort(cp.node_port);
+  }
+}
+
+}  // namespace
+
+// --- create ----------------------------------------------------------------------
+
+Response RestServer::Impl::Create(const Request& r, const Route& route) {
+  if (api::InfoOf(route.kind).namespaced && !route.ns_in_url) {
+    return StatusResponse(404, "NotFound",
+                          "create " + ResourceName(route.kind) + ": POST to /api/v1/namespaces/" +
+                              "<namespace>/" + ResourceName(route.kind));
+  }
+  if (!QueryOr(r, "dryRun").empty()) {
+    return StatusResponse(400, "BadRequest", "dryRun is not supported by this server");
+  }
+  std::vector<std::string> warnings;
+  auto obj = DecodeBody(r, route, r.body, &warnings);
+  if (!obj.ok()) return DecodeError(obj.status());
+  auto& o = **obj;
+  ApplyDefaults(o, /*create=*/true);
+  auto errors = ValidateForWrite(o);
+  if (!errors.empty()) {
+    return InvalidResponse(api::InfoOf(route.kind).name,
+                           o.metadata.name.empty() ? o.metadata.generate_name : o.metadata.name,
+                           errors);
+  }
+  api::Service* svc = route.kind == api::Kind::kService ? static_cast<api::Service*>(&o) : nullptr;
+  if (svc) {
+    if (auto bad = AllocateForCreate(*alloc_, *svc)) return *bad;
+  }
+  Result<api::ObjectPtr> created = [&] {
+    auto lease = AcquireApi();
+    return lease->Create(*obj);
+  }();
+  if (!created.ok()) {
+    if (svc) ReleaseServiceAllocations(*svc);
+    if (created.code() == Code::kInvalidArgument) {
+      return InvalidResponse(api::InfoOf(route.kind).name, o.metadata.name,
+                             {{"", created.status().message()}});
+    }
+    return ApiError(created.status(), route.kind, o.metadata.name);
+  }
+  return ObjectResponse(201, **created, warnings);
+}
+
+// --- update ----------------------------------------------------------------------
+
+// Writes `next` (already decoded, named, defaulted) as an update or a status
+// update, with service allocation and validation. `expected_rv` non-empty
+// makes the write conditional.
+namespace {
+
+struct WriteOutcome {
+  Result<api::ObjectPtr> result;
+  std::optional<Response> rejected;  // a 422 found before writing
+};
+
+}  // namespace
+
+static WriteOutcome WriteUpdate(RestServer::Impl& self, const Route& route,
+                                std::shared_ptr<api::Object> next) {
+  ApplyDefaults(*next, /*create=*/false);
+  std::vector<int32_t> added;
+  std::shared_ptr<const api::Service> current_svc;
+  if (route.kind == api::Kind::kService && route.sub.empty()) {
+    auto lease = self.AcquireApi();
+    auto cur = lease->Get(route.kind, route.ns, route.name);
+    if (!cur.ok()) return {cur.status(), std::nullopt};
+    current_svc = api::As<api::Service>(*cur);
+    if (auto bad = AllocateForUpdate(*self.alloc_, *current_svc, static_cast<api::Service&>(*next),
+                                     added)) {
+      return {Internal("rejected"), bad};
+    }
+  }
+  auto errors = ValidateForWrite(*next);
+  if (!errors.empty()) {
+    for (int32_t p : added)
+      self.alloc_->ReleasePort(p);
+    return {Internal("rejected"),
+            InvalidResponse(api::InfoOf(route.kind).name, next->metadata.name, errors)};
+  }
+  auto result = [&] {
+    auto lease = self.AcquireApi();
+    return route.sub == "status" ? lease->UpdateStatus(next) : lease->Update(next);
+  }();
+  if (!result.ok()) {
+    for (int32_t p : added)
+      self.alloc_->ReleasePort(p);
+  } else if (current_svc) {
+    ReleaseDroppedPorts(*self.alloc_, *current_svc, static_cast<const api::Service&>(**result));
+  }
+  return {std::move(result), std::nullopt};
+}
+
+Response RestServer::Impl::Replace(const Request& r, const Route& route) {
+  std::vector<std::string> warnings;
+  auto obj = DecodeBody(r, route, r.body, &warnings);
+  if (!obj.ok()) return DecodeError(obj.status());
+  auto& o = **obj;
+  if (o.metadata.name.empty()) o.metadata.name = route.name;
+  if (o.metadata.name != route.name) {
+    return StatusResponse(400, "BadRequest",
+                          "the name of the object (" + o.metadata.name +
+                              ") does not match the name on the URL (" + route.name + ")");
+  }
+  auto out = WriteUpdate(*this, route, *obj);
+  if (out.rejected) return *out.rejected;
+  if (!out.result.ok()) return ApiError(out.result.status(), route.kind, route.name);
+  return ObjectResponse(200, **out.result, warnings);
+}
+
+// --- patch -----------------------------------------------------------------------
+
+Response RestServer::Impl::Patch(const Request& r, const Route& route) {
+  const std::string& ct = r.content_type;
+  enum class Type { kMerge, kJson, kStrategic } type;
+  if (ct.starts_with("application/merge-patch+json")) {
+    type = Type::kMerge;
+  } else if (ct.starts_with("application/json-patch+json")) {
+    type = Type::kJson;
+  } else if (ct.starts_with("application/strategic-merge-patch+json")) {
+    type = Type::kStrategic;
+  } else if (ct.starts_with("application/apply-patch")) {
+    return StatusResponse(415, "UnsupportedMediaType",
+                          "server-side apply (application/apply-patch+yaml) is not supported by "
+                          "this server; use client-side apply (kubectl apply without "
+                          "--server-side)");
+  } else {
+    return StatusResponse(415, "UnsupportedMediaType",
+                          "the body of the request was in an unknown format \"" + ct +
+                              "\"; accepted media types include: application/json-patch+json, "
+                              "application/merge-patch+json, "
+                              "application/strategic-merge-patch+json");
+  }
+  auto patch = ParseJson(r.body, "the patch");
+  if (!patch.ok()) return ErrorResponse(patch.status());
+  const std::string validation = QueryOr(r, "fieldValidation");
+  for (int attempt = 0;; ++attempt) {
+    Result<api::ObjectPtr> current = [&] {
+      auto lease = AcquireApi();
+      return lease->Get(route.kind, route.ns, route.name);
+    }();
+    if (!current.ok()) return ApiError(current.status(), route.kind, route.name);
+    json::value doc = api::ToJsonValue(**current);
+    Result<json::value> patched = InvalidArgument("");
+    switch (type) {
+      case Type::kMerge:
+        patched = api::ApplyMergePatch(doc, *patch);
+        break;
+      case Type::kJson:
+        patched = api::ApplyJsonPatch(doc, *patch);
+        break;
+      case Type::kStrategic:
+        patched = api::ApplyStrategicMergePatch(api::InfoOf(route.kind).name, doc, *patch);
+        break;
+    }
+    if (!patched.ok()) {
+      return StatusResponse(422, "Invalid",
+                            "the patch could not be applied: " + patched.status().message());
+    }
+    std::vector<std::string> warnings;
+    api::DecodeOptions opts;
+    opts.source = "patched object";
+    opts.strict = validation == "Strict";
+    opts.warnings = validation == "Ignore" ? nullptr : &warnings;
+    auto decoded = api::DecodeJsonValue(*patched, opts);
+    if (!decoded.ok()) {
+      return StatusResponse(validation == "Strict" ? 400 : 422,
+                            validation == "Strict" ? "BadRequest" : "Invalid",
+                            decoded.status().message());
+    }
+    if ((*decoded)->kind() != route.kind) {
+      return StatusResponse(400, "BadRequest", "the patch changed the object's kind");
+    }
+    auto next = MutableCopy(**decoded);
+    if (next->metadata.name != route.name) {
+      return StatusResponse(400, "BadRequest", "the patch may not change metadata.name");
+    }
+    if (next->metadata.namespace_ != (*current)->metadata.namespace_) {
+      return StatusResponse(400, "BadRequest", "the patch may not change metadata.namespace");
+    }
+    // A patch that names a resourceVersion is a precondition; otherwise the
+    // write is conditional on the version it was applied to, and retried.
+    const bool pinned = next->metadata.resource_version != (*current)->metadata.resource_version;
+    if (!pinned) next->metadata.resource_version = (*current)->metadata.resource_version;
+    auto out = WriteUpdate(*this, route, next);
+    if (out.rejected) return *out.rejected;
+    if (out.result.code() == Code::kConflict && !pinned && attempt + 1 < kWriteAttempts) continue;
+    if (!out.result.ok()) return ApiError(out.result.status(), route.kind, route.name);
+    return ObjectResponse(200, **out.result, warnings);
+  }
+}
+
+// --- delete ----------------------------------------------------------------------
+
+namespace {
+
+struct ParsedDelete {
+  client::DeleteOptions options;
+  std::string propagation;
+};
+
+Result<ParsedDelete> ParseDeleteOptions(const Request& r) {
+  ParsedDelete out;
+  if (r.body.find_first_not_of(" \t\r\n") != std::string::npos) {
+    NAVARCH_ASSIGN_OR_RETURN(json::value v, ParseJson(r.body, "the DeleteOptions body"));
+    if (!v.is_object()) return InvalidArgument("the DeleteOptions body must be a JSON object");
+    const auto& o = v.as_object();
+    if (auto* g = o.if_contains("gracePeriodSeconds"); g && !g->is_null()) {
+      if (!g->is_int64())
+        return InvalidArgument("DeleteOptions.gracePeriodSeconds: not an integer");
+      out.options.grace_period_seconds = g->as_int64();
+    }
+    if (auto* p = o.if_contains("propagationPolicy"); p && p->is_string()) {
+      out.propagation = std::string(p->as_string());
+    }
+    if (auto* od = o.if_contains("orphanDependents"); od && od->is_bool() && od->as_bool()) {
+      if (out.propagation.empty()) out.propagation = "Orphan";
+    }
+    if (auto* pre = o.if_contains("preconditions"); pre && pre->is_object()) {
+      const auto& po = pre->as_object();
+      if (auto* u = po.if_contains("uid"); u && u->is_string()) {
+        out.options.uid = std::string(u->as_string());
+      }
+      if (auto* rv = po.if_contains("resourceVersion"); rv && rv->is_string()) {
+        out.options.resource_version = std::string(rv->as_string());
+      }
+    }
+    if (auto* d = o.if_contains("dryRun"); d && d->is_array() && !d->as_array().empty()) {
+      return InvalidArgument("dryRun is not supported by this server");
+    }
+  }
+  NAVARCH_ASSIGN_OR_RETURN(auto grace, QueryInt(r, "gracePeriodSeconds"));
+  if (grace) out.options.grace_period_seconds = *grace;
+  if (auto p = QueryOr(r, "propagationPolicy"); !p.empty()) out.propagation = p;
+  if (!QueryOr(r, "dryRun").empty()) {
+    return InvalidArgument("dryRun is not supported by this server");
+  }
+  if (!out.propagation.empty() && out.propagation != "Background" &&
+      out.propagation != "Foreground" && out.propagation != "Orphan") {
+    return InvalidArgument("propagationPolicy \"" + out.propagation +
+                           "\" is not one of Background, Foreground, Orphan");
+  }
+  return out;
+}
+
+bool IsBuiltinNamespace(std::string_view ns) {
+  return ns == "default" || ns == "kube-system" || ns == "kube-public" || ns == "kube-node-lease";
+}
+
+}  // namespace
+
+Result<api::ObjectPtr> RestServer::Impl::DeleteOne(api::Kind kind, const std::string& ns,
+                                                   const std::string& name,
+                                                   const client::DeleteOptions& options,
+                                                   const std::string& propagation) {
+  if (kind == api::Kind::kReplicationController) {
+    api::ObjectPtr rc;
+    {
+      auto lease = AcquireApi();
+      NAVARCH_ASSIGN_OR_RETURN(rc, lease->Get(kind, ns, name));
+    }
+    const std::string uid = rc->metadata.uid;
+    auto owned = [&]() -> Result<std::vector<api::ObjectPtr>> {
+      client::ListOptions lo;
+      lo.namespace_ = ns;
+      auto lease = AcquireApi();
+      NAVARCH_ASSIGN_OR_RETURN(auto pods, lease->List(api::Kind::kPod, lo));
+      std::vector<api::ObjectPtr> out;
+      for (auto& p : pods.items) {
+        for (const auto& ref : p->metadata.owner_references) {
+          if (ref.uid == uid) {
+            out.push_back(p);
+            break;
+          }
+        }
+      }
+      return out;
+    };
+    auto delete_pods = [&]() -> Status {
+      NAVARCH_ASSIGN_OR_RETURN(auto pods, owned());
+      for (const auto& p : pods) {
+        auto lease = AcquireApi();
+        auto st = lease->Delete(api::Kind::kPod, ns, p->metadata.name, {});
+        if (!st.ok() && st.code() != Code::kNotFound) return st.status();
+      }
+      return Status::Ok();
+    };
+    if (propagation == "Orphan") {
+      NAVARCH_ASSIGN_OR_RETURN(auto pods, owned());
+      for (const auto& p : pods) {
+        for (int attempt = 0; attempt < kWriteAttempts; ++attempt) {
+          auto lease = AcquireApi();
+          auto cur = lease->Get(api::Kind::kPod, ns, p->metadata.name);
+          if (!cur.ok()) break;
+          auto next = MutableCopy(**cur);
+          auto& refs = next->metadata.owner_references;
+          refs.erase(std::remove_if(refs.begin(), refs.end(),
+                                    [&](const api::OwnerReference& r) { return r.uid == uid; }),
+                     refs.end());
+          auto res = lease->Update(next);
+          if (res.code() != Code::kConflict) break;
+        }
+      }
+    } else if (propagation == "Foreground") {
+      NAVARCH_RETURN_IF_ERROR(delete_pods());
+    }
+    api::ObjectPtr deleted;
+    {
+      auto lease = AcquireApi();
+      NAVARCH_ASSIGN_OR_RETURN(deleted, lease->Delete(kind, ns, name, options));
+    }
+    if (propagation.empty() || propagation == "Background") {
+      NAVARCH_RETURN_IF_ERROR(delete_pods());
+    }
+    return deleted;
+  }
+  if (kind == api::Kind::kNamespace) {
+    if (IsBuiltinNamespace(name)) {
+      return InvalidArgument("namespaces \"" + name +
+                             "\" is forbidden: this namespace may not be deleted");
+    }
+    {
+      auto lease = AcquireApi();
+      NAVARCH_RETURN_IF_ERROR(lease->Get(kind, "", name).status());
+    }
+    // The namespace's contents go first (pods without grace: nothing may
+    // run in a namespace that no longer exists).
+    for (api::Kind k : api::AllKinds()) {
+      if (!api::InfoOf(k).namespaced) continue;
+      client::ListOptions lo;
+      lo.namespace_ = name;
+      client::ObjectList items;
+      {
+        auto lease = AcquireApi();
+        NAVARCH_ASSIGN_OR_RETURN(items, lease->List(k, lo));
+      }
+      for (const auto& item : items.items) {
+        client::DeleteOptions d;
+        if (k == api::Kind::kPod) d.grace_period_seconds = 0;
+        auto st = DeleteOne(k, name, item->metadata.name, d, "Background");
+        if (!st.ok() && st.code() != Code::kNotFound) return st.status();
+      }
+    }
+  }
+  api::ObjectPtr deleted;
+  {
+    auto lease = AcquireApi();
+    NAVARCH_ASSIGN_OR_RETURN(deleted, lease->Delete(kind, ns, name, options));
+  }
+  if (kind == api::Kind::kService) ReleaseServiceAllocations(*deleted);
+  return deleted;
+}
+
+Response RestServer::Impl::Delete(const Request& r, const Route& route) {
+  auto parsed = ParseDeleteOptions(r);
+  if (!parsed.ok()) return ErrorResponse(parsed.status());
+  if (route.kind == api::Kind::kNamespace && IsBuiltinNamespace(route.name)) {
+    return StatusResponse(
+        403, "Forbidden",
+        "namespaces \"" + route.name + "\" is forbidden: this namespace may not be deleted",
+        {route.name, "namespaces", "", {}});
+  }
+  auto res = DeleteOne(route.kind, route.ns, route.name, parsed->options, parsed->propagation);
+  if (!res.ok()) return ApiError(res.status(), route.kind, route.name);
+  return ObjectResponse(200, **res);
+}
+
+Response RestServer::Impl::DeleteCollection(const Request& r, const Route& route) {
+  auto parsed = ParseDeleteOptions(r);
+  if (!parsed.ok()) return ErrorResponse(parsed.status());
+  auto sel = ParseSelectors(r, route.kind);
+  if (!sel.ok()) return ErrorResponse(sel.status());
+  client::ListOptions lo;
+  lo.namespace_ = route.ns;
+  lo.label_selector = sel->labels;
+  lo.field_selector = sel->fields;
+  client::ObjectList list;
+  {
+    auto lease = AcquireApi();
+    auto res = lease->List(route.kind, lo);
+    if (!res.ok()) return ErrorResponse(res.status());
+    list = std::move(*res);
+  }
+  std::string items;
+  for (const auto& obj : list.items) {
+    if (!sel->Matches(*obj)) continue;
+    if (route.kind == api::Kind::kNamespace && IsBuiltinNamespace(obj->metadata.name)) continue;
+    auto res = DeleteOne(route.kind, obj->metadata.namespace_, obj->metadata.name, parsed->options,
+                         parsed->propagation);
+    if (!res.ok()) {
+      if (res.code() == Code::kNotFound) continue;
+      return ApiError(res.status(), route.kind, obj->metadata.name);
+    }
+    if (!items.empty()) items += ',';
+    items += api::EncodeJson(**res);
+  }
+  Response resp;
+  resp.body = "{\"kind\":\"" + std::string(api::InfoOf(route.kind).name) +
+              "List\",\"apiVersion\":\"v1\",\"metadata\":{\"resourceVersion\":\"" +
+              std::to_string(store_.CurrentRevision()) + "\"},\"items\":[" + items + "]}";
+  return resp;
+}
+
+// --- scale -----------------------------------------------------------------------
+
+Response RestServer::Impl::Scale(const Request& r, const Route& route) {
+  for (int attempt = 0;; ++attempt) {
+    Result<api::ObjectPtr> current = [&] {
+      auto lease = AcquireApi();
+      return lease->Get(route.kind, route.ns, route.name);
+    }();
+    if (!current.ok()) return ApiError(current.status(), route.kind, route.name);
+    const auto& rc = static_cast<const api::ReplicationController&>(**current);
+    json::value scale = ScaleJson(rc);
+    if (r.method == "GET") {
+      Response resp;
+      resp.body = json::serialize(scale);
+      return resp;
+    }
+    json::value wanted;
+    if (r.method == "PUT") {
+      auto body = ParseJson(r.body, "the Scale body");
+      if (!body.ok()) return ErrorResponse(body.status());
+      wanted = std::move(*body);
+    } else {
+      auto patch = ParseJson(r.body, "the patch");
+      if (!patch.ok()) return ErrorResponse(patch.status());
+      Result<json::value> patched =
+          r.content_type.starts_with("application/json-patch+json")
+              ? api::ApplyJsonPatch(scale, *patch)
+              : api::ApplyMergePatch(scale, *patch);  // Scale has no lists: SMP == merge
+      if (!patched.ok()) {
+        return StatusResponse(422, "Invalid",
+                              "the patch could not be applied: " + patched.status().message());
+      }
+      wanted = std::move(*patched);
+    }
+    const json::value* replicas = nullptr;
+    std::string pinned_rv;
+    if (wanted.is_object()) {
+      if (auto* spec = wanted.as_object().if_contains("spec"); spec && spec->is_object()) {
+        replicas = spec->as_object().if_contains("replicas");
+      }
+      if (auto* meta = wanted.as_object().if_contains("metadata"); meta && meta->is_object()) {
+        if (auto* rv = meta->as_object().if_contains("resourceVersion"); rv && rv->is_string()) {
+          pinned_rv = std::string(rv->as_string());
+        }
+      }
+    }
+    if (!replicas || !replicas->is_int64() || replicas->as_int64() < 0 ||
+        replicas->as_int64() > INT32_MAX) {
+      return InvalidResponse("Scale", route.name,
+                             {{"spec.replicas",
+                               "Invalid value: must be an integer greater than "
+                               "or equal to 0"}});
+    }
+    const bool pinned = !pinned_rv.empty() && pinned_rv != rc.metadata.resource_version;
+    auto next = std::make_shared<api::ReplicationController>(rc);
+    next->spec.replicas = static_cast<int32_t>(replicas->as_int64());
+    next->metadata.resource_version = pinned ? pinned_rv : rc.metadata.resource_version;
+    auto res = [&] {
+      auto lease = AcquireApi();
+      return lease->Update(next);
+    }();
+    if (res.code() == Code::kConflict && !pinned && attempt + 1 < kWriteAttempts) continue;
+    if (!res.ok()) return ApiError(res.status(), route.kind, route.name);
+    Response resp;
+    resp.body = json::serialize(ScaleJson(static_cast<const api::ReplicationController&>(**res)));
+    return resp;
+  }
+}
+
+// --- binding ---------------------------------------------------------------------
+
+Response RestServer::Impl::Bind(const Request& r, const Route& route) {
+  auto body = ParseJson(r.body, "the Binding body");
+  if (!body.ok()) return ErrorResponse(body.status());
+  std::string node;
+  if (body->is_object()) {
+    const auto& o = body->as_object();
+    if (auto* k = o.if_contains("kind"); k && k->is_string() && k->as_string() != "Binding") {
+      return StatusResponse(400, "BadRequest",
+                            "the body's kind must be Binding, not " + std::string(k->as_string()));
+    }
+    if (auto* t = o.if_contains("target"); t && t->is_object()) {
+      if (auto* n = t->as_object().if_contains("name"); n && n->is_string()) {
+        node = std::string(n->as_string());
+      }
+      if (auto* k = t->as_object().if_contains("kind");
+          k && k->is_string() && !k->as_string().empty() && k->as_string() != "Node") {
+        return InvalidResponse("Binding", route.name,
+                               {{"target.kind", "Invalid value: must be Node"}});
+      }
+    }
+  }
+  if (node.empty()) {
+    return InvalidResponse("Binding", route.name, {{"target.name", "Required value"}});
+  }
+  for (int attempt = 0;; ++attempt) {
+    auto lease = AcquireApi();
+    auto cur = lease->Get(api::Kind::kPod, route.ns, route.name);
+    if (!cur.ok()) return ApiError(cur.status(), route.kind, route.name);
+    const auto& pod = static_cast<const api::Pod&>(**cur);
+    if (pod.metadata.deletion_timestamp) {
+      return ErrorResponse(Conflict("Operation cannot be fulfilled on pods/binding \"" +
+                                    route.name + "\": pod " + route.name +
+                                    " is being deleted, cannot be assigned to a host"));
+    }
+    if (!pod.spec.node_name.empty()) {
+      return ErrorResponse(Conflict("Operation cannot be fulfilled on pods/binding \"" +
+                                    route.name + "\": pod " + route.name +
+                                    " is already assigned to node \"" + pod.spec.node_name + "\""));
+    }
+    auto next = std::make_shared<api::Pod>(pod);
+    next->spec.node_name = node;
+    auto res = lease->Update(next);
+    if (res.code() == Code::kConflict && attempt + 1 < kWriteAttempts) continue;
+    if (!res.ok()) return ApiError(res.status(), route.kind, route.name);
+    Response resp;
+    resp.code = 201;
+    resp.body = SuccessJson({route.name, "pods", pod.metadata.uid, {}});
+    return resp;
+  }
+}
+
+// --- logs ------------------------------------------------------------------------
+
+Response RestServer::Impl::Log(const Request& r, const Route& route) {
+  api::ObjectPtr obj;
+  {
+    auto lease = AcquireApi();
+    auto cur = lease->Get(api::Kind::kPod, route.ns, route.name);
+    if (!cur.ok()) return ApiError(cur.status(), route.kind, route.name);
+    obj = *cur;
+  }
+  const auto& pod = static_cast<const api::Pod&>(*obj);
+  LogSource::Options o;
+  o.container = QueryOr(r, "container");
+  if (o.container.empty()) {
+    auto it = pod.metadata.annotations.find("kubectl.kubernetes.io/default-container");
+    if (it != pod.metadata.annotations.end()) o.container = it->second;
+  }
+  std::string names;
+  for (const auto& c : pod.spec.containers)
+    names += (names.empty() ? "" : " ") + c.name;
+  if (o.container.empty()) {
+    if (pod.spec.containers.size() != 1) {
+      return StatusResponse(400, "BadRequest",
+                            "a container name must be specified for pod " + route.name +
+                                ", choose one of: [" + names + "]");
+    }
+    o.container = pod.spec.containers[0].name;
+  }
+  bool known = false;
+  for (const auto& c : pod.spec.containers)
+    known = known || c.name == o.container;
+  for (const auto& c : pod.spec.init_containers)
+    known = known || c.name == o.container;
+  if (!known) {
+    return StatusResponse(400, "BadRequest",
+                          "container " + o.container + " is not valid for pod " + route.name +
+                              " (its containers: " + names + ")");
+  }
+  auto flag = [&](const char* k) {
+    const std::string v = QueryOr(r, k);
+    return v == "true" || v == "1";
+  };
+  o.follow = flag("follow");
+  o.previous = flag("previous");
+  o.timestamps = flag("timestamps");
+  for (auto [key, field] :
+       {std::pair{"tailLines", &o.tail_lines}, std::pair{"limitBytes", &o.limit_bytes},
+        std::pair{"sinceSeconds", &o.since_seconds}}) {
+    auto v = QueryInt(r, key);
+    if (!v.ok()) return ErrorResponse(v.status());
+    *field = *v;
+  }
+  LogSource* source = logs_.load();
+  if (!source) {
+    return StatusResponse(503, "ServiceUnavailable",
+                          "no log source for pod " + route.name +
+                              ": logs are served when the API server runs in one process with "
+                              "its kubelets (navarch up); this build does not proxy log requests "
+                              "to a remote kubelet");
+  }
+  if (pod.spec.node_name.empty()) {
+    return StatusResponse(400, "BadRequest",
+                          "pod " + route.name + " is not scheduled yet, so it has no logs");
+  }
+  if (!o.follow) {
+    auto text = source->Read(pod, o);
+    if (!text.ok()) {
+      return StatusResponse(text.code() == Code::kNotFound ? 400 : HttpCodeOf(text.code()),
+                            text.code() == Code::kNotFound ? "BadRequest" : ReasonOf(text.code()),
+                            "container \"" + o.container + "\" in pod \"" + route.name +
+                                "\": " + text.status().message());
+    }
+    Response resp;
+    resp.content_type = "text/plain";
+    resp.body = std::move(*text);
+    return resp;
+  }
+  Response resp;
+  resp.content_type = "text/plain";
+  auto pod_copy = std::make_shared<api::Pod>(pod);
+  resp.stream = [source, pod_copy, o](std::shared_ptr<StreamWriter> out) {
+    Status st = source->Follow(*pod_copy, o, out);
+    if (!st.ok()) {
+      out->Write("error: " + st.message() + "\n");
+      out->Finish();
+    }
+  };
+  return resp;
+}
+
+}  // namespace navarch::apiserver

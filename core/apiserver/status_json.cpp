@@ -1,0 +1,142 @@
+#include "core/apiserver/status_json.h"
+
+#include <boost/json.hpp>
+
+namespace navarch::apiserver {
+
+namespace json = boost::json;
+
+int HttpCodeOf(Code code) {
+  switch (code) {
+    case Code::kOk:
+      return 200;
+    case Code::kNotFound:
+      return 404;
+    case Code::kAlreadyExists:
+    case Code::kConflict:
+      return 409;
+    case Code::kInvalidArgument:
+      return 400;
+    case Code::kCompacted:
+      return 410;
+    case Code::kUnavailable:
+    case Code::kCancelled:
+      return 503;
+    case Code::kNotSupported:
+      return 405;
+    case Code::kInternal:
+      return 500;
+  }
+  return 500;
+}
+
+std::string_view ReasonOf(Code code) {
+  switch (code) {
+    case Code::kOk:
+      return "";
+    case Code::kNotFound:
+      return "NotFound";
+    case Code::kAlreadyExists:
+      return "AlreadyExists";
+    case Code::kConflict:
+      return "Conflict";
+    case Code::kInvalidArgument:
+      return "BadRequest";
+    case Code::kCompacted:
+      return "Expired";
+    case Code::kUnavailable:
+    case Code::kCancelled:
+      return "ServiceUnavailable";
+    case Code::kNotSupported:
+      return "MethodNotAllowed";
+    case Code::kInternal:
+      return "InternalError";
+  }
+  return "InternalError";
+}
+
+namespace {
+
+json::object DetailsJson(const StatusDetails& d) {
+  json::object out;
+  if (!d.name.empty()) out["name"] = d.name;
+  if (!d.kind.empty()) out["kind"] = d.kind;
+  if (!d.uid.empty()) out["uid"] = d.uid;
+  if (!d.causes.empty()) {
+    json::array causes;
+    for (const auto& c : d.causes) {
+      json::object cause;
+      cause["reason"] = c.message.find("unknown field") != std::string::npos
+                            ? "FieldValueInvalid"
+                            : (c.message.find("required") != std::string::npos ||
+                                       c.message.find("Required") != std::string::npos
+                                   ? "FieldValueRequired"
+                                   : "FieldValueInvalid");
+      cause["message"] = c.message;
+      cause["field"] = c.path;
+      causes.push_back(std::move(cause));
+    }
+    out["causes"] = std::move(causes);
+  }
+  return out;
+}
+
+}  // namespace
+
+std::string StatusJson(int code, std::string_view reason, std::string_view message,
+                       const StatusDetails& details) {
+  json::object o;
+  o["kind"] = "Status";
+  o["apiVersion"] = "v1";
+  o["metadata"] = json::object();
+  o["status"] = "Failure";
+  o["message"] = message;
+  if (!reason.empty()) o["reason"] = reason;
+  json::object d = DetailsJson(details);
+  if (!d.empty()) o["details"] = std::move(d);
+  o["code"] = code;
+  return json::serialize(o);
+}
+
+Response StatusResponse(int code, std::string_view reason, std::string_view message,
+                        const StatusDetails& details) {
+  Response r;
+  r.code = code;
+  r.body = StatusJson(code, reason, message, details);
+  return r;
+}
+
+Response ErrorResponse(const Status& status, const StatusDetails& details) {
+  const int code = HttpCodeOf(status.code());
+  return StatusResponse(code, ReasonOf(status.code()), status.message(), details);
+}
+
+Response InvalidResponse(std::string_view kind, std::string_view name,
+                         const std::vector<api::FieldError>& errors) {
+  std::string msg = std::string(kind) + " \"" + std::string(name) + "\" is invalid: ";
+  if (errors.size() > 1) msg += "[";
+  for (size_t i = 0; i < errors.size(); ++i) {
+    if (i > 0) msg += ", ";
+    if (!errors[i].path.empty()) msg += errors[i].path + ": ";
+    msg += errors[i].message;
+  }
+  if (errors.size() > 1) msg += "]";
+  StatusDetails d;
+  d.name = std::string(name);
+  d.kind = std::string(kind);
+  d.causes = errors;
+  return StatusResponse(422, "Invalid", msg, d);
+}
+
+std::string SuccessJson(const StatusDetails& details) {
+  json::object o;
+  o["kind"] = "Status";
+  o["apiVersion"] = "v1";
+  o["metadata"] = json::object();
+  o["status"] = "Success";
+  json::object d = DetailsJson(details);
+  if (!d.empty()) o["details"] = std::move(d);
+  return json::serialize(o);
+}
+
+}  // namespace navarch::apiserver

@@ -1,0 +1,118 @@
+#include "core/apiserver/tokens.h"
+
+#include <fcntl.h>
+#include <openssl/rand.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <fstream>
+#include <sstream>
+#include <vector>
+
+namespace navarch::apiserver {
+
+namespace {
+
+std::string Trim(std::string_view s) {
+  size_t a = s.find_first_not_of(" \t\r");
+  if (a == std::string_view::npos) return {};
+  size_t b = s.find_last_not_of(" \t\r");
+  std::string out(s.substr(a, b - a + 1));
+  if (out.size() >= 2 && out.front() == '"' && out.back() == '"')
+    out = out.substr(1, out.size() - 2);
+  return out;
+}
+
+}  // namespace
+
+Result<TokenAuthenticator> TokenAuthenticator::Parse(std::string_view text,
+                                                     std::string_view source) {
+  TokenAuthenticator out;
+  int lineno = 0;
+  size_t pos = 0;
+  while (pos <= text.size()) {
+    size_t end = text.find('\n', pos);
+    if (end == std::string_view::npos) end = text.size();
+    std::string_view line = text.substr(pos, end - pos);
+    pos = end + 1;
+    ++lineno;
+    std::string trimmed = Trim(line);
+    if (trimmed.empty() || trimmed[0] == '#') {
+      if (end == text.size()) break;
+      continue;
+    }
+    // Fields split on commas outside double quotes.
+    std::vector<std::string> fields;
+    std::string cur;
+    bool quoted = false;
+    for (char c : line) {
+      if (c == '"') quoted = !quoted;
+      if (c == ',' && !quoted) {
+        fields.push_back(Trim(cur));
+        cur.clear();
+      } else {
+        cur += c;
+      }
+    }
+    fields.push_back(Trim(cur));
+    const std::string where = std::string(source) + ":" + std::to_string(lineno);
+    if (fields.size() < 3 || fields[0].empty() || fields[1].empty()) {
+      return InvalidArgument(where +
+                             ": a token line is `token,user,uid[,\"groups\"]` with a non-empty "
+                             "token and user");
+    }
+    if (out.tokens_.count(fields[0])) {
+      return InvalidArgument(where + ": the token is listed twice");
+    }
+    out.tokens_[fields[0]] = TokenUser{fields[1], fields[2]};
+    out.by_user_.emplace(fields[1], fields[0]);
+    if (end == text.size()) break;
+  }
+  return out;
+}
+
+Result<TokenAuthenticator> TokenAuthenticator::Load(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) return NotFound("token file " + path + " cannot be read");
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return Parse(ss.str(), path);
+}
+
+std::optional<TokenUser> TokenAuthenticator::Authenticate(std::string_view token) const {
+  if (token.empty()) return std::nullopt;
+  auto it = tokens_.find(token);
+  if (it == tokens_.end()) return std::nullopt;
+  return it->second;
+}
+
+std::string TokenAuthenticator::TokenOf(std::string_view user) const {
+  auto it = by_user_.find(user);
+  return it == by_user_.end() ? std::string() : it->second;
+}
+
+Result<bool> EnsureTokenFile(const std::string& path) {
+  struct stat st;
+  if (::stat(path.c_str(), &st) == 0) return false;
+  unsigned char bytes[32];
+  if (RAND_bytes(bytes, sizeof(bytes)) != 1) {
+    return Internal("cannot generate a token: OpenSSL's random generator failed");
+  }
+  std::string token;
+  char hex[3];
+  for (unsigned char b : bytes) {
+    std::snprintf(hex, sizeof(hex), "%02x", b);
+    token += hex;
+  }
+  const std::string line = token + ",admin,admin,\"system:masters\"\n";
+  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL, 0600);
+  if (fd < 0) return Unavailable("cannot create token file " + path + ": check the directory");
+  const bool ok = ::write(fd, line.data(), line.size()) == static_cast<ssize_t>(line.size());
+  ::fsync(fd);
+  ::close(fd);
+  if (!ok) return Unavailable("cannot write token file " + path);
+  return true;
+}
+
+}  // namespace navarch::apiserver

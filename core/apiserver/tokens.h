@@ -1,0 +1,44 @@
+#pragma once
+// Bearer-token authentication from a token file in kube-apiserver's
+// --token-auth-file format: one `token,user,uid[,"group1,group2"]` per line;
+// blank lines and lines starting with '#' are skipped.
+
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "core/base/status.h"
+
+namespace navarch::apiserver {
+
+struct TokenUser {
+  std::string name;
+  std::string uid;
+};
+
+class TokenAuthenticator {
+ public:
+  // kNotFound when the file is missing; kInvalidArgument naming the line
+  // of a malformed entry (fewer than three fields, an empty token or user).
+  static Result<TokenAuthenticator> Load(const std::string& path);
+  static Result<TokenAuthenticator> Parse(std::string_view text, std::string_view source);
+
+  // The user of `token`, or nullopt. Constant work per known token length.
+  std::optional<TokenUser> Authenticate(std::string_view token) const;
+  // The token of `user` (the first one listed), or "".
+  std::string TokenOf(std::string_view user) const;
+  size_t size() const { return tokens_.size(); }
+
+ private:
+  std::map<std::string, TokenUser, std::less<>> tokens_;
+  std::map<std::string, std::string, std::less<>> by_user_;
+};
+
+// Creates `path` with one admin token (`<token>,admin,admin,"system:masters"`)
+// when it does not exist; the token is 32 random bytes from OpenSSL's
+// generator, hex-encoded. The file is written with mode 0600. Returns true
+// when it created the file.
+Result<bool> EnsureTokenFile(const std::string& path);
+
+}  // namespace navarch::apiserver
