@@ -8,6 +8,7 @@
 
 #include <boost/json.hpp>
 
+#include "core/api/codec.h"
 #include "core/api/types.h"
 
 namespace navarch::apiserver {
@@ -223,6 +224,30 @@ TEST(TableTest, CompletedPodRowsCarryTheCompletedCondition) {
                  R"([{"type":"Completed","status":"True","reason":"Succeeded",
                       "message":"The pod has completed successfully."}])");
   EXPECT_FALSE(table.as_object().at("metadata").as_object().contains("resourceVersion"));
+}
+
+// Row objects carry the metadata exactly as the codec encodes it.
+TEST(TableTest, RowMetadataMatchesTheCodec) {
+  api::Pod pod = RunningPod();
+  pod.metadata.generate_name = "web-";
+  pod.metadata.generation = 3;
+  pod.metadata.deletion_timestamp = kNow;
+  pod.metadata.deletion_grace_period_seconds = 0;
+  pod.metadata.labels = {{"app", "web"}, {"tier", ""}};
+  pod.metadata.annotations = {{"note", "a\nb"}};
+  pod.metadata.owner_references = {{.api_version = "v1",
+                                    .kind = "ReplicationController",
+                                    .name = "web",
+                                    .uid = "rc-1",
+                                    .controller = true,
+                                    .block_owner_deletion = false},
+                                   {.api_version = "v1", .kind = "Node", .name = "n", .uid = ""}};
+  pod.metadata.finalizers = {"a/b", "c/d"};
+  json::value table = ToTable(api::Kind::kPod, {std::make_shared<api::Pod>(pod)}, {.now = kNow});
+  EXPECT_EQ(table.at_pointer("/rows/0/object/metadata"), api::ToJsonValue(pod).at("metadata"));
+  api::Namespace bare;
+  table = ToTable(api::Kind::kNamespace, {std::make_shared<api::Namespace>(bare)}, {.now = kNow});
+  EXPECT_EQ(table.at_pointer("/rows/0/object/metadata"), api::ToJsonValue(bare).at("metadata"));
 }
 
 TEST(TableTest, WatchEventsAfterTheFirstHaveNoColumnDefinitions) {
