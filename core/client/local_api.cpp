@@ -40,6 +40,32 @@ std::shared_ptr<api::Object> MutableCopy(const api::Object& obj) {
   return std::shared_ptr<api::Object>(obj.Clone().release());
 }
 
+template <class T>
+std::shared_ptr<api::Object> WithStatusAs(const api::Object& current, const api::Object& from) {
+  const auto& c = static_cast<const T&>(current);
+  auto out = std::make_shared<T>();
+  out->metadata = c.metadata;
+  out->spec = c.spec;
+  out->status = static_cast<const T&>(from).status;
+  return out;
+}
+
+// A new object: `current` with the status of `from` (same kind), built
+// without copying `current`'s status first (one allocation for the object).
+std::shared_ptr<api::Object> WithStatus(const api::Object& current, const api::Object& from) {
+  switch (current.kind()) {
+    case Kind::kPod:
+      return WithStatusAs<api::Pod>(current, from);
+    case Kind::kNode:
+      return WithStatusAs<api::Node>(current, from);
+    default: {
+      auto out = MutableCopy(current);
+      CopyStatus(from, *out);
+      return out;
+    }
+  }
+}
+
 std::string JoinErrors(const std::vector<api::FieldError>& errors) {
   std::string out;
   for (const auto& e : errors) {
@@ -258,11 +284,9 @@ Result<ObjectPtr> LocalApi::Write(ObjectPtr in, WriteKind write) {
       // Only the status changes: an equal one is a no-op write (no copy, no
       // revision), and the new object differs from the stored one only there.
       if (StatusEqual(*in, *current)) return current;
-      next = MutableCopy(*current);
-      CopyStatus(*in, *next);
+      next = WithStatus(*current, *in);
     } else {
-      next = MutableCopy(*in);
-      CopyStatus(*current, *next);
+      next = WithStatus(*in, *current);
       auto& m = next->metadata;
       const auto& c = current->metadata;
       m.namespace_ = c.namespace_;
