@@ -323,7 +323,7 @@ class StrategicMerger {
                     const ListStrategy& strategy) {
     const std::string key(strategy.merge_key);
     std::vector<json::value> server(original.begin(), original.end());
-    // Directive elements first: replace, then deletions.
+    // A {"$patch": "replace"} element anywhere replaces the whole list.
     for (const json::value& v : patch) {
       if (!v.is_object()) {
         continue;
