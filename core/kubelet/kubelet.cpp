@@ -29,6 +29,41 @@ std::string HostIp(const KubeletOptions& o) {
   return o.addresses.empty() ? std::string() : o.addresses.front().address;
 }
 
+// Whether `labels` holds every entry of `want` with the same value.
+bool ContainsLabels(const api::Labels& labels, const api::Labels& want) {
+  for (const auto& [k, v] : want) {
+    auto it = labels.find(k);
+    if (it == labels.end() || it->second != v) return false;
+  }
+  return true;
+}
+
+// Whether two node statuses are equal when conditions[].lastHeartbeatTime is
+// ignored.
+bool EqualButHeartbeats(const api::NodeStatus& a, const api::NodeStatus& b) {
+  if (a.conditions.size() != b.conditions.size()) return false;
+  for (size_t i = 0; i < a.conditions.size(); ++i) {
+    const auto& x = a.conditions[i];
+    const auto& y = b.conditions[i];
+    if (x.type != y.type || x.status != y.status ||
+        x.last_transition_time != y.last_transition_time || x.reason != y.reason ||
+        x.message != y.message) {
+      return false;
+    }
+  }
+  return a.capacity == b.capacity && a.allocatable == b.allocatable && a.phase == b.phase &&
+         a.addresses == b.addresses && a.daemon_endpoints == b.daemon_endpoints &&
+         a.node_info == b.node_info;
+}
+
+// A status write for `node`: its name and the new status, nothing else.
+api::Node StatusOnly(const api::Node& node, api::NodeStatus status) {
+  api::Node out;
+  out.metadata.name = node.metadata.name;
+  out.status = std::move(status);
+  return out;
+}
+
 // The Api keeps timestamps to the second (metav1.Time): so does the kubelet,
 // or every status it builds would differ from the one it read back.
 Time Seconds(Time t) {
@@ -43,6 +78,9 @@ Kubelet::Kubelet(client::Api& api, runtime::Clock& clock, runtime::ContainerRunt
       clock_(clock),
       runtime_(runtime),
       options_(std::move(options)),
+      node_labels_(NodeLabels(options_)),
+      allocatable_(
+          WithPods(options_.allocatable.empty() ? options_.capacity : options_.allocatable)),
       gated_(api, clock, "node " + options_.node_name),
       runtime_list_retry_(options_.runtime_retry),
       informer_retry_(options_.api_retry),
@@ -219,9 +257,7 @@ void Kubelet::OnPodAdd(const client::ObjectPtr& obj) {
     for (const auto& [other_uid, w] : workers_) {
       if (other_uid != uid && w->HoldsResources()) admitted.push_back(w->pod().get());
     }
-    api::ResourceList allocatable =
-        WithPods(options_.allocatable.empty() ? options_.capacity : options_.allocatable);
-    AdmissionResult verdict = AdmitPod(*pod, NodeLabels(options_), allocatable, admitted);
+    AdmissionResult verdict = AdmitPod(*pod, node_labels_, allocatable_, admitted);
     if (!verdict.admitted) worker->Reject(std::move(verdict.reason), std::move(verdict.message));
   }
   if (terminal) worker->MarkTerminal();
@@ -405,51 +441,41 @@ Status Kubelet::SyncNode() {
   if (got.code() == Code::kNotFound) {
     api::Node node;
     node.metadata.name = options_.node_name;
-    node.metadata.labels = NodeLabels(options_);
+    node.metadata.labels = node_labels_;
     node.spec.taints = options_.taints;
     node.status = BuildNodeStatus({});
     NAVARCH_ASSIGN_OR_RETURN(auto created, gated_.Create(node));
     ++stats_.node_status_writes;
     registered_ = true;
     last_node_write_ = now;
-    last_node_status_ = node.status;
     if (!(created->status == node.status)) {
-      api::Node with_status = *created;
-      with_status.status = node.status;
-      NAVARCH_RETURN_IF_ERROR(gated_.UpdateStatus(with_status).status());
+      api::Node with_status = StatusOnly(*created, std::move(node.status));
+      with_status.metadata.resource_version = created->metadata.resource_version;
+      NAVARCH_RETURN_IF_ERROR(gated_.UpdateStatus(std::move(with_status)).status());
     }
     return Status::Ok();
   }
   if (!got.ok()) return got.status();
   const api::Node& current = **got;
   // Our labels win over what is stored.
-  api::Labels labels = current.metadata.labels;
-  for (const auto& [k, v] : NodeLabels(options_))
-    labels[k] = v;
-  if (labels != current.metadata.labels) {
+  if (!ContainsLabels(current.metadata.labels, node_labels_)) {
     api::Node relabelled = current;
-    relabelled.metadata.labels = std::move(labels);
-    NAVARCH_RETURN_IF_ERROR(gated_.Update(relabelled).status());
+    for (const auto& [k, v] : node_labels_)
+      relabelled.metadata.labels[k] = v;
+    NAVARCH_RETURN_IF_ERROR(gated_.Update(std::move(relabelled)).status());
   }
   api::NodeStatus status = BuildNodeStatus(current.status);
   const Duration report = options_.node_status.report_period;
-  if (registered_ && report > Duration(0) && now - last_node_write_ < report) {
-    // Unchanged apart from the heartbeat times: not yet worth a write.
-    api::NodeStatus a = status, b = current.status;
-    for (auto* s : {&a, &b}) {
-      for (auto& c : s->conditions)
-        c.last_heartbeat_time = Time();
-    }
-    if (a == b) return Status::Ok();
+  if (registered_ && report > Duration(0) && now - last_node_write_ < report &&
+      EqualButHeartbeats(status, current.status)) {
+    return Status::Ok();  // unchanged apart from the heartbeat times: not yet worth a write
   }
-  api::Node next = current;
-  next.status = std::move(status);
-  next.metadata.resource_version.clear();
-  NAVARCH_RETURN_IF_ERROR(gated_.UpdateStatus(next).status());
+  // UpdateStatus keeps the stored metadata and spec: the request names the
+  // Node and carries only the status. An empty resourceVersion: unconditional.
+  NAVARCH_RETURN_IF_ERROR(gated_.UpdateStatus(StatusOnly(current, std::move(status))).status());
   ++stats_.node_status_writes;
   registered_ = true;
   last_node_write_ = now;
-  last_node_status_ = next.status;
   return Status::Ok();
 }
 

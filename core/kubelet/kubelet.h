@@ -128,6 +128,10 @@ class Kubelet {
   runtime::Clock& clock_;
   runtime::ContainerRuntime& runtime_;
   const KubeletOptions options_;
+  // Computed once from options_: the Node's labels (hostname included) and
+  // its allocatable resources ("pods" included).
+  const api::Labels node_labels_;
+  const api::ResourceList allocatable_;
   GatedApi gated_;
   WorkerEnv env_;
 
@@ -158,9 +162,8 @@ class Kubelet {
   runtime::TimerId heartbeat_timer_ = 0;
   runtime::TimerId register_retry_timer_ = 0;
   Backoff register_retry_;
-  Time last_node_write_;
-  api::NodeStatus last_node_status_;  // as last written (for report_period)
-  Status runtime_health_;             // the last runtime kUnavailable, or ok
+  Time last_node_write_;   // for report_period
+  Status runtime_health_;  // the last runtime kUnavailable, or ok
 };
 
 }  // namespace navarch::kubelet
