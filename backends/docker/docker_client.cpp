@@ -194,8 +194,9 @@ asio::awaitable<Status> DockerClient::Stream(Verb verb, std::string target, std:
     parser.get().body().data = chunk.data();
     parser.get().body().size = chunk.size();
     arm();
-    co_await http::async_read(*stream, buffer, parser,
-                              asio::redirect_error(asio::use_awaitable, ec));
+    // read_some: deliver what has arrived (a followed log trickles).
+    co_await http::async_read_some(*stream, buffer, parser,
+                                   asio::redirect_error(asio::use_awaitable, ec));
     if (ec == http::error::need_buffer) ec = {};
     const size_t n = chunk.size() - parser.get().body().size;
     if (n > 0) {

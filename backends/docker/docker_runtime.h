@@ -43,7 +43,10 @@
 // container) is followed on the I/O thread and turned into ContainerEvents
 // (start → kStarted, die → kExited with the exit code and reason from an
 // inspect, destroy → kRemoved), delivered on the loop in daemon order. It
-// reconnects every second while dockerd is unreachable.
+// reconnects every second while dockerd is unreachable. StopContainer also
+// delivers the stopped container's kExited before its own completion, so the
+// event never trails the completion (the daemon's later "die" is then a
+// repeat the kubelet ignores).
 //
 // Probes. httpGet and tcpSocket connect to the published host port on
 // options.publish_ip when the probed container port is published, otherwise
