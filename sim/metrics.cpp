@@ -148,7 +148,6 @@ void Metrics::OnPod(const client::ObjectPtr& obj, bool deleted) {
     index = uid_it->second;
     if (pods_[index].deleted) return;
   }
-  Account(index, -1);
   PodLifecycle& rec = pods_[index];
   rec.last = pod;
   rec.controller = ControllerOf(*pod);
@@ -176,32 +175,40 @@ void Metrics::OnPod(const client::ObjectPtr& obj, bool deleted) {
   if (deleted) {
     rec.deleted = now;
     ++deleted_total_;
-    return;  // no longer counted
+    Account(index, -1);  // no longer counted
+    return;
   }
+  // Most updates (a condition, a container state) leave what is counted as
+  // it was: then there is nothing to move.
+  PodLifecycle::Counted next = CountedOf(rec);
+  if (next == rec.counted) return;
+  Account(index, -1);
+  rec.counted = std::move(next);
   Account(index, +1);
+}
+
+PodLifecycle::Counted Metrics::CountedOf(const PodLifecycle& rec) {
+  PodLifecycle::Counted c;
+  c.on = true;
+  c.phase = PhaseOf(rec.phase);
+  c.deleting = rec.deleting;
+  c.unbound = rec.node.empty() && !Terminal(c.phase) && !rec.deleting;
+  c.node = Terminal(c.phase) ? std::string() : rec.node;
+  // Work under way: bound and starting, being deleted, or a batch pod
+  // (restartPolicy OnFailure/Never) still running towards completion.
+  const bool batch = rec.last && (rec.last->spec.restart_policy == api::kRestartOnFailure ||
+                                  rec.last->spec.restart_policy == api::kRestartNever);
+  c.unsettled = (!rec.node.empty() && c.phase == Phase::kPending) || rec.deleting ||
+                (batch && c.phase == Phase::kRunning);
+  c.rc = rec.controller;
+  c.rc_active = !c.rc.empty() && !Terminal(c.phase) && !rec.deleting;
+  return c;
 }
 
 void Metrics::Account(size_t index, int sign) {
   PodLifecycle& rec = pods_[index];
   PodLifecycle::Counted& c = rec.counted;
-  if (sign > 0) {
-    if (c.on || rec.deleted) return;
-    c.on = true;
-    c.phase = PhaseOf(rec.phase);
-    c.deleting = rec.deleting;
-    c.unbound = rec.node.empty() && !Terminal(c.phase) && !rec.deleting;
-    c.node = Terminal(c.phase) ? std::string() : rec.node;
-    // Work under way: bound and starting, being deleted, or a batch pod
-    // (restartPolicy OnFailure/Never) still running towards completion.
-    const bool batch = rec.last && (rec.last->spec.restart_policy == api::kRestartOnFailure ||
-                                    rec.last->spec.restart_policy == api::kRestartNever);
-    c.unsettled = (!rec.node.empty() && c.phase == Phase::kPending) || rec.deleting ||
-                  (batch && c.phase == Phase::kRunning);
-    c.rc = rec.controller;
-    c.rc_active = !c.rc.empty() && !Terminal(c.phase) && !rec.deleting;
-  } else if (!c.on) {
-    return;
-  }
+  if (!c.on) return;
   const int64_t d = sign;
   switch (c.phase) {
     case Phase::kPending:

@@ -72,6 +72,7 @@ struct PodLifecycle {
     bool rc_active = false;
     std::string node;  // counted on this node ("" = none)
     std::string rc;    // member of this controller ("" = none)
+    bool operator==(const Counted&) const = default;
   } counted;
 };
 
@@ -200,7 +201,10 @@ class Metrics {
   void OnPod(const client::ObjectPtr& obj, bool deleted);
   void OnNode(const client::ObjectPtr& obj, bool deleted);
   void OnRc(const client::ObjectPtr& obj, bool deleted);
-  // Adds (sign +1) or removes (-1) a record's contribution to the aggregates.
+  // What a live pod counts towards, from its record.
+  static PodLifecycle::Counted CountedOf(const PodLifecycle& rec);
+  // Adds (+1) or removes (-1) pods_[index].counted from the totals; a no-op
+  // when it is not on. Removing leaves `counted` cleared.
   void Account(size_t index, int sign);
   bool HealthyReplica(const PodLifecycle& p,
                       const std::function<bool(const std::string&)>& healthy) const;

@@ -697,7 +697,9 @@ Result<Report> Runner::Run() {
   if (Status st = world->Build(); !st.ok()) {
     return InvalidArgument("scenario " + scenario_.name + ": " + st.message());
   }
-  return world->Run();
+  auto report = world->Run();
+  if (options_.defer_teardown) world_ = std::move(world);
+  return report;
 }
 
 }  // namespace navarch::sim

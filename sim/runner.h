@@ -90,6 +90,10 @@ struct RunnerOptions {
   // Called about every `progress_every` events, and once at the end.
   std::function<void(const RunProgress&)> progress;
   uint64_t progress_every = 50'000;
+  // Keep the simulated world until the Runner is destroyed instead of
+  // freeing it at the end of Run(). A benchmark that measures Run() and then
+  // exits the process without destroying the Runner skips the teardown.
+  bool defer_teardown = false;
 };
 
 class Runner {
@@ -109,6 +113,7 @@ class Runner {
   Scenario scenario_;
   RunnerOptions options_;
   bool ran_ = false;
+  std::unique_ptr<World> world_;  // only with RunnerOptions::defer_teardown
 };
 
 // Applies RunnerOptions::scale to a scenario (exposed for tests).
