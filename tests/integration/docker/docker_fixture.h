@@ -251,11 +251,18 @@ class DockerTest : public ::testing::Test {
     });
   }
 
+  // Labels selecting one pod of this test's node. (Pod uids come from a
+  // deterministic sequence, so another process sharing dockerd may use the
+  // same ones: always select by node too.)
+  runtime::RuntimeLabels PodLabels(const std::string& uid) const {
+    return {{std::string(runtime::kLabelPodUid), uid},
+            {std::string(runtime::kLabelNodeName), node_}};
+  }
+
   // The containers the runtime holds for a pod.
   std::vector<runtime::ContainerStatus> PodContainers(const std::string& uid) {
     auto r = RuntimeCall<std::vector<runtime::ContainerStatus>>([&](auto done) {
-      runtime_->ListContainers(
-          runtime::ContainerFilter{.labels = {{std::string(runtime::kLabelPodUid), uid}}}, done);
+      runtime_->ListContainers(runtime::ContainerFilter{.labels = PodLabels(uid)}, done);
     });
     EXPECT_TRUE(r.ok()) << r.status();
     return r.ok() ? *r : std::vector<runtime::ContainerStatus>{};
