@@ -11,6 +11,15 @@
 //   BM_BareGreedy/<nodes>      a hand-written greedy loop (fit + least allocated) as
 //                              the floor the framework is measured against
 //   BM_QueuePushPop/<pods>     SchedulingQueue Add then Pop of N pods
+//   BM_FilterPlugin/<i>        one filter plugin (profile order) over 5,000 nodes
+//   BM_ScorePlugin/<i>         one score plugin (profile order) over 5,000 nodes
+//   BM_NodeSelectorMatch/<n>   the NodeSelector filter, a 3-label selector against
+//                              nodes with 8 labels, half of them matching
+//   BM_ScoreAll/<nodes>        Decider::ScoreAll (the flow strategy's per-class pass)
+//                              after one assumption (cached class)
+//   BM_AssumeForget/<nodes>    NodeTable AddPod + RemovePod of one pod
+//   BM_QueueUnschedulableMove/<pods>  N pods made unschedulable, then all moved
+//                              back by MoveUnschedulable and popped
 //
 //   scheduler_bench [--benchmark_filter=Decide] [--benchmark_min_time=1]
 //
@@ -28,6 +37,7 @@
 #include "core/scheduler/decider.h"
 #include "core/scheduler/framework.h"
 #include "core/scheduler/node_table.h"
+#include "core/scheduler/plugins.h"
 #include "core/scheduler/queue.h"
 
 namespace navarch::scheduler {
@@ -234,6 +244,125 @@ void BM_QueuePushPop(benchmark::State& state) {
   state.SetItemsProcessed(state.iterations() * static_cast<int64_t>(n));
 }
 BENCHMARK(BM_QueuePushPop)->Arg(1'000)->Arg(100'000)->Unit(benchmark::kMicrosecond);
+
+void BM_FilterPlugin(benchmark::State& state) {
+  auto table = BuildTable(5'000);
+  Profile profile = std::move(*BuildProfile(SpreadProfile()));
+  const auto i = static_cast<size_t>(state.range(0));
+  ReasonTable reasons;
+  PodInfo pod = CompilePod(BenchPod());
+  table->Intern(pod);
+  std::vector<uint32_t> nodes = AllNodes(*table);
+  std::vector<uint16_t> codes(nodes.size());
+  for (auto _ : state) {
+    std::fill(codes.begin(), codes.end(), 0);
+    profile.filters[i]->Filter(pod, *table, nodes, codes, reasons);
+    benchmark::DoNotOptimize(codes.data());
+  }
+  state.SetLabel(std::string(profile.filters[i]->Name()));
+  state.SetItemsProcessed(state.iterations() * static_cast<int64_t>(nodes.size()));
+}
+BENCHMARK(BM_FilterPlugin)->DenseRange(0, 5)->Unit(benchmark::kMicrosecond);
+
+void BM_ScorePlugin(benchmark::State& state) {
+  auto table = BuildTable(5'000);
+  Profile profile = std::move(*BuildProfile(SpreadProfile()));
+  const auto i = static_cast<size_t>(state.range(0));
+  PodInfo pod = CompilePod(BenchPod());
+  table->Intern(pod);
+  std::vector<uint32_t> nodes = AllNodes(*table);
+  std::vector<int32_t> out(nodes.size());
+  for (auto _ : state) {
+    profile.scores[i].plugin->Score(pod, *table, nodes, out);
+    benchmark::DoNotOptimize(out.data());
+  }
+  state.SetLabel(std::string(profile.scores[i].plugin->Name()));
+  state.SetItemsProcessed(state.iterations() * static_cast<int64_t>(nodes.size()));
+}
+BENCHMARK(BM_ScorePlugin)->DenseRange(0, 3)->Unit(benchmark::kMicrosecond);
+
+void BM_NodeSelectorMatch(benchmark::State& state) {
+  const int n = static_cast<int>(state.range(0));
+  NodeTable table;
+  for (int i = 0; i < n; ++i) {
+    api::Node node = BenchNode(i);
+    for (int l = 0; l < 5; ++l)
+      node.metadata.labels["example.com/label-" + std::to_string(l)] = "v" + std::to_string(l);
+    node.metadata.labels["disk"] = i % 2 == 0 ? "ssd" : "hdd";
+    table.UpsertNode(node);
+  }
+  api::Pod p = BenchPod();
+  p.spec.node_selector["disk"] = "ssd";
+  p.spec.node_selector["example.com/label-1"] = "v1";
+  p.spec.node_selector["example.com/label-3"] = "v3";
+  PodInfo pod = CompilePod(p);
+  table.Intern(pod);
+  auto filter = NewNodeSelectorFilter();
+  ReasonTable reasons;
+  std::vector<uint32_t> nodes = AllNodes(table);
+  std::vector<uint16_t> codes(nodes.size());
+  for (auto _ : state) {
+    std::fill(codes.begin(), codes.end(), 0);
+    filter->Filter(pod, table, nodes, codes, reasons);
+    benchmark::DoNotOptimize(codes.data());
+  }
+  state.SetItemsProcessed(state.iterations() * static_cast<int64_t>(nodes.size()));
+}
+BENCHMARK(BM_NodeSelectorMatch)->Arg(5'000)->Unit(benchmark::kMicrosecond);
+
+void BM_ScoreAll(benchmark::State& state) {
+  const int n = static_cast<int>(state.range(0));
+  auto table = BuildTable(n);
+  auto decider = NewDecider();
+  PodInfo pod = CompilePod(BenchPod());
+  table->Intern(pod);
+  std::vector<int32_t> totals;
+  decider->ScoreAll(pod, *table, totals);
+  uint64_t counter = 0;
+  for (auto _ : state) {
+    pod.key = "default/s-" + std::to_string(counter++ % 64);
+    table->AddPod(pod, table->node(static_cast<uint32_t>(counter % n)).name, true);
+    decider->ScoreAll(pod, *table, totals);
+    benchmark::DoNotOptimize(totals.data());
+  }
+  state.SetItemsProcessed(state.iterations() * n);
+}
+BENCHMARK(BM_ScoreAll)->Arg(5'000)->Arg(100'000)->Unit(benchmark::kMicrosecond);
+
+void BM_AssumeForget(benchmark::State& state) {
+  auto table = BuildTable(static_cast<int>(state.range(0)));
+  PodInfo pod = CompilePod(BenchPod());
+  table->Intern(pod);
+  pod.key = "default/assumed";
+  const std::string node = table->node(table->size() / 2).name;
+  for (auto _ : state) {
+    table->AddPod(pod, node, /*assumed=*/true);
+    table->RemovePod(pod.key);
+  }
+  state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_AssumeForget)->Arg(5'000);
+
+void BM_QueueUnschedulableMove(benchmark::State& state) {
+  const auto n = static_cast<size_t>(state.range(0));
+  runtime::ManualClock clock;
+  std::vector<std::string> keys;
+  for (size_t i = 0; i < n; ++i)
+    keys.push_back("default/pod-" + std::to_string(i));
+  for (auto _ : state) {
+    SchedulingQueue q(clock, {.initial_backoff = Duration{0}, .max_backoff = Duration{0}});
+    for (const auto& k : keys)
+      q.Add(k, 0);
+    while (auto k = q.Pop())
+      q.AddUnschedulable(*k);
+    q.MoveUnschedulable([](const std::string& k) { return k.back() != '7'; });
+    while (auto k = q.Pop())
+      q.Done(*k);
+    benchmark::DoNotOptimize(q.UnschedulableSize());
+  }
+  state.SetItemsProcessed(state.iterations() * static_cast<int64_t>(n));
+}
+BENCHMARK(BM_QueueUnschedulableMove)->Arg(1'000)->Arg(100'000)->Unit(benchmark::kMicrosecond);
 
 }  // namespace
 }  // namespace navarch::scheduler

@@ -261,9 +261,11 @@ void ScenarioParser::ParseScheduler(const YAML::Node& node, Scenario& s) {
   if (!m.valid()) return;
   if (YAML::Node p = m.Get("profile")) {
     if (auto v = ReadString(p, "scheduler.profile", diag_)) {
-      if (*v != "spread" && *v != "binpack" && *v != "custom") {
+      if (*v != "spread" && *v != "binpack" && *v != "flow" && *v != "flow-binpack" &&
+          *v != "custom") {
         diag_.Error(p, "scheduler.profile",
-                    "unknown profile \"" + *v + "\"; use spread, binpack or custom");
+                    "unknown profile \"" + *v +
+                        "\"; use spread, binpack, flow, flow-binpack or custom");
       }
       s.scheduler.profile = *v;
     }

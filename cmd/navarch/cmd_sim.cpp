@@ -9,13 +9,16 @@
 #include <cstdio>
 #include <iostream>
 #include <optional>
+#include <sstream>
 #include <string>
+#include <vector>
 
 #include "cmd/navarch/commands.h"
 #include "cmd/navarch/options.h"
 #include "sim/report.h"
 #include "sim/runner.h"
 #include "sim/scenario.h"
+#include "sim/sched_bench.h"
 
 namespace navarch::cmd {
 
@@ -59,7 +62,7 @@ int RunSim(const Args& args) {
       "Prints a summary, writes DIR/report.json and DIR/results.db. Exit code 0 when\n"
       "every expectation passed, 1 when one failed, 2 for a usage error or an invalid\n"
       "scenario (every problem printed as FILE:LINE: FIELD: MESSAGE).\n\nOptions");
-  std::string scenario_path, profile, out;
+  std::string scenario_path, profile, out, compare, format;
   uint64_t seed = 0;
   double scale = 1;
   std::string sample = "10s";
@@ -67,7 +70,12 @@ int RunSim(const Args& args) {
   desc.add_options()("help,h", "show this help")("seed", po::value(&seed),
                                                  "random seed (default: the scenario's)")(
       "scheduler", po::value(&profile),
-      "scheduler profile: spread or binpack (default: the scenario's)")(
+      "scheduler profile: spread, binpack, flow or flow-binpack (default: the scenario's)")(
+      "compare", po::value(&compare),
+      "run the scenario once per listed profile (e.g. spread,binpack,flow) and print a "
+      "comparison table; reports go to DIR/<profile>/")(
+      "format", po::value(&format)->default_value("markdown"),
+      "comparison table format: markdown, csv or json (with --compare)")(
       "out", po::value(&out), "output directory (default: out/<scenario name>)")(
       "scale", po::value(&scale)->default_value(1.0),
       "shrink node groups and replicas by this factor in (0, 1] for a quick run")(
@@ -98,6 +106,72 @@ int RunSim(const Args& args) {
     return 2;
   }
   if (out.empty()) out = "out/" + scenario->name;
+
+  if (!compare.empty()) {
+    if (vm.count("scheduler")) {
+      std::cerr << "navarch sim: --compare and --scheduler exclude each other; list every "
+                   "profile in --compare\n";
+      return 2;
+    }
+    if (format != "markdown" && format != "csv" && format != "json") {
+      std::cerr << "navarch sim: --format " << format << ": use markdown, csv or json\n";
+      return 2;
+    }
+    std::vector<std::string> names;
+    std::stringstream list(compare);
+    for (std::string item; std::getline(list, item, ',');) {
+      if (!item.empty()) names.push_back(item);
+    }
+    if (names.empty()) {
+      std::cerr << "navarch sim: --compare: list at least one profile, e.g. spread,binpack,flow\n";
+      return 2;
+    }
+    std::vector<sim::Report> reports;
+    std::vector<double> walls;
+    reports.reserve(names.size());
+    bool all_passed = true;
+    for (const auto& name : names) {
+      auto again = sim::LoadScenarioFile(scenario_path);
+      if (!again.ok()) {
+        std::cerr << again.status().message() << "\n";
+        return 2;
+      }
+      sim::RunnerOptions options;
+      if (vm.count("seed")) options.seed = seed;
+      options.scheduler_profile = name;
+      options.scale = scale;
+      options.sample_interval = *interval;
+      std::cerr << "navarch sim: " << scenario->name << " with " << name << " ...\n";
+      const auto started = std::chrono::steady_clock::now();
+      sim::Runner runner(std::move(*again), std::move(options));
+      auto report = runner.Run();
+      walls.push_back(
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
+      if (!report.ok()) {
+        std::cerr << "navarch sim: --compare " << name << ": " << report.status().message() << "\n";
+        return 2;
+      }
+      all_passed &= report->Passed();
+      const std::string dir = out + "/" + name;
+      if (Status st = sim::WriteReportFiles(*report, dir); !st.ok()) {
+        std::cerr << "navarch sim: " << st.message() << "\n";
+        return 2;
+      }
+      reports.push_back(std::move(*report));
+    }
+    std::vector<sim::SimComparisonRow> rows;
+    for (size_t i = 0; i < names.size(); ++i)
+      rows.push_back({names[i], &reports[i], walls[i]});
+    auto table = sim::FormatSimComparison(rows, format);
+    if (!table.ok()) {
+      std::cerr << "navarch sim: " << table.status().message() << "\n";
+      return 2;
+    }
+    std::cout << "scenario " << scenario->name << " (seed " << reports.front().seed
+              << "), one run per scheduler; latencies in simulated time, wall s on this host\n"
+              << *table << "wrote " << out << "/<profile>/report.json and results.db\n";
+    return all_passed ? 0 : 1;
+  }
 
   sim::RunnerOptions options;
   if (vm.count("seed")) options.seed = seed;
