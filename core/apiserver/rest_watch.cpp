@@ -226,8 +226,8 @@ Response RestServer::Impl::Watch(const Request& r, const Route& route) {
       }
       after = std::stoll(list->resource_version);
     }
-    auto session =
-        std::make_shared<WatchSession>(*hubs_, clock_, metrics_, kind, ns, selectors, after, out);
+    auto session = std::make_shared<WatchSession>(*hubs_, clock_, metrics_, kind, ns, selectors,
+                                                  after, table, first_sent, out);
     auto sub = hubs_->Subscribe(kind, after, node, session);
     if (!sub.ok()) {
       const Status st = sub.code() == Code::kCompacted
