@@ -12,8 +12,9 @@
 //    its status says Running (sandbox, image check, create, start, status
 //    written), observed on the kubelet's loop.
 // 3. Throughput: --pods pods created at once; pods/second until all Running.
-// Medians and p90 over --iterations. Every container is labelled
-// io.navarch.bench and removed at the end.
+// Medians and p90 over --iterations. Pods stay up until the end (each
+// iteration adds one); every container is labelled io.navarch.bench and
+// removed at the end, with the kubelet stopped.
 //
 // Not a timing assertion: a program that prints figures. --smoke runs one
 // small iteration, and exits 0 with a message when no dockerd is reachable.
@@ -219,22 +220,30 @@ class KubeletHarness {
     return *done;
   }
 
-  void DeletePods(const std::string& prefix, int n) {
+  // Stops the kubelet and removes every sandbox and container of the bench.
+  void Cleanup() {
     OnLoop([&] {
-      for (int i = 0; i < n; ++i) {
-        (void)api_.Delete<api::Pod>("default", prefix + "-" + std::to_string(i));
-      }
+      if (kubelet_) kubelet_->Stop();
     });
-    for (int tries = 0; tries < 600; ++tries) {
-      bool gone = OnLoop([&] {
-        for (int i = 0; i < n; ++i) {
-          if (api_.Get<api::Pod>("default", prefix + "-" + std::to_string(i)).ok()) return false;
-        }
-        return true;
-      });
-      if (gone) return;
-      std::this_thread::sleep_for(std::chrono::milliseconds(100));
-    }
+    runtime::RuntimeLabels mine{{kBenchLabel, "1"}};
+    std::promise<void> listed;
+    OnLoop([&] {
+      runtime_->ListPodSandboxes(
+          runtime::SandboxFilter{.labels = mine},
+          [&, rt = runtime_.get()](Result<std::vector<runtime::PodSandboxStatus>> r) {
+            auto left = std::make_shared<size_t>(r.ok() ? r->size() : 0);
+            if (*left == 0) {
+              listed.set_value();
+              return;
+            }
+            for (const auto& s : *r) {
+              rt->RemovePodSandbox(s.id, [&, left](Status) {
+                if (--*left == 0) listed.set_value();
+              });
+            }
+          });
+    });
+    listed.get_future().wait();
   }
 
  private:
@@ -315,17 +324,17 @@ int Main(int argc, char** argv) {
   std::vector<double> api_runs = BaselineApi(client, iterations);
   std::vector<double> cli_runs = BaselineCli(iterations);
 
+  std::cerr << "docker_bench: baselines done; pods through the kubelet...\n";
   std::vector<double> kubelet_runs;
   for (int i = 0; i < iterations; ++i) {
     auto t = harness.StartPods("lat" + std::to_string(i), 1);
     if (t.empty()) return 1;
     kubelet_runs.push_back(t[0]);
-    harness.DeletePods("lat" + std::to_string(i), 1);
   }
   const auto t0 = Clock::now();
   auto burst = harness.StartPods("burst", pods);
   const double burst_ms = Ms(Clock::now() - t0);
-  harness.DeletePods("burst", pods);
+  harness.Cleanup();
 
   std::printf("docker_bench: %d iterations, burst of %d pods (one busybox container each)\n",
               iterations, pods);
