@@ -175,8 +175,8 @@ std::vector<uint32_t> FlowDecider::Solve(std::span<const FlowPod> pods,
   int64_t max_points = 0;
   const int64_t scale = static_cast<int64_t>(n) + 1;
   std::vector<ClassData::Candidate> all;
+  std::vector<ClassData> groups;
   for (auto& [key, c] : classes) {
-    c.graph_node = next_node++;
     const PodInfo& rep = *pods[c.pods.front()].info;
     decider_.ScoreAll(rep, table, totals_);
     all.clear();
@@ -206,35 +206,52 @@ std::vector<uint32_t> FlowDecider::Solve(std::span<const FlowPod> pods,
       if (cap >= m) all.resize(limit);
     }
     std::sort(all.begin(), all.end(), by_key);
-    c.candidates = all;
-    if (c.candidates.empty()) continue;
-    // Fine-grained segments up to twice the even share of the class's pods.
-    const int64_t even = static_cast<int64_t>((m + c.candidates.size() - 1) / c.candidates.size());
-    const int64_t granular = 2 * even;
-    for (auto& cand : c.candidates) {
-      if (graph_node_[cand.node] < 0) {
-        graph_node_[cand.node] = next_node++;
-        used_nodes.push_back(cand.node);
+    // A large class is split into chunks, each with an interleaved share of
+    // the pods (oldest first) and of the candidates (best first): the
+    // simplex's tree updates grow with the nodes hanging under one class.
+    const size_t chunks = std::max<size_t>(
+        1, (m + options_.max_chunk_pods - 1) / std::max<uint32_t>(options_.max_chunk_pods, 1));
+    for (size_t j = 0; j < chunks; ++j) {
+      ClassData g;
+      g.priority = c.priority;
+      g.graph_node = next_node++;
+      for (size_t k = j; k < c.pods.size(); k += chunks)
+        g.pods.push_back(c.pods[k]);
+      for (size_t k = j; k < all.size(); k += chunks)
+        g.candidates.push_back(all[k]);
+      if (!g.candidates.empty()) {
+        // Fine-grained segments up to twice the even share of the pods.
+        const int64_t even =
+            static_cast<int64_t>((g.pods.size() + g.candidates.size() - 1) / g.candidates.size());
+        const int64_t granular = 2 * even;
+        for (auto& cand : g.candidates) {
+          if (graph_node_[cand.node] < 0) {
+            graph_node_[cand.node] = next_node++;
+            used_nodes.push_back(cand.node);
+          }
+          const int64_t base = static_cast<int64_t>(cand.key >> 32);
+          cand.first_arc = static_cast<uint32_t>(arcs.size());
+          int64_t lo = 0;
+          int segments = 0;
+          while (lo < cand.fit) {
+            int64_t hi = lo == 0 ? 1 : 2 * lo;
+            if (lo >= granular || segments == 7) hi = cand.fit;
+            hi = std::min(hi, cand.fit);
+            // Score points scaled by `scale`, plus the name rank: ties go to
+            // the node whose name sorts first (and a profile without
+            // stacking fills nodes in that order, as its greedy counterpart
+            // would).
+            const int64_t points = base + lo * cand.step;
+            max_points = std::max(max_points, points);
+            const int64_t cost = points * scale + static_cast<int64_t>(cand.key & 0xFFFFFFFFu);
+            arcs.push_back({g.graph_node, graph_node_[cand.node], hi - lo, cost});
+            lo = hi;
+            ++segments;
+          }
+          cand.arcs = static_cast<uint32_t>(arcs.size()) - cand.first_arc;
+        }
       }
-      const int64_t base = static_cast<int64_t>(cand.key >> 32);
-      cand.first_arc = static_cast<uint32_t>(arcs.size());
-      int64_t lo = 0;
-      int segments = 0;
-      while (lo < cand.fit) {
-        int64_t hi = lo == 0 ? 1 : 2 * lo;
-        if (lo >= granular || segments == 7) hi = cand.fit;
-        hi = std::min(hi, cand.fit);
-        // Score points scaled by `scale`, plus the name rank: ties go to
-        // the node whose name sorts first (and a profile without stacking
-        // fills nodes in that order, as its greedy counterpart would).
-        const int64_t points = base + lo * cand.step;
-        max_points = std::max(max_points, points);
-        const int64_t cost = points * scale + static_cast<int64_t>(cand.key & 0xFFFFFFFFu);
-        arcs.push_back({c.graph_node, graph_node_[cand.node], hi - lo, cost});
-        lo = hi;
-        ++segments;
-      }
-      cand.arcs = static_cast<uint32_t>(arcs.size()) - cand.first_arc;
+      groups.push_back(std::move(g));
     }
   }
 
@@ -242,11 +259,11 @@ std::vector<uint32_t> FlowDecider::Solve(std::span<const FlowPod> pods,
   // The default is above the cost of any augmenting path through the
   // placement arcs (a simple path visits each class once), so the optimum
   // places as many pods as the arcs allow.
-  const int64_t base_unscheduled =
-      options_.unscheduled_cost >= 0 ? options_.unscheduled_cost
-                                     : max_points * (static_cast<int64_t>(classes.size()) + 1) + 1;
+  const int64_t base_unscheduled = options_.unscheduled_cost >= 0
+                                       ? options_.unscheduled_cost
+                                       : max_points * (static_cast<int64_t>(groups.size()) + 1) + 1;
   const int64_t priority_step = std::max<int64_t>(options_.max_wait_cost, 0) + 1;
-  for (auto& [key, c] : classes) {
+  for (auto& c : groups) {
     const int64_t level =
         std::lower_bound(priorities.begin(), priorities.end(), c.priority) - priorities.begin();
     const int64_t best =
@@ -289,7 +306,7 @@ std::vector<uint32_t> FlowDecider::Solve(std::span<const FlowPod> pods,
   }
   lemon::SmartDigraph::NodeMap<int64_t> supply(g, 0);
   int64_t total = 0;
-  for (auto& [key, c] : classes) {
+  for (auto& c : groups) {
     supply[g.nodeFromId(c.graph_node)] = static_cast<int64_t>(c.pods.size());
     total += static_cast<int64_t>(c.pods.size());
   }
@@ -317,7 +334,7 @@ std::vector<uint32_t> FlowDecider::Solve(std::span<const FlowPod> pods,
   };
   std::vector<Assignment> assigned;
   std::vector<uint32_t> chosen;
-  for (auto& [key, c] : classes) {
+  for (auto& c : groups) {
     chosen.clear();
     for (const auto& run : c.runs) {
       const int64_t out_of_round = flow(run.arc);

@@ -82,8 +82,12 @@ struct FlowOptions {
   // so "flow" spreads and "flow-binpack" (no such plugin) stacks.
   int32_t stacking_weight = -1;
   // Candidate pruning (see the file comment). 0 = no pruning.
-  uint32_t min_candidates = 512;
-  uint32_t candidates_per_pod = 4;
+  uint32_t min_candidates = 256;
+  uint32_t candidates_per_pod = 2;
+  // A class with more pods is split into chunks of at most this many, each
+  // with an interleaved share of the class's candidates (keeps the
+  // simplex's tree updates small; see the file comment).
+  uint32_t max_chunk_pods = 512;
   // Flow solves per round, the first included (at least 1).
   int32_t max_solves = 3;
 };
