@@ -1,29 +1,195 @@
-// Placeholder: this command is being built; it reports so instead of pretending.
+// navarch scheduler | controller-manager | kubelet: each control-plane
+// component as its own process, talking to an API server over HTTP(S)
+// (core/apiclient HttpApi) on a real-time loop (backends/realtime AsioClock).
+// `navarch up` (all of them in one process) is in cmd_up.cpp.
 #include <iostream>
+#include <memory>
+#include <string>
 
+#include "cmd/navarch/cmd_cluster_common.h"
+#include "cmd/navarch/cmd_kubelet_runtime.h"
 #include "cmd/navarch/commands.h"
+#include "cmd/navarch/options.h"
+#include "core/controllers/endpoints_controller.h"
+#include "core/controllers/informer_set.h"
+#include "core/controllers/node_lifecycle_controller.h"
+#include "core/controllers/replication_manager.h"
+#include "core/kubelet/kubelet.h"
+#include "core/scheduler/framework.h"
+#include "core/scheduler/scheduler.h"
 
 namespace navarch::cmd {
 
-int RunScheduler(const Args&) {
-  std::cerr << "navarch scheduler: not implemented yet (see the status table in README.md)\n";
-  return 1;
+namespace po = boost::program_options;
+
+namespace {
+
+Result<std::unique_ptr<apiclient::HttpApi>> OpenApi(const ConnectionFlags& flags,
+                                                    runtime::Clock& clock, const Log& log) {
+  NAVARCH_ASSIGN_OR_RETURN(apiclient::HttpApiOptions options, flags.Resolve());
+  log.Info(1, "API server " + options.server);
+  return apiclient::HttpApi::Open(clock, std::move(options));
 }
 
-int RunControllerManager(const Args&) {
-  std::cerr
-      << "navarch controller-manager: not implemented yet (see the status table in README.md)\n";
-  return 1;
+Result<Duration> DurationFlag(const std::string& flag, const std::string& text) {
+  auto d = ParseDuration(text);
+  if (!d.ok()) return InvalidArgument("--" + flag + ": " + d.status().message());
+  return *d;
 }
 
-int RunKubelet(const Args&) {
-  std::cerr << "navarch kubelet: not implemented yet (see the status table in README.md)\n";
-  return 1;
+}  // namespace
+
+int RunScheduler(const Args& args) {
+  po::options_description desc(
+      "navarch scheduler: place unscheduled pods on nodes, against an API server\n\nOptions");
+  ConnectionFlags conn;
+  std::string profile = "spread";
+  desc.add_options()("help,h", "show this help")("profile", po::value(&profile),
+                                                 "scoring profile: spread or binpack");
+  conn.Add(desc);
+  po::variables_map vm;
+  if (int rc = ParseOptions("scheduler", args, desc, {}, vm); rc >= 0) return rc;
+  Log log("scheduler", conn.verbosity);
+  scheduler::SchedulerOptions options;
+  auto spec = scheduler::BuiltinProfile(profile);
+  if (!spec.ok()) {
+    log.Error("--profile: " + spec.status().message());
+    return 2;
+  }
+  options.profile = *spec;
+  realtime::AsioClock clock;
+  auto api = OpenApi(conn, clock, log);
+  if (!api.ok()) {
+    log.Error(api.status().ToString());
+    return 1;
+  }
+  std::unique_ptr<scheduler::Scheduler> sched;
+  return RunComponent(
+      clock, log,
+      [&]() -> Status {
+        sched = std::make_unique<scheduler::Scheduler>(**api, clock, options);
+        Status s = sched->Start();
+        if (!s.ok()) sched.reset();
+        return s;
+      },
+      [&] {
+        if (sched) sched->Stop();
+      });
 }
 
-int RunUp(const Args&) {
-  std::cerr << "navarch up: not implemented yet (see the status table in README.md)\n";
-  return 1;
+int RunControllerManager(const Args& args) {
+  po::options_description desc(
+      "navarch controller-manager: the replication manager, node lifecycle and endpoints\n"
+      "controllers, against an API server\n\nOptions");
+  ConnectionFlags conn;
+  std::string grace = "40s", startup_grace = "1m", eviction_timeout = "5m";
+  double eviction_rate = 0.1;
+  desc.add_options()("help,h", "show this help")(
+      "node-monitor-grace-period", po::value(&grace)->default_value(grace),
+      "a node silent this long is marked NotReady/Unknown")(
+      "node-startup-grace-period", po::value(&startup_grace)->default_value(startup_grace),
+      "grace for a node that never reported")(
+      "pod-eviction-timeout", po::value(&eviction_timeout)->default_value(eviction_timeout),
+      "pods of a node NotReady this long are evicted")(
+      "node-eviction-rate", po::value(&eviction_rate)->default_value(eviction_rate),
+      "nodes per second evicted per zone");
+  conn.Add(desc);
+  po::variables_map vm;
+  if (int rc = ParseOptions("controller-manager", args, desc, {}, vm); rc >= 0) return rc;
+  Log log("controller-manager", conn.verbosity);
+  controllers::NodeLifecycleOptions nlc_options;
+  for (auto [flag, text, out] :
+       {std::tuple{"node-monitor-grace-period", &grace, &nlc_options.node_monitor_grace_period},
+        std::tuple{"node-startup-grace-period", &startup_grace,
+                   &nlc_options.node_startup_grace_period},
+        std::tuple{"pod-eviction-timeout", &eviction_timeout, &nlc_options.pod_eviction_timeout}}) {
+    auto d = DurationFlag(flag, *text);
+    if (!d.ok()) {
+      log.Error(d.status().message());
+      return 2;
+    }
+    *out = *d;
+  }
+  nlc_options.eviction_rate = eviction_rate;
+  realtime::AsioClock clock;
+  auto api = OpenApi(conn, clock, log);
+  if (!api.ok()) {
+    log.Error(api.status().ToString());
+    return 1;
+  }
+  struct Controllers {
+    std::unique_ptr<controllers::InformerSet> informers;
+    std::unique_ptr<controllers::ReplicationManager> rm;
+    std::unique_ptr<controllers::NodeLifecycleController> nlc;
+    std::unique_ptr<controllers::EndpointsController> ep;
+  };
+  std::unique_ptr<Controllers> c;
+  return RunComponent(
+      clock, log,
+      [&]() -> Status {
+        c = std::make_unique<Controllers>();
+        c->informers = std::make_unique<controllers::InformerSet>(**api, clock);
+        controllers::ReplicationManagerOptions rm_options;
+        rm_options.informers = c->informers.get();
+        c->rm = std::make_unique<controllers::ReplicationManager>(**api, clock, rm_options);
+        auto nlo = nlc_options;
+        nlo.informers = c->informers.get();
+        c->nlc = std::make_unique<controllers::NodeLifecycleController>(**api, clock, nlo);
+        controllers::EndpointsControllerOptions ep_options;
+        ep_options.informers = c->informers.get();
+        c->ep = std::make_unique<controllers::EndpointsController>(**api, clock, ep_options);
+        Status s = c->informers->Start();
+        if (s.ok()) s = c->rm->Start();
+        if (s.ok()) s = c->nlc->Start();
+        if (s.ok()) s = c->ep->Start();
+        if (!s.ok()) c.reset();
+        return s;
+      },
+      [&] { c.reset(); });
+}
+
+int RunKubelet(const Args& args) {
+  po::options_description desc(
+      "navarch kubelet: run the pods bound to one node, against an API server\n\nOptions");
+  ConnectionFlags conn;
+  KubeletFlags kf;
+  desc.add_options()("help,h", "show this help");
+  kf.Add(desc);
+  conn.Add(desc);
+  po::variables_map vm;
+  if (int rc = ParseOptions("kubelet", args, desc, {}, vm); rc >= 0) return rc;
+  Log log("kubelet", conn.verbosity);
+  if (kf.node_name.empty()) {
+    log.Error("--node-name: required (the Node this kubelet registers and runs pods for)");
+    return 2;
+  }
+  auto options = kf.BuildOptions();
+  if (!options.ok()) {
+    log.Error(options.status().message());
+    return 2;
+  }
+  realtime::AsioClock clock;
+  auto api = OpenApi(conn, clock, log);
+  if (!api.ok()) {
+    log.Error(api.status().ToString());
+    return 1;
+  }
+  auto rt = MakeKubeletRuntime(kf, clock, **api);
+  if (!rt.ok()) {
+    log.Error(rt.status().ToString());
+    return 1;
+  }
+  log.Info(1, "node " + kf.node_name + ", runtime " + (*rt)->runtime().Describe());
+  std::unique_ptr<kubelet::Kubelet> k;
+  return RunComponent(
+      clock, log,
+      [&]() -> Status {
+        if (!k) k = std::make_unique<kubelet::Kubelet>(**api, clock, (*rt)->runtime(), *options);
+        return k->Start();
+      },
+      [&] {
+        if (k) k->Stop();
+      });
 }
 
 }  // namespace navarch::cmd

@@ -1,0 +1,141 @@
+#include "cmd/navarch/cmd_cluster_common.h"
+
+#include <boost/asio/signal_set.hpp>
+#include <chrono>
+#include <csignal>
+#include <cstdio>
+#include <cstdlib>
+#include <ctime>
+#include <fstream>
+#include <iostream>
+#include <sstream>
+
+#include "core/apiclient/kubeconfig.h"
+
+namespace navarch::cmd {
+
+namespace po = boost::program_options;
+
+void ConnectionFlags::Add(po::options_description& desc) {
+  desc.add_options()("server", po::value(&server),
+                     "API server URL (https://127.0.0.1:6443); overrides the kubeconfig's")(
+      "kubeconfig", po::value(&kubeconfig),
+      "kubeconfig file (default: $KUBECONFIG, then ~/.kube/config)")(
+      "token", po::value(&token), "bearer token (overrides the kubeconfig's)")(
+      "certificate-authority", po::value(&certificate_authority),
+      "PEM file of the CA that signs the server's certificate")(
+      "insecure-skip-tls-verify", po::bool_switch(&insecure_skip_tls_verify),
+      "do not verify the server's certificate (testing only)")(
+      "v", po::value(&verbosity)->default_value(1),
+      "log verbosity on stderr: 0 errors only, 1 normal, 2 details, 3 every watch event");
+}
+
+std::string DefaultKubeconfigPath() {
+  if (const char* env = std::getenv("KUBECONFIG"); env && *env) {
+    std::string s(env);
+    return s.substr(0, s.find(':'));
+  }
+  const char* home = std::getenv("HOME");
+  return std::string(home ? home : ".") + "/.kube/config";
+}
+
+Result<apiclient::HttpApiOptions> ConnectionFlags::Resolve() const {
+  apiclient::HttpApiOptions o;
+  if (!server.empty() && kubeconfig.empty()) {
+    o.server = server;
+  } else {
+    const std::string path = kubeconfig.empty() ? DefaultKubeconfigPath() : kubeconfig;
+    auto config = apiclient::LoadKubeconfig(path);
+    if (!config.ok()) {
+      if (config.code() == Code::kNotFound && kubeconfig.empty()) {
+        return InvalidArgument("no API server given: pass --server URL or --kubeconfig PATH (" +
+                               config.status().message() + ")");
+      }
+      return config.status();
+    }
+    o = apiclient::OptionsFromConfig(*config);
+    if (!server.empty()) o.server = server;
+  }
+  if (!token.empty()) o.bearer_token = token;
+  if (!certificate_authority.empty()) {
+    std::ifstream in(certificate_authority);
+    if (!in) {
+      return InvalidArgument("--certificate-authority: cannot read " + certificate_authority);
+    }
+    std::ostringstream ss;
+    ss << in.rdbuf();
+    o.ca_pem = ss.str();
+  }
+  if (insecure_skip_tls_verify) o.insecure_skip_tls_verify = true;
+  return o;
+}
+
+namespace {
+
+void WriteLine(char level, const std::string& component, std::string_view message) {
+  const auto now = std::chrono::system_clock::now();
+  const std::time_t t = std::chrono::system_clock::to_time_t(now);
+  const auto ms =
+      std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count() % 1000;
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char stamp[64];
+  std::snprintf(stamp, sizeof stamp, "%c%02d%02d %02d:%02d:%02d.%03d", level, tm.tm_mon + 1,
+                tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, static_cast<int>(ms));
+  std::ostringstream line;
+  line << stamp << ' ' << component << "] " << message << '\n';
+  std::cerr << line.str() << std::flush;
+}
+
+}  // namespace
+
+void Log::Info(int level, std::string_view message) const {
+  if (level <= v_) WriteLine('I', component_, message);
+}
+
+void Log::Error(std::string_view message) const {
+  WriteLine('E', component_, message);
+}
+
+int RunComponent(realtime::AsioClock& clock, const Log& log, std::function<Status()> start,
+                 std::function<void()> stop) {
+  int exit_code = 0;
+  bool started = false;
+  bool stopping = false;
+  auto backoff = std::make_shared<Duration>(seconds(1));
+  std::function<void()> attempt;
+  attempt = [&] {
+    if (stopping) return;
+    Status s = start();
+    if (s.ok()) {
+      started = true;
+      log.Info(1, "started");
+      return;
+    }
+    if (s.code() == Code::kUnavailable) {
+      log.Info(1, "waiting for the API server: " + s.message());
+      clock.After(*backoff, attempt);
+      *backoff = std::min<Duration>(*backoff * 2, seconds(10));
+      return;
+    }
+    log.Error(s.ToString());
+    exit_code = 1;
+    clock.Stop();
+  };
+  boost::asio::signal_set signals(clock.io_context(), SIGINT, SIGTERM);
+  signals.async_wait([&](const boost::system::error_code& ec, int signo) {
+    if (ec) return;
+    log.Info(1, std::string("received ") + (signo == SIGINT ? "SIGINT" : "SIGTERM") + ", stopping");
+    clock.Post([&] {
+      stopping = true;
+      if (started) stop();
+      clock.Stop();
+    });
+  });
+  clock.Post(attempt);
+  clock.Run();
+  signals.cancel();
+  return exit_code;
+}
+
+}  // namespace navarch::cmd

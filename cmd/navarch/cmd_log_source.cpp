@@ -1,0 +1,141 @@
+#include "cmd/navarch/cmd_log_source.h"
+
+#include <future>
+
+namespace navarch::cmd {
+
+void RuntimeLogSource::AddNode(const std::string& node, runtime::ContainerRuntime* rt) {
+  std::lock_guard<std::mutex> lock(mu_);
+  nodes_[node] = rt;
+}
+
+void RuntimeLogSource::RemoveNode(const std::string& node) {
+  std::lock_guard<std::mutex> lock(mu_);
+  nodes_.erase(node);
+}
+
+Result<RuntimeLogSource::Target> RuntimeLogSource::Find(const api::Pod& pod,
+                                                        const Options& options) {
+  const std::string name = "pods/" + pod.metadata.namespace_ + "/" + pod.metadata.name;
+  if (pod.spec.node_name.empty()) {
+    return InvalidArgument(name + " is not scheduled yet: no logs");
+  }
+  Target t;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto it = nodes_.find(pod.spec.node_name);
+    if (it == nodes_.end()) {
+      return NotFound(name + ": node " + pod.spec.node_name +
+                      " is not run by this process, so its logs cannot be read here");
+    }
+    t.rt = it->second;
+  }
+  std::string container = options.container;
+  if (container.empty()) {
+    if (pod.spec.containers.empty()) return InvalidArgument(name + " has no containers");
+    container = pod.spec.containers.front().name;
+  }
+  for (const auto& cs : pod.status.container_statuses) {
+    if (cs.name != container) continue;
+    if (options.previous) {
+      if (!cs.last_state.terminated || cs.last_state.terminated->container_id.empty()) {
+        return InvalidArgument("previous terminated container \"" + container + "\" in " + name +
+                               " not found");
+      }
+      t.container_id = cs.last_state.terminated->container_id;
+    } else {
+      t.container_id = cs.container_id;
+    }
+    break;
+  }
+  if (t.container_id.empty()) {
+    bool known = false;
+    for (const auto& c : pod.spec.containers)
+      known = known || c.name == container;
+    if (!known) return InvalidArgument("container \"" + container + "\" is not in " + name);
+    return InvalidArgument("container \"" + container + "\" in " + name +
+                           " is waiting to start: no logs yet");
+  }
+  return t;
+}
+
+namespace {
+
+runtime::LogOptions ToRuntime(const apiserver::LogSource::Options& o, bool follow) {
+  runtime::LogOptions lo;
+  if (o.tail_lines) lo.tail_lines = *o.tail_lines;
+  lo.timestamps = o.timestamps;
+  lo.follow = follow;
+  return lo;
+}
+
+}  // namespace
+
+Result<std::string> RuntimeLogSource::Read(const api::Pod& pod, const Options& options) {
+  NAVARCH_ASSIGN_OR_RETURN(Target t, Find(pod, options));
+  struct Shared {
+    std::string text;
+    std::promise<Status> done;
+    std::unique_ptr<runtime::LogStream> stream;
+  };
+  auto shared = std::make_shared<Shared>();
+  auto future = shared->done.get_future();
+  const runtime::LogOptions lo = ToRuntime(options, false);
+  clock_.Post([shared, t, lo] {
+    shared->stream = t.rt->ContainerLogs(
+        t.container_id, lo, [shared](std::string_view chunk) { shared->text.append(chunk); },
+        [shared](Status s) { shared->done.set_value(std::move(s)); });
+  });
+  if (future.wait_for(std::chrono::seconds(30)) != std::future_status::ready) {
+    return Unavailable("the container runtime did not answer a log read within 30 s");
+  }
+  NAVARCH_RETURN_IF_ERROR(future.get());
+  std::string text = std::move(shared->text);
+  if (options.limit_bytes && *options.limit_bytes >= 0 &&
+      text.size() > static_cast<size_t>(*options.limit_bytes)) {
+    text.resize(static_cast<size_t>(*options.limit_bytes));
+  }
+  return text;
+}
+
+Status RuntimeLogSource::Follow(const api::Pod& pod, const Options& options,
+                                std::shared_ptr<apiserver::StreamWriter> out) {
+  NAVARCH_ASSIGN_OR_RETURN(Target t, Find(pod, options));
+  struct Shared {
+    std::unique_ptr<runtime::LogStream> stream;
+    bool closed = false;  // loop thread only
+  };
+  auto shared = std::make_shared<Shared>();
+  const runtime::LogOptions lo = ToRuntime(options, true);
+  runtime::Clock* clock = &clock_;
+  out->OnClosed([clock, shared] {
+    clock->Post([shared] {
+      shared->closed = true;
+      if (shared->stream) shared->stream->Cancel();
+      shared->stream.reset();
+    });
+  });
+  clock_.Post([shared, t, lo, out] {
+    if (shared->closed) return;
+    auto sink = [out](std::string_view chunk) { out->Write(std::string(chunk)); };
+    shared->stream =
+        t.rt->ContainerLogs(t.container_id, lo, sink, [shared, t, lo, out, sink](Status s) {
+          if (s.code() == Code::kNotSupported && !shared->closed) {
+            // A runtime that cannot follow (the simulated one): what it has
+            // logged so far, then the end of the stream.
+            runtime::LogOptions once = lo;
+            once.follow = false;
+            shared->stream = t.rt->ContainerLogs(t.container_id, once, sink, [out](Status s2) {
+              if (!s2.ok()) out->Write("error: " + s2.ToString() + "\n");
+              out->Finish();
+            });
+            return;
+          }
+          if (!s.ok()) out->Write("error: " + s.ToString() + "\n");
+          out->Finish();
+        });
+  });
+  return Status::Ok();
+}
+
+}  // namespace navarch::cmd

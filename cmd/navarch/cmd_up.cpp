@@ -1,0 +1,306 @@
+// navarch up: a whole cluster in one process — the API server (HTTPS,
+// bearer token, SQLite store under --data-dir), the scheduler, the
+// controllers and N kubelets (simulated containers in real time by default,
+// Docker with --runtime docker) — and a kubeconfig for kubectl.
+//
+// The in-process components talk to the store through a client::LocalApi on
+// their own real-time loop (not through HTTP): the API server's REST layer
+// writes through the same LocalApi code and key layout, so both see the same
+// objects, and the components skip the encode/HTTP/decode round trip.
+// `kubectl logs` is answered from the node's container runtime in-process
+// (RuntimeLogSource).
+#include <filesystem>
+#include <iostream>
+#include <memory>
+#include <random>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "cmd/navarch/cmd_cluster_common.h"
+#include "cmd/navarch/cmd_kubelet_runtime.h"
+#include "cmd/navarch/cmd_log_source.h"
+#include "cmd/navarch/commands.h"
+#include "cmd/navarch/options.h"
+#include "core/apiserver/certs.h"
+#include "core/apiserver/http_server.h"
+#include "core/apiserver/kubeconfig_writer.h"
+#include "core/apiserver/rest.h"
+#include "core/apiserver/tokens.h"
+#include "core/client/local_api.h"
+#include "core/controllers/endpoints_controller.h"
+#include "core/controllers/informer_set.h"
+#include "core/controllers/node_lifecycle_controller.h"
+#include "core/controllers/replication_manager.h"
+#include "core/kubelet/kubelet.h"
+#include "core/scheduler/framework.h"
+#include "core/scheduler/scheduler.h"
+#include "core/store/store.h"
+
+namespace navarch::cmd {
+
+namespace po = boost::program_options;
+
+namespace {
+
+struct Node {
+  std::string name;
+  std::unique_ptr<KubeletRuntime> runtime;
+  std::unique_ptr<kubelet::Kubelet> kubelet;
+};
+
+struct ControlPlane {
+  std::unique_ptr<controllers::InformerSet> informers;
+  std::unique_ptr<controllers::ReplicationManager> rm;
+  std::unique_ptr<controllers::NodeLifecycleController> nlc;
+  std::unique_ptr<controllers::EndpointsController> ep;
+  std::unique_ptr<scheduler::Scheduler> scheduler;
+  std::vector<Node> nodes;
+};
+
+Result<std::pair<std::string, uint16_t>> ParseListen(const std::string& listen) {
+  const size_t colon = listen.rfind(':');
+  if (colon == std::string::npos || colon == 0) {
+    return InvalidArgument("--listen: \"" + listen + "\" is not HOST:PORT (e.g. 127.0.0.1:6443)");
+  }
+  const std::string port = listen.substr(colon + 1);
+  int p = -1;
+  try {
+    p = std::stoi(port);
+  } catch (...) {
+  }
+  if (p < 0 || p > 65535) return InvalidArgument("--listen: bad port \"" + port + "\"");
+  return std::make_pair(listen.substr(0, colon), static_cast<uint16_t>(p));
+}
+
+Status StartControllers(client::Api& api, runtime::Clock& clock, ControlPlane& cp) {
+  cp.informers = std::make_unique<controllers::InformerSet>(api, clock);
+  controllers::ReplicationManagerOptions rm_options;
+  rm_options.informers = cp.informers.get();
+  cp.rm = std::make_unique<controllers::ReplicationManager>(api, clock, rm_options);
+  controllers::NodeLifecycleOptions nlc_options;
+  nlc_options.informers = cp.informers.get();
+  cp.nlc = std::make_unique<controllers::NodeLifecycleController>(api, clock, nlc_options);
+  controllers::EndpointsControllerOptions ep_options;
+  ep_options.informers = cp.informers.get();
+  cp.ep = std::make_unique<controllers::EndpointsController>(api, clock, ep_options);
+  NAVARCH_RETURN_IF_ERROR(cp.informers->Start());
+  NAVARCH_RETURN_IF_ERROR(cp.rm->Start());
+  NAVARCH_RETURN_IF_ERROR(cp.nlc->Start());
+  return cp.ep->Start();
+}
+
+}  // namespace
+
+int RunUp(const Args& args) {
+  po::options_description desc(
+      "navarch up: a whole cluster in one process (API server, scheduler, controllers and\n"
+      "kubelets), a kubeconfig for kubectl; Ctrl-C stops it. State is kept in\n"
+      "DATA_DIR/state.db, so a restart finds every object again.\n\nOptions");
+  int nodes = 3;
+  std::string data_dir = "navarch-data";
+  std::string listen = "127.0.0.1:6443";
+  std::string profile = "spread";
+  bool insecure_http = false;
+  std::string without;
+  int verbosity = 1;
+  KubeletFlags kf;
+  desc.add_options()("help,h", "show this help")("nodes", po::value(&nodes)->default_value(nodes),
+                                                 "number of kubelets (nodes node-1 .. node-N)")(
+      "runtime", po::value(&kf.runtime)->default_value(kf.runtime),
+      "container runtime of every node: sim (simulated, real time) or docker")(
+      "runtime-model", po::value(&kf.runtime_model),
+      "sim: YAML file with a scenario-style `runtime:` section")(
+      "data-dir", po::value(&data_dir)->default_value(data_dir),
+      "state.db, certificates, the token file and the kubeconfig live here")(
+      "listen", po::value(&listen)->default_value(listen),
+      "API server address HOST:PORT (port 0: any free port)")(
+      "without", po::value(&without),
+      "components not to run in-process, comma-separated: scheduler, controllers (run them\n"
+      "as separate processes, or your own)")(
+      "insecure-http", po::bool_switch(&insecure_http),
+      "serve plain HTTP without authentication (testing only)")(
+      "profile", po::value(&profile)->default_value(profile),
+      "scheduler profile: spread or binpack")("node-cpu", po::value(&kf.cpu)->default_value(kf.cpu),
+                                              "capacity of each node: cpu")(
+      "node-memory", po::value(&kf.memory)->default_value(kf.memory),
+      "capacity of each node: memory")("max-pods", po::value(&kf.pods)->default_value(kf.pods),
+                                       "capacity of each node: pods")(
+      "heartbeat", po::value(&kf.heartbeat)->default_value(kf.heartbeat), "node status period")(
+      "v", po::value(&verbosity)->default_value(1), "log verbosity on stderr (0 errors only)");
+  po::variables_map vm;
+  if (int rc = ParseOptions("up", args, desc, {}, vm); rc >= 0) return rc;
+  Log log("up", verbosity);
+  if (nodes < 0 || nodes > 1000) {
+    log.Error("--nodes: must be between 0 and 1000");
+    return 2;
+  }
+  auto addr = ParseListen(listen);
+  if (!addr.ok()) {
+    log.Error(addr.status().message());
+    return 2;
+  }
+  auto sched_profile = scheduler::BuiltinProfile(profile);
+  if (!sched_profile.ok()) {
+    log.Error("--profile: " + sched_profile.status().message());
+    return 2;
+  }
+  bool run_scheduler = true, run_controllers = true;
+  {
+    std::stringstream ss(without);
+    std::string item;
+    while (std::getline(ss, item, ',')) {
+      if (item == "scheduler") {
+        run_scheduler = false;
+      } else if (item == "controllers" || item == "controller-manager") {
+        run_controllers = false;
+      } else if (!item.empty()) {
+        log.Error("--without: unknown component \"" + item + "\" (scheduler, controllers)");
+        return 2;
+      }
+    }
+  }
+  kf.node_name = "node-1";
+  if (auto o = kf.BuildOptions(); !o.ok()) {
+    log.Error(o.status().message());
+    return 2;
+  }
+
+  // Data directory, store, credentials.
+  std::error_code ec;
+  std::filesystem::create_directories(data_dir, ec);
+  if (ec) {
+    log.Error("--data-dir: cannot create " + data_dir + ": " + ec.message());
+    return 1;
+  }
+  const std::string dir = std::filesystem::absolute(data_dir).lexically_normal().string();
+  auto store = store::OpenStore("sqlite:" + dir + "/state.db");
+  if (!store.ok()) {
+    log.Error(store.status().ToString());
+    return 1;
+  }
+  realtime::AsioClock server_clock;
+  std::optional<apiserver::TokenAuthenticator> auth;
+  apiserver::HttpServerOptions http_options;
+  http_options.host = addr->first;
+  http_options.port = addr->second;
+  std::string ca_pem;
+  if (!insecure_http) {
+    auto tls = apiserver::EnsureServingCertificates(
+        dir + "/pki", {"127.0.0.1", "localhost", addr->first}, server_clock.Now());
+    if (!tls.ok()) {
+      log.Error(tls.status().ToString());
+      return 1;
+    }
+    ca_pem = tls->ca_pem;
+    http_options.cert_pem = tls->cert_pem;
+    http_options.key_pem = tls->key_pem;
+    auto created = apiserver::EnsureTokenFile(dir + "/tokens.csv");
+    if (!created.ok()) {
+      log.Error(created.status().ToString());
+      return 1;
+    }
+    auto loaded = apiserver::TokenAuthenticator::Load(dir + "/tokens.csv");
+    if (!loaded.ok()) {
+      log.Error(loaded.status().ToString());
+      return 1;
+    }
+    auth = std::move(*loaded);
+    http_options.auth = &*auth;
+  }
+
+  // The API server.
+  std::random_device rd;
+  apiserver::RestOptions rest_options;
+  rest_options.seed = (static_cast<uint64_t>(rd()) << 32) | rd();
+  rest_options.server_address = listen;
+  apiserver::RestServer rest(**store, server_clock, rest_options);
+  server_clock.Start();
+  if (Status s = rest.Start(); !s.ok()) {
+    log.Error(s.ToString());
+    return 1;
+  }
+  realtime::AsioClock clock;  // the components' loop (this thread)
+  RuntimeLogSource logs(clock);
+  rest.SetLogSource(&logs);
+  apiserver::HttpServer http(rest, http_options);
+  if (Status s = http.Start(); !s.ok()) {
+    log.Error(s.ToString());
+    return 1;
+  }
+  const std::string url = std::string(insecure_http ? "http" : "https") + "://" +
+                          (addr->first == "0.0.0.0" ? "127.0.0.1" : addr->first) + ":" +
+                          std::to_string(http.port());
+  const std::string kubeconfig = dir + "/kubeconfig";
+  {
+    apiserver::KubeconfigContents kc;
+    kc.server = url;
+    kc.ca_pem = ca_pem;
+    if (auth) kc.token = auth->TokenOf("admin");
+    if (Status s = apiserver::WriteKubeconfig(kubeconfig, kc); !s.ok()) {
+      log.Error(s.ToString());
+      return 1;
+    }
+  }
+
+  // The components.
+  client::LocalApiOptions api_options;
+  api_options.seed = (static_cast<uint64_t>(rd()) << 32) | rd();
+  client::LocalApi api(**store, clock, api_options);
+  std::unique_ptr<ControlPlane> cp;
+  const int rc = RunComponent(
+      clock, log,
+      [&]() -> Status {
+        if (cp) {
+          for (auto& n : cp->nodes)
+            logs.RemoveNode(n.name);
+        }
+        cp = std::make_unique<ControlPlane>();
+        if (run_controllers) NAVARCH_RETURN_IF_ERROR(StartControllers(api, clock, *cp));
+        if (run_scheduler) {
+          scheduler::SchedulerOptions so;
+          so.profile = *sched_profile;
+          cp->scheduler = std::make_unique<scheduler::Scheduler>(api, clock, so);
+          NAVARCH_RETURN_IF_ERROR(cp->scheduler->Start().WithContext("scheduler"));
+        }
+        for (int i = 1; i <= nodes; ++i) {
+          KubeletFlags nf = kf;
+          nf.node_name = "node-" + std::to_string(i);
+          nf.pod_ip_prefix = "10.128." + std::to_string(i) + ".";
+          NAVARCH_ASSIGN_OR_RETURN(kubelet::KubeletOptions ko, nf.BuildOptions());
+          ko.kubelet_port = 0;  // logs are served in-process, not by a kubelet port
+          Node node;
+          node.name = nf.node_name;
+          auto rt = MakeKubeletRuntime(nf, clock, api);
+          if (!rt.ok()) return rt.status().WithContext(nf.node_name);
+          node.runtime = std::move(*rt);
+          node.kubelet = std::make_unique<kubelet::Kubelet>(api, clock, node.runtime->runtime(),
+                                                            std::move(ko));
+          NAVARCH_RETURN_IF_ERROR(node.kubelet->Start().WithContext(nf.node_name));
+          logs.AddNode(node.name, &node.runtime->runtime());
+          cp->nodes.push_back(std::move(node));
+        }
+        std::cout << "navarch up: cluster running at " << url << " (" << nodes << " node"
+                  << (nodes == 1 ? "" : "s") << ", runtime " << kf.runtime << ", data in " << dir
+                  << ")\n"
+                  << "  export KUBECONFIG=" << kubeconfig << " ; kubectl get nodes\n"
+                  << std::flush;
+        return Status::Ok();
+      },
+      [&] {
+        for (auto& n : cp->nodes) {
+          logs.RemoveNode(n.name);
+          n.kubelet->Stop();
+        }
+        if (cp->scheduler) cp->scheduler->Stop();
+      });
+  http.Stop();
+  rest.Shutdown();
+  server_clock.Stop();
+  rest.SetLogSource(nullptr);
+  cp.reset();
+  log.Info(1, "stopped");
+  return rc;
+}
+
+}  // namespace navarch::cmd
