@@ -8,6 +8,7 @@
 
 #include "cmd/navarch/cmd_cluster_common.h"
 #include "cmd/navarch/cmd_kubelet_runtime.h"
+#include "cmd/navarch/cmd_static_pods.h"
 #include "cmd/navarch/commands.h"
 #include "cmd/navarch/options.h"
 #include "core/controllers/endpoints_controller.h"
@@ -150,11 +151,14 @@ int RunControllerManager(const Args& args) {
 
 int RunKubelet(const Args& args) {
   po::options_description desc(
-      "navarch kubelet: run the pods bound to one node, against an API server\n\nOptions");
+      "navarch kubelet: run the pods bound to one node, against an API server, and static pods "
+      "from manifests\n\nOptions");
   ConnectionFlags conn;
   KubeletFlags kf;
+  StaticPodFlags sp;
   desc.add_options()("help,h", "show this help");
   kf.Add(desc);
+  sp.Add(desc);
   conn.Add(desc);
   po::variables_map vm;
   if (int rc = ParseOptions("kubelet", args, desc, {}, vm); rc >= 0) return rc;
@@ -169,12 +173,29 @@ int RunKubelet(const Args& args) {
     return 2;
   }
   realtime::AsioClock clock;
-  auto api = OpenApi(conn, clock, log);
-  if (!api.ok()) {
-    log.Error(api.status().ToString());
-    return 1;
+  // Standalone: no API server; the kubelet runs against a private in-memory
+  // store that only it and the static pod source use.
+  std::unique_ptr<StandaloneApi> local;
+  std::unique_ptr<apiclient::HttpApi> remote;
+  if (sp.standalone) {
+    local = std::make_unique<StandaloneApi>(clock);
+    log.Info(1, "standalone: no API server, static pods only");
+  } else {
+    auto api = OpenApi(conn, clock, log);
+    if (!api.ok()) {
+      log.Error(api.status().ToString());
+      return 1;
+    }
+    remote = std::move(*api);
   }
-  auto rt = MakeKubeletRuntime(kf, clock, **api);
+  client::Api& api = local ? static_cast<client::Api&>(local->api) : *remote;
+  auto statics = StaticPods::Create(sp, kf.node_name, api, clock,
+                                    [log](std::string_view line) { log.Info(1, line); });
+  if (!statics.ok()) {
+    log.Error(statics.status().message());
+    return 2;
+  }
+  auto rt = MakeKubeletRuntime(kf, clock, api);
   if (!rt.ok()) {
     log.Error(rt.status().ToString());
     return 1;
@@ -184,10 +205,12 @@ int RunKubelet(const Args& args) {
   return RunComponent(
       clock, log,
       [&]() -> Status {
-        if (!k) k = std::make_unique<kubelet::Kubelet>(**api, clock, (*rt)->runtime(), *options);
-        return k->Start();
+        if (!k) k = std::make_unique<kubelet::Kubelet>(api, clock, (*rt)->runtime(), *options);
+        if (!k->started()) NAVARCH_RETURN_IF_ERROR(k->Start());
+        return *statics ? (*statics)->Start() : Status::Ok();
       },
       [&] {
+        if (*statics) (*statics)->Stop();
         if (k) k->Stop();
       });
 }
