@@ -735,6 +735,10 @@ void PodWorker::OnExited(Ctr& c, int32_t exit_code, std::string reason, std::str
   c.finished_at = finished_at;
   c.ready = false;
   c.started = false;
+  // Nothing is left to stop: a Kill in flight completes as a no-op (its token
+  // no longer matches), and a status read it issued is superseded above, so
+  // it is here, not there, that the stop ends.
+  c.stopping = false;
   if (ShouldRestart(c)) {
     c.restart_at = finished_at + c.crash.NextAfterRun(finished_at - c.started_at);
   }
