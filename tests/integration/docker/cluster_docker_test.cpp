@@ -161,7 +161,7 @@ class DockerClusterTest : public ::testing::Test {
   }
 
   void RequireDocker() {
-    auto info = Docker({"info", "--format", "{{.ServerVersion}}"}, dir_.path());
+    auto info = Docker({"version", "--format", "{{.Server.Version}}"}, dir_.path());
     std::string why;
     if (access(DockerPath().c_str(), X_OK) != 0) {
       why = "the docker CLI is not at " + DockerPath() + " (set DOCKER=/path/to/docker)";
