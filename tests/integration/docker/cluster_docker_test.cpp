@@ -201,7 +201,10 @@ class DockerClusterTest : public ::testing::Test {
     ASSERT_TRUE(up_->Running()) << "navarch up exited:\n" << up_->Stderr();
     kubeconfig_ = dir_ / "data/kubeconfig";
     kubectl_ = std::make_unique<Kubectl>(kubeconfig_, dir_.path());
-    auto ns = (*kubectl_)({"create", "namespace", ns_});
+    // apply, not `create namespace`: kubectl's create generators send
+    // protobuf, which the API server does not accept.
+    auto ns = (*kubectl_)({"apply", "-f", "-"},
+                          "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: " + ns_ + "\n");
     ASSERT_EQ(ns.exit_code, 0) << ns.err;
   }
 
