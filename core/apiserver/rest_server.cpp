@@ -299,16 +299,13 @@ Response RestServer::Impl::Dispatch(const Request& r, std::string& verb, std::st
     if (!metrics_) return TextResponse(404, "metrics are not enabled");
     return TextResponse(200, metrics_->Render(), "text/plain; version=0.0.4");
   }
-  if (top == "version" || top == "api" || top == "apis" || top == "openapi") {
+  const bool resource_path = top == "api" && seg.size() >= 3 && seg[1] == "v1";
+  if (!resource_path && (top == "version" || top == "api" || top == "apis" || top == "openapi")) {
     verb = "get";
     if (r.method != "GET") {
       return StatusResponse(405, "MethodNotAllowed", r.method + " is not allowed on " + r.path);
     }
-    if (top == "api" && seg.size() >= 3 && seg[1] == "v1") {
-      // falls through to resources below
-    } else {
-      return Discovery(r, seg);
-    }
+    return Discovery(r, seg);
   }
   if (seg.size() < 3 || seg[0] != "api" || seg[1] != "v1") {
     return StatusResponse(404, "NotFound",
