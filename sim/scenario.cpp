@@ -263,9 +263,9 @@ void ScenarioParser::ParseScheduler(const YAML::Node& node, Scenario& s) {
     if (auto v = ReadString(p, "scheduler.profile", diag_)) {
       if (*v != "spread" && *v != "binpack" && *v != "flow" && *v != "flow-binpack" &&
           *v != "custom") {
-        diag_.Error(p, "scheduler.profile",
-                    "unknown profile \"" + *v +
-                        "\"; use spread, binpack, flow, flow-binpack or custom");
+        diag_.Error(
+            p, "scheduler.profile",
+            "unknown profile \"" + *v + "\"; use spread, binpack, flow, flow-binpack or custom");
       }
       s.scheduler.profile = *v;
     }
