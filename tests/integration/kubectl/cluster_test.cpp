@@ -146,10 +146,15 @@ TEST_F(ClusterTest, UpRunsAReplicationControllerEndToEnd) {
   ASSERT_TRUE(Eventually([&] { return AllRunning(kubectl, 2); })) << kubectl({"get", "pods"}).out;
 
   // describe rc / pod / node.
-  auto drc = kubectl({"describe", "rc", "web"});
-  ASSERT_EQ(drc.exit_code, 0) << drc.err;
+  // Scaled-down pods are Terminating (still Running) until their kubelet
+  // confirms the graceful deletion, and describe counts them, as kubectl does
+  // against Kubernetes: wait for them to go.
+  CommandResult drc;
+  EXPECT_TRUE(Eventually([&] {
+    drc = kubectl({"describe", "rc", "web"});
+    return drc.exit_code == 0 && drc.out.find("2 Running") != std::string::npos;
+  })) << drc.out;
   EXPECT_NE(drc.out.find("Replicas:"), std::string::npos) << drc.out;
-  EXPECT_NE(drc.out.find("2 Running"), std::string::npos) << drc.out;
   const std::string pod = LivePods(kubectl).begin()->first;
   auto dpod = kubectl({"describe", "pod", pod});
   ASSERT_EQ(dpod.exit_code, 0) << dpod.err;
