@@ -346,7 +346,10 @@ static WriteOutcome WriteUpdate(RestServer::Impl& self, const Route& route,
       return {Internal("rejected"), bad};
     }
   }
-  auto errors = ValidateForWrite(*next);
+  // A status write replaces only the status: the body may carry just the
+  // name and the status (the kubelet sends no spec), so it is the stored
+  // object with the new status that gets validated, by the write itself.
+  auto errors = route.sub == "status" ? std::vector<api::FieldError>{} : ValidateForWrite(*next);
   if (!errors.empty()) {
     for (int32_t p : added)
       self.alloc_->ReleasePort(p);

@@ -684,12 +684,7 @@ class KubeletProcessTest : public DockerClusterTest {
   }
 };
 
-// DISABLED: known bug, not yet fixed. A `navarch kubelet` running as its own
-// process over HTTP registers its Node and keeps it Ready, but never starts
-// the pods bound to it (the server streams the ADDED events for
-// fieldSelector=spec.nodeName=<node>; the kubelet's pod informer over HttpApi
-// does not act on them). Kubelets inside `navarch up` work. See README "Not yet".
-TEST_F(KubeletProcessTest, DISABLED_RestartedKubeletAdoptsTheRunningContainers) {
+TEST_F(KubeletProcessTest, RestartedKubeletAdoptsTheRunningContainers) {
   const std::string node = NodeName("solo");
   StartKubelet(node);
   ASSERT_TRUE(
@@ -749,12 +744,7 @@ spec:
   EXPECT_EQ(RestartCount("survivor", "b"), 0);
 }
 
-// DISABLED: known bug, not yet fixed. A `navarch kubelet` running as its own
-// process over HTTP registers its Node and keeps it Ready, but never starts
-// the pods bound to it (the server streams the ADDED events for
-// fieldSelector=spec.nodeName=<node>; the kubelet's pod informer over HttpApi
-// does not act on them). Kubelets inside `navarch up` work. See README "Not yet".
-TEST_F(KubeletProcessTest, DISABLED_PodsOfAKubeletGoneForGoodAreReplacedOnOtherNodes) {
+TEST_F(KubeletProcessTest, PodsOfAKubeletGoneForGoodAreReplacedOnOtherNodes) {
   const std::vector<std::string> nodes = {NodeName("a"), NodeName("b"), NodeName("c")};
   for (const auto& n : nodes)
     StartKubelet(n);

@@ -197,12 +197,7 @@ TEST_F(ClusterTest, RestartKeepsObjectsAndTheClusterRecovers) {
   StopUp();
 }
 
-// DISABLED: known bug, not yet fixed. A `navarch kubelet` running as its own
-// process over HTTP registers its Node and keeps it Ready, but never starts
-// the pods bound to it (the server streams the ADDED events for
-// fieldSelector=spec.nodeName=<node>; the kubelet's pod informer over HttpApi
-// does not act on them). Kubelets inside `navarch up` work. See README "Not yet".
-TEST_F(ClusterTest, DISABLED_SeparateProcessesResumeAfterRestarts) {
+TEST_F(ClusterTest, SeparateProcessesResumeAfterRestarts) {
   NAVARCH_REQUIRE_KUBECTL();
   // The API server and controllers in one process, no kubelet and no
   // scheduler in it: those run as their own processes over HTTPS.
