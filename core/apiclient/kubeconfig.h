@@ -42,9 +42,4 @@ Result<ClientConfig> LoadKubeconfig(const std::string& path, std::string_view co
 Result<ClientConfig> ParseKubeconfig(std::string_view text, const std::string& source,
                                      const std::string& base_dir, std::string_view context = {});
 
-// Standard base64 (RFC 4648, padding optional, whitespace ignored).
-// kInvalidArgument for any other character.
-Result<std::string> DecodeBase64(std::string_view text);
-std::string EncodeBase64(std::string_view bytes);
-
 }  // namespace navarch::apiclient

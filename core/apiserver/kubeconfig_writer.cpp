@@ -3,18 +3,11 @@
 #include <fcntl.h>
 #include <unistd.h>
 
-#include <boost/beast/core/detail/base64.hpp>
+#include "core/base/strings.h"
 
 namespace navarch::apiserver {
 
 namespace {
-
-std::string Base64(const std::string& in) {
-  namespace b64 = boost::beast::detail::base64;
-  std::string out(b64::encoded_size(in.size()), '\0');
-  out.resize(b64::encode(out.data(), in.data(), in.size()));
-  return out;
-}
 
 // A YAML double-quoted scalar.
 std::string Quote(const std::string& s) {
@@ -32,7 +25,7 @@ std::string RenderKubeconfig(const KubeconfigContents& c) {
   std::string out;
   out += "apiVersion: v1\nkind: Config\nclusters:\n- name: navarch\n  cluster:\n";
   out += "    server: " + Quote(c.server) + "\n";
-  if (!c.ca_pem.empty()) out += "    certificate-authority-data: " + Base64(c.ca_pem) + "\n";
+  if (!c.ca_pem.empty()) out += "    certificate-authority-data: " + EncodeBase64(c.ca_pem) + "\n";
   out += "users:\n- name: " + Quote(c.user) + "\n  user:";
   if (c.token.empty()) {
     out += " {}\n";

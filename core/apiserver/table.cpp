@@ -2,6 +2,7 @@
 // printers show for each v1 kind.
 
 #include "core/apiserver/table.h"
+#include "core/base/strings.h"
 
 #include <algorithm>
 #include <set>
@@ -413,15 +414,6 @@ std::string Lower(std::string s) {
   return s;
 }
 
-std::string Trim(const std::string& s) {
-  std::size_t begin = s.find_first_not_of(" \t\r\n");
-  if (begin == std::string::npos) {
-    return "";
-  }
-  std::size_t end = s.find_last_not_of(" \t\r\n");
-  return s.substr(begin, end - begin + 1);
-}
-
 json::array EventCells(const api::Event& ev, Time now) {
   std::string first = ev.first_timestamp != Time() ? AgeSince(ev.first_timestamp, now)
                                                    : AgeSince(ev.event_time, now);
@@ -439,8 +431,16 @@ json::array EventCells(const api::Event& ev, Time now) {
     source = ev.reporting_instance.empty() ? ev.reporting_component
                                            : ev.reporting_component + ", " + ev.reporting_instance;
   }
-  return json::array{last,   ev.type,          ev.reason, target, ev.involved_object.field_path,
-                     source, Trim(ev.message), first,     count,  ev.metadata.name};
+  return json::array{last,
+                     ev.type,
+                     ev.reason,
+                     target,
+                     ev.involved_object.field_path,
+                     source,
+                     std::string(TrimWhitespace(ev.message)),
+                     first,
+                     count,
+                     ev.metadata.name};
 }
 
 // Kubernetes marks finished pods' rows as Completed.

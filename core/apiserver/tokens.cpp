@@ -1,4 +1,5 @@
 #include "core/apiserver/tokens.h"
+#include "core/base/strings.h"
 
 #include <fcntl.h>
 #include <openssl/rand.h>
@@ -14,14 +15,11 @@ namespace navarch::apiserver {
 
 namespace {
 
-std::string Trim(std::string_view s) {
-  size_t a = s.find_first_not_of(" \t\r");
-  if (a == std::string_view::npos) return {};
-  size_t b = s.find_last_not_of(" \t\r");
-  std::string out(s.substr(a, b - a + 1));
-  if (out.size() >= 2 && out.front() == '"' && out.back() == '"')
-    out = out.substr(1, out.size() - 2);
-  return out;
+// A CSV field without surrounding whitespace or double quotes.
+std::string Field(std::string_view s) {
+  s = TrimWhitespace(s);
+  if (s.size() >= 2 && s.front() == '"' && s.back() == '"') s = s.substr(1, s.size() - 2);
+  return std::string(s);
 }
 
 }  // namespace
@@ -37,7 +35,7 @@ Result<TokenAuthenticator> TokenAuthenticator::Parse(std::string_view text,
     std::string_view line = text.substr(pos, end - pos);
     pos = end + 1;
     ++lineno;
-    std::string trimmed = Trim(line);
+    std::string trimmed = Field(line);
     if (trimmed.empty() || trimmed[0] == '#') {
       if (end == text.size()) break;
       continue;
@@ -49,13 +47,13 @@ Result<TokenAuthenticator> TokenAuthenticator::Parse(std::string_view text,
     for (char c : line) {
       if (c == '"') quoted = !quoted;
       if (c == ',' && !quoted) {
-        fields.push_back(Trim(cur));
+        fields.push_back(Field(cur));
         cur.clear();
       } else {
         cur += c;
       }
     }
-    fields.push_back(Trim(cur));
+    fields.push_back(Field(cur));
     const std::string where = std::string(source) + ":" + std::to_string(lineno);
     if (fields.size() < 3 || fields[0].empty() || fields[1].empty()) {
       return InvalidArgument(where +

@@ -1,4 +1,5 @@
 #include "core/client/field_selector.h"
+#include "core/base/strings.h"
 
 #include <array>
 #include <utility>
@@ -16,14 +17,6 @@ constexpr std::array<std::pair<Field, std::string_view>, 4> kFields = {{
     {Field::kNodeName, "spec.nodeName"},
     {Field::kPhase, "status.phase"},
 }};
-
-std::string_view Trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t'))
-    s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t'))
-    s.remove_suffix(1);
-  return s;
-}
 
 std::string_view FieldValue(Field field, const api::Object& obj) {
   switch (field) {
@@ -52,12 +45,12 @@ std::string_view FieldPath(Field field) {
 
 Result<FieldSelector> FieldSelector::Parse(std::string_view text) {
   FieldSelector sel;
-  if (Trim(text).empty()) return sel;
+  if (TrimWhitespace(text).empty()) return sel;
   size_t pos = 0;
   while (pos <= text.size()) {
     size_t comma = text.find(',', pos);
     if (comma == std::string_view::npos) comma = text.size();
-    std::string_view term = Trim(text.substr(pos, comma - pos));
+    std::string_view term = TrimWhitespace(text.substr(pos, comma - pos));
     pos = comma + 1;
     auto bad = [&](std::string_view why) {
       return InvalidArgument("field selector \"" + std::string(text) + "\": term \"" +
@@ -69,7 +62,7 @@ Result<FieldSelector> FieldSelector::Parse(std::string_view text) {
       return bad("has no operator; use field=value, field==value or field!=value");
     }
     Term t;
-    std::string_view field = Trim(term.substr(0, op));
+    std::string_view field = TrimWhitespace(term.substr(0, op));
     std::string_view rest = term.substr(op);
     if (rest.starts_with("!=")) {
       t.negate = true;
@@ -81,7 +74,7 @@ Result<FieldSelector> FieldSelector::Parse(std::string_view text) {
     } else {
       return bad("has an unknown operator; use =, == or !=");
     }
-    t.value = std::string(Trim(rest));
+    t.value = std::string(TrimWhitespace(rest));
     bool known = false;
     for (const auto& [f, path] : kFields) {
       if (path == field) {

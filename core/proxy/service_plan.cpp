@@ -1,4 +1,5 @@
 #include "core/proxy/service_plan.h"
+#include "core/base/strings.h"
 
 #include <algorithm>
 #include <charconv>
@@ -6,14 +7,6 @@
 
 namespace navarch::proxy {
 namespace {
-
-std::string_view Trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t'))
-    s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t'))
-    s.remove_suffix(1);
-  return s;
-}
 
 bool ParsePort(std::string_view text, int32_t& out) {
   int32_t v = 0;
@@ -65,7 +58,7 @@ Result<std::map<std::string, HostPort>> ParsePublishedPorts(std::string_view val
       "e.g. \"8080/TCP=127.0.0.1:32768\"";
   while (!value.empty()) {
     size_t comma = value.find(',');
-    std::string_view entry = Trim(value.substr(0, comma));
+    std::string_view entry = TrimWhitespace(value.substr(0, comma));
     value = comma == std::string_view::npos ? std::string_view() : value.substr(comma + 1);
     if (entry.empty()) continue;
     auto bad = [&] {

@@ -88,15 +88,5 @@ TEST(Kubeconfig, ErrorsNameTheFileAndField) {
       << cert.status();
 }
 
-TEST(Base64, RoundTripAndBadInput) {
-  for (std::string s : {"", "a", "ab", "abc", "abcd", "hello, world\n"}) {
-    auto d = DecodeBase64(EncodeBase64(s));
-    ASSERT_TRUE(d.ok());
-    EXPECT_EQ(*d, s);
-  }
-  EXPECT_EQ(EncodeBase64("ab"), "YWI=");
-  EXPECT_EQ(DecodeBase64("YW*I").code(), Code::kInvalidArgument);
-}
-
 }  // namespace
 }  // namespace navarch::apiclient
