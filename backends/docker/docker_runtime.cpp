@@ -159,30 +159,7 @@ void DockerRuntime::StartContainer(const runtime::ContainerId& id, runtime::Stat
 
 void DockerRuntime::StopContainer(const runtime::ContainerId& id, Duration timeout,
                                   runtime::StatusCallback done) {
-  // The container's kExited event is delivered before the completion (the
-  // daemon's own "die" event may come later and is then a no-op for the
-  // kubelet), so a caller never sees "stopped" while still believing the
-  // container runs.
-  Run<Status>(ops_->StopContainer(id, timeout), [this, id, done = std::move(done)](Status st) {
-    if (!st.ok()) {
-      done(std::move(st));
-      return;
-    }
-    GetContainerStatus(id, [handler = handler_, done](Result<runtime::ContainerStatus> r) {
-      if (r.ok() && r->state == runtime::ContainerState::kExited && *handler) {
-        runtime::ContainerEvent ev;
-        ev.type = runtime::ContainerEvent::Type::kExited;
-        ev.container_id = r->id;
-        ev.sandbox_id = r->sandbox_id;
-        ev.time = r->finished_at;
-        ev.exit_code = r->exit_code;
-        ev.reason = r->reason;
-        ev.labels = r->labels;
-        (*handler)(ev);
-      }
-      done(Status::Ok());
-    });
-  });
+  Run<Status>(ops_->StopContainer(id, timeout), std::move(done));
 }
 
 void DockerRuntime::RemoveContainer(const runtime::ContainerId& id, runtime::StatusCallback done) {
