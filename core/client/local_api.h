@@ -36,10 +36,14 @@
 // drain), in revision order, optionally after `watch_delay` of simulated
 // latency.
 //
-// Threading. Single-threaded: every method, and the destruction of watch
-// handles, must be called on the Clock's loop thread. The Store, Clock and
-// LocalApi must outlive every handle (a handle outliving the LocalApi is
-// harmless: it just stops).
+// Threading. Not thread-safe: one thread at a time. Watch, and the
+// destruction of watch handles, must be called on the Clock's loop thread;
+// the other methods touch only the Store (thread-safe) and Clock::Now(), so
+// an instance that is never watched through may be used from any one thread
+// at a time — the API server keeps a pool of such instances, each serving
+// one request at a time, so that concurrent writes reach the store together.
+// The Store, Clock and LocalApi must outlive every handle (a handle outliving
+// the LocalApi is harmless: it just stops).
 
 #include <cstdint>
 #include <map>
