@@ -11,6 +11,8 @@
 #include <set>
 #include <sstream>
 
+#include <boost/json.hpp>
+
 #include "core/client/local_api.h"
 #include "core/runtime/manual_clock.h"
 #include "core/runtime/rng.h"
@@ -459,13 +461,9 @@ std::string Fixed(double v, int digits) {
   return buf;
 }
 
+// A JSON string literal (quotes, backslashes and control characters escaped).
 std::string JsonString(const std::string& s) {
-  std::string out = "\"";
-  for (char c : s) {
-    if (c == '"' || c == '\\') out += '\\';
-    out += c;
-  }
-  return out + "\"";
+  return boost::json::serialize(boost::json::string(s));
 }
 
 }  // namespace
