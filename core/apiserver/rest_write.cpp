@@ -4,6 +4,7 @@
 
 #include "core/api/codec.h"
 #include "core/api/patch.h"
+#include "core/api/protobuf_codec.h"
 #include "core/api/types.h"
 #include "core/api/validation.h"
 #include "core/apiserver/defaults.h"
@@ -112,9 +113,15 @@ Result<std::shared_ptr<api::Object>> RestServer::Impl::DecodeBody(
     obj = docs[0].object;
   } else if (IsJsonContentType(r.content_type)) {
     NAVARCH_ASSIGN_OR_RETURN(obj, api::DecodeJson(body, opts));
+  } else if (api::IsProtobufContentType(r.content_type)) {
+    // kubectl's typed commands (create namespace, create service) send
+    // protobuf only; it is read into the JSON form and decoded as such.
+    NAVARCH_ASSIGN_OR_RETURN(auto value, api::DecodeProtobufToJson(body));
+    NAVARCH_ASSIGN_OR_RETURN(obj, api::DecodeJsonValue(value, opts));
   } else {
     return NotSupported("unsupported Content-Type \"" + r.content_type +
-                        "\": send application/json or application/yaml");
+                        "\": send application/json, application/yaml or (for Namespace and "
+                        "Service) application/vnd.kubernetes.protobuf");
   }
   if (warnings) {
     for (auto& w : local_warnings)
