@@ -15,6 +15,7 @@
 #include "core/store/memory_store.h"
 #include "sim/engine.h"
 #include "sim/expectation_check.h"
+#include "sim/machine_backend.h"
 #include "sim/metrics.h"
 #include "sim/sim_cloud.h"
 #include "sim/sim_runtime.h"
@@ -100,8 +101,11 @@ class Runner::World {
       : scenario_(scenario),
         options_(options),
         engine_(seed),
-        clock_(engine_.clock()),
-        store_(store::MemoryStoreOptions{.retain_revisions = 20'000}) {}
+        backend_(options.backend),
+        clock_(backend_ ? backend_->clock() : engine_.clock()),
+        start_(backend_ ? clock_.Now() : engine_.start()),
+        memory_store_(store::MemoryStoreOptions{.retain_revisions = 20'000}),
+        store_(options.store ? *options.store : memory_store_) {}
 
   ~World() {
     // Kubelets and runtimes before the control plane they talk to.
@@ -114,6 +118,7 @@ class Runner::World {
  private:
   struct SimNode {
     std::unique_ptr<SimRuntime> runtime;
+    runtime::ContainerRuntime* external = nullptr;  // the backend's runtime, if any
     std::unique_ptr<kubelet::Kubelet> kubelet;
   };
 
@@ -129,14 +134,17 @@ class Runner::World {
   bool Healthy(const std::string& node) const {
     return cloud_->IsUp(node) && cloud_->IsReachable(node);
   }
-  Duration Elapsed() const { return clock_.Now() - engine_.start(); }
+  Duration Elapsed() const { return clock_.Now() - start_; }
   void Progress(bool done);
 
   const Scenario& scenario_;
   const RunnerOptions& options_;
   Engine engine_;
-  runtime::ManualClock& clock_;
-  store::MemoryStore store_;
+  MachineBackend* backend_;  // null: the simulator
+  runtime::Clock& clock_;
+  const Time start_;
+  store::MemoryStore memory_store_;
+  store::Store& store_;
   std::unique_ptr<client::LocalApi> api_;
   std::unique_ptr<Metrics> metrics_;
   std::unique_ptr<controllers::InformerSet> informers_;
@@ -162,8 +170,8 @@ Status Runner::World::Build() {
   // Api.
   client::LocalApiOptions api_options;
   api_options.seed = engine_.Stream("api").Next();
-  api_options.encode_values = false;
-  if (scenario_.api.watch_latency) {
+  api_options.encode_values = options_.store != nullptr;
+  if (scenario_.api.watch_latency && !backend_) {
     api_options.watch_delay =
         Duration(static_cast<int64_t>(std::llround(scenario_.api.watch_latency->Mean())));
     settle_ = 2 * api_options.watch_delay;
@@ -173,7 +181,7 @@ Status Runner::World::Build() {
   // The observer first, so that it sees every object from its creation.
   MetricsOptions metrics_options;
   metrics_options.record_decisions = options_.record_decisions;
-  metrics_ = std::make_unique<Metrics>(*api_, clock_, engine_.start(), metrics_options);
+  metrics_ = std::make_unique<Metrics>(*api_, clock_, start_, metrics_options);
   NAVARCH_RETURN_IF_ERROR(metrics_->Start());
 
   // Controllers.
@@ -232,7 +240,15 @@ Status Runner::World::Build() {
   NAVARCH_RETURN_IF_ERROR(cloud_->Bootstrap());
   // Let the initial machines come up and register their Nodes (all at t=0)
   // before the objects arrive, so the first decisions see the cluster.
-  clock_.RunUntilIdle();
+  if (backend_) {
+    int64_t machines = 0;
+    for (const auto& g : scenario_.node_groups)
+      machines += g.count;
+    (void)backend_->RunUntil(clock_.Now() + seconds(30),
+                             [this, machines] { return metrics_->NodeCount() >= machines; });
+  } else {
+    engine_.clock().RunUntilIdle();
+  }
 
   // The scenario's objects, now (t=0), in file order.
   for (const auto& o : scenario_.objects) {
@@ -250,7 +266,7 @@ Status Runner::World::Build() {
     events_[i].path = ev.path;
     events_[i].type = std::string(EventTypeName(ev.type));
     events_[i].at = ev.at;
-    clock_.At(engine_.start() + ev.at, [this, i] { ApplyEvent(i); });
+    clock_.At(start_ + ev.at, [this, i] { ApplyEvent(i); });
   }
   events_left_ = scenario_.events.size();
   checks_.resize(scenario_.expectations.size());
@@ -259,7 +275,7 @@ Status Runner::World::Build() {
     const auto& e = scenario_.expectations[i];
     if (!e.by) continue;
     ++checks_left_;
-    clock_.At(engine_.start() + *e.by, [this, i] { CheckExpectation(i); });
+    clock_.At(start_ + *e.by, [this, i] { CheckExpectation(i); });
   }
   if (options_.sample_interval > Duration{0}) {
     clock_.Post([this] { SampleTick(); });
@@ -271,7 +287,9 @@ void Runner::World::NodeUp(const SimMachine& m) {
   const std::string& name = m.machine.name;
   booting_.erase(name);
   SimNode& node = nodes_[name];
-  if (!node.runtime) {
+  if (backend_) {
+    if (!node.external) node.external = &backend_->RuntimeFor(m);
+  } else if (!node.runtime) {
     SimRuntimeOptions ro;
     ro.node_name = name;
     if (!m.machine.internal_ip.empty()) ro.node_ip = m.machine.internal_ip;
@@ -299,7 +317,8 @@ void Runner::World::NodeUp(const SimMachine& m) {
   if (!m.machine.internal_ip.empty()) ko.addresses.push_back({"InternalIP", m.machine.internal_ip});
   ko.addresses.push_back({"Hostname", name});
   ko.node_status.heartbeat_period = scenario_.controllers.node_status_update_period;
-  node.kubelet = std::make_unique<kubelet::Kubelet>(*api_, clock_, *node.runtime, std::move(ko));
+  node.kubelet = std::make_unique<kubelet::Kubelet>(
+      *api_, clock_, node.external ? *node.external : *node.runtime, std::move(ko));
   (void)node.kubelet->Start();  // options are ours and valid; later failures are retried
 }
 
@@ -310,6 +329,7 @@ void Runner::World::NodeDown(const std::string& name, NodeDownReason reason) {
     if (it->second.kubelet) it->second.kubelet->Stop();
     it->second.kubelet.reset();
     if (it->second.runtime) it->second.runtime->PowerOff();
+    if (it->second.external) backend_->PowerOff(name);
   }
   if (reason != NodeDownReason::kRemoved) return;
   if (it != nodes_.end()) nodes_.erase(it);
@@ -549,7 +569,7 @@ void Runner::World::Progress(bool done) {
 }
 
 Report Runner::World::Run() {
-  const Time deadline = engine_.start() + scenario_.Horizon();
+  const Time deadline = start_ + scenario_.Horizon();
   next_progress_ = options_.progress_every;
   auto on_instant = [this] {
     if (metrics_->RecoveryOpen()) {
@@ -561,20 +581,36 @@ Report Runner::World::Run() {
     }
     return scenario_.run_until_idle && Idle();
   };
-  Engine::RunResult result = engine_.RunUntilIdle(deadline, on_instant);
-
   Report report;
-  switch (result.reason) {
-    case Engine::StopReason::kIdle:
-      report.stop_reason = "idle";
-      break;
-    case Engine::StopReason::kDrained:
-      report.stop_reason = "drained";
-      break;
-    case Engine::StopReason::kDeadline:
-      report.stop_reason = scenario_.run_until_idle ? "max-duration" : "duration";
-      break;
+  Engine::RunResult result;
+  if (backend_) {
+    switch (backend_->RunUntil(deadline, on_instant)) {
+      case MachineBackend::Stop::kDone:
+        result.reason = Engine::StopReason::kIdle;
+        break;
+      case MachineBackend::Stop::kDeadline:
+        result.reason = Engine::StopReason::kDeadline;
+        break;
+      case MachineBackend::Stop::kInterrupted:
+        result.reason = Engine::StopReason::kIdle;
+        report.stop_reason = "interrupted";
+        break;
+    }
+  } else {
+    result = engine_.RunUntilIdle(deadline, on_instant);
   }
+
+  if (report.stop_reason.empty()) switch (result.reason) {
+      case Engine::StopReason::kIdle:
+        report.stop_reason = "idle";
+        break;
+      case Engine::StopReason::kDrained:
+        report.stop_reason = "drained";
+        break;
+      case Engine::StopReason::kDeadline:
+        report.stop_reason = scenario_.run_until_idle ? "max-duration" : "duration";
+        break;
+    }
   if (metrics_->RecoveryOpen()) {
     metrics_->UpdateRecoveries([this](const std::string& n) { return Healthy(n); });
   }
@@ -614,7 +650,7 @@ Report Runner::World::Run() {
   report.nodes_ready = m.ReadyNodes();
 
   std::vector<Duration> sched, startup;
-  const Time start = engine_.start();
+  const Time start = start_;
   for (const auto& p : m.pods()) {
     report.restarts += p.restarts;
     if (p.scheduled) sched.push_back(*p.scheduled - p.created);
@@ -692,6 +728,7 @@ Result<Report> Runner::Run() {
     return InvalidArgument("sample interval must not be negative");
   }
   NAVARCH_RETURN_IF_ERROR(ScaleScenario(scenario_, options_.scale));
+  if (options_.backend) NAVARCH_RETURN_IF_ERROR(options_.backend->Check(scenario_));
   const uint64_t seed = options_.seed.value_or(scenario_.seed);
   auto world = std::make_unique<World>(scenario_, options_, seed);
   if (Status st = world->Build(); !st.ok()) {

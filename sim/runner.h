@@ -45,6 +45,11 @@
 // it (rounded, at least 1). Events naming nodes beyond the
 // shrunken groups then fail at run time and are recorded as such.
 //
+// Backends. RunnerOptions::backend replaces the simulated machines and the
+// virtual clock (sim/machine_backend.h: Docker containers in real time);
+// everything else above holds, except that on a real clock the run is as
+// deterministic as the real world is.
+//
 // Determinism: nothing reads a wall clock; the same scenario, seed and
 // options give the same Report (and the same report.json bytes). The
 // progress callback only observes.
@@ -62,7 +67,13 @@
 #include "sim/report.h"
 #include "sim/scenario.h"
 
+namespace navarch::store {
+class Store;
+}
+
 namespace navarch::sim {
+
+class MachineBackend;
 
 struct RunProgress {
   Duration elapsed{};  // simulated time since the start
@@ -94,6 +105,16 @@ struct RunnerOptions {
   // freeing it at the end of Run(). A benchmark that measures Run() and then
   // exits the process without destroying the Runner skips the teardown.
   bool defer_teardown = false;
+  // Where machines run their containers and which clock drives the run
+  // (sim/machine_backend.h). Null: the simulator. Must outlive the Runner.
+  // With a backend: the run is in that clock's time, events_processed is 0,
+  // an interrupted run ends with stop_reason "interrupted", and the
+  // scenario's api.watchLatency is not applied (Check() refuses it).
+  MachineBackend* backend = nullptr;
+  // The store behind the Api. Null: an in-memory store of the run's own.
+  // Given: values are encoded as JSON (any Store works). Must outlive the
+  // Runner.
+  store::Store* store = nullptr;
 };
 
 class Runner {
