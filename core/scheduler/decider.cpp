@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cassert>
 
+#include "core/scheduler/zeroed_array.h"
+
 namespace navarch::scheduler {
 namespace {
 
@@ -32,14 +34,17 @@ void Contribute(Aggregate& a, int32_t v, uint32_t zone, int sign) {
 
 }  // namespace
 
+// Per-node columns are ZeroedArrays: a class that samples touches only the
+// pages of the nodes it visits.
 struct Decider::ClassCache {
-  std::vector<uint64_t> seen;             // node generation last evaluated (0 = never)
-  std::vector<uint16_t> reason;           // 0 = feasible
-  std::vector<int32_t> local;             // weighted sum of the kNone scores
-  std::vector<uint64_t> base;             // (local << 32) | (~rank); 0 = infeasible
-  std::vector<std::vector<int32_t>> raw;  // per normalized plugin; 0 when infeasible
-  std::vector<uint32_t> czone;            // the node's zone when last evaluated
+  ZeroedArray<uint64_t> seen;             // node generation last evaluated (0 = never)
+  ZeroedArray<uint16_t> reason;           // 0 = feasible
+  ZeroedArray<int32_t> local;             // weighted sum of the kNone scores
+  ZeroedArray<uint64_t> base;             // (local << 32) | (~rank); 0 = infeasible
+  std::vector<ZeroedArray<int32_t>> raw;  // per normalized plugin; 0 when infeasible
+  ZeroedArray<uint32_t> czone;            // the node's zone when last evaluated
   std::vector<Aggregate> agg;             // per normalized plugin
+  uint64_t evaluated = 0;                 // entries with seen != 0 (the budget's unit)
   uint32_t zoned_feasible = 0;            // feasible nodes that have a zone
   uint64_t log_pos = 0;
   bool full_check = true;  // next decision must compare every generation
@@ -101,9 +106,11 @@ Decider::Decider(Profile profile, DeciderOptions options)
 
 Decider::~Decider() = default;
 
-Decider::ClassCache& Decider::GetClass(const PodInfo& pod, NodeTable& table, bool* created) {
+Decider::Decider::ClassCache& Decider::GetClass(const PodInfo& pod, NodeTable& table,
+                                                bool* created) {
   if (table_ != &table) {
     classes_.clear();
+    evaluated_ = 0;
     table_ = &table;
     next_start_ = 0;
   }
@@ -111,14 +118,8 @@ Decider::ClassCache& Decider::GetClass(const PodInfo& pod, NodeTable& table, boo
   auto it = classes_.find(pod.class_key);
   *created = it == classes_.end();
   if (*created) {
-    const size_t by_entries = options_.max_cached_node_entries / std::max<uint32_t>(n, 1);
-    const size_t cap = std::max<size_t>(1, std::min(options_.max_cached_classes, by_entries));
-    while (classes_.size() >= cap) {
-      auto victim = classes_.begin();
-      for (auto c = classes_.begin(); c != classes_.end(); ++c) {
-        if (c->second->last_used < victim->second->last_used) victim = c;
-      }
-      classes_.erase(victim);
+    while (classes_.size() >= std::max<size_t>(options_.max_cached_classes, 1)) {
+      EvictLeastRecentlyUsed(nullptr);
     }
     auto cache = std::make_unique<ClassCache>();
     cache->raw.resize(normalized_.size());
@@ -133,6 +134,10 @@ Decider::ClassCache& Decider::GetClass(const PodInfo& pod, NodeTable& table, boo
   if (c.seen.size() > n) {
     // Nodes were removed: drop what the vanished slots contributed.
     for (size_t i = n; i < c.seen.size(); ++i) {
+      if (c.seen[i] != 0) {
+        --c.evaluated;
+        --evaluated_;
+      }
       if (c.base[i] != 0 && c.czone[i] != 0) --c.zoned_feasible;
       for (size_t j = 0; j < normalized_.size(); ++j) {
         Contribute(c.agg[j], c.raw[j][i], c.czone[i], -1);
@@ -141,15 +146,33 @@ Decider::ClassCache& Decider::GetClass(const PodInfo& pod, NodeTable& table, boo
   }
   if (c.seen.size() != n) {
     // New slots are never seen (generation 0).
-    c.seen.resize(n, 0);
-    c.reason.resize(n, 0);
-    c.local.resize(n, 0);
-    c.base.resize(n, 0);
-    c.czone.resize(n, 0);
+    c.seen.resize(n);
+    c.reason.resize(n);
+    c.local.resize(n);
+    c.base.resize(n);
+    c.czone.resize(n);
     for (auto& r : c.raw)
-      r.resize(n, 0);
+      r.resize(n);
   }
   return c;
+}
+
+void Decider::EvictLeastRecentlyUsed(const ClassCache* keep) {
+  auto victim = classes_.end();
+  for (auto c = classes_.begin(); c != classes_.end(); ++c) {
+    if (c->second.get() == keep) continue;
+    if (victim == classes_.end() || c->second->last_used < victim->second->last_used) victim = c;
+  }
+  if (victim == classes_.end()) return;
+  evaluated_ -= victim->second->evaluated;
+  classes_.erase(victim);
+  ++stats_.class_evictions;
+}
+
+void Decider::TrimCaches(const ClassCache& current) {
+  while (evaluated_ > options_.max_cached_node_entries && classes_.size() > 1) {
+    EvictLeastRecentlyUsed(&current);
+  }
 }
 
 void Decider::Refresh(ClassCache& c, const PodInfo& pod, NodeTable& table,
@@ -162,6 +185,10 @@ void Decider::Refresh(ClassCache& c, const PodInfo& pod, NodeTable& table,
   pass_.assign(nodes.begin(), nodes.end());
   // Withdraw what these nodes contributed, then evaluate them afresh.
   for (uint32_t i : nodes) {
+    if (c.seen[i] == 0) {
+      ++c.evaluated;
+      ++evaluated_;
+    }
     if (c.base[i] != 0 && c.czone[i] != 0) --c.zoned_feasible;
     for (size_t j = 0; j < normalized_.size(); ++j) {
       Contribute(c.agg[j], c.raw[j][i], c.czone[i], -1);
@@ -258,6 +285,10 @@ void Decider::RefreshAll(ClassCache& c, const PodInfo& pod, NodeTable& table) {
     for (uint64_t p = c.log_pos, end = table.LogEnd(); p < end; ++p) {
       const uint32_t i = table.LogAt(p);
       if (i < n && c.seen[i] != gen[i]) {
+        if (c.seen[i] == 0) {
+          ++c.evaluated;
+          ++evaluated_;
+        }
         c.seen[i] = gen[i];  // de-duplicates repeated log entries
         stale_.push_back(i);
       }
@@ -366,6 +397,7 @@ void Decider::ScoreAll(const PodInfo& pod, NodeTable& table, std::vector<int32_t
     }
     totals[i] = static_cast<int32_t>(total);
   }
+  TrimCaches(c);
 }
 
 Placement Decider::Decide(const PodInfo& pod, NodeTable& table, Explanation* explain) {
@@ -531,6 +563,7 @@ Placement Decider::Decide(const PodInfo& pod, NodeTable& table, Explanation* exp
     explain->feasible_nodes = feasible_seen;
     Explain(c, pod, table, *explain, top_nodes, found);
   }
+  TrimCaches(c);
   return out;
 }
 

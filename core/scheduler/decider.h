@@ -53,8 +53,13 @@ struct DeciderOptions {
   // Nodes explained after the chosen one (when an explanation is asked for).
   int32_t runner_ups = 2;
   // Pod classes cached at once; the least recently used is dropped first.
-  // Also bounded so that classes x nodes stays under max_cached_node_entries.
   size_t max_cached_classes = 64;
+  // Node entries (one node evaluated for one class, about 34 bytes) held by
+  // all class caches together; past it, after a decision, the least recently
+  // used other classes are dropped. A class that scores every node holds one
+  // entry per node; a class that samples holds only the nodes it visited
+  // (its columns are lazily zeroed memory, see zeroed_array.h), so sampling
+  // keeps many more classes cached.
   size_t max_cached_node_entries = 4'000'000;
 };
 
@@ -136,7 +141,11 @@ class Decider {
     uint64_t decisions = 0;
     uint64_t class_misses = 0;     // decisions that built a class cache
     uint64_t nodes_refreshed = 0;  // node evaluations by plugins
+    uint64_t class_evictions = 0;  // class caches dropped for the budgets
   };
+  // Node entries held by the class caches (see max_cached_node_entries).
+  uint64_t cached_node_entries() const { return evaluated_; }
+  size_t cached_classes() const { return classes_.size(); }
   const Stats& stats() const { return stats_; }
 
  private:
@@ -144,6 +153,10 @@ class Decider {
   struct NormState;
 
   ClassCache& GetClass(const PodInfo& pod, NodeTable& table, bool* created);
+  // Drops the least recently used class other than `keep`.
+  void EvictLeastRecentlyUsed(const ClassCache* keep);
+  // Enforces max_cached_node_entries, keeping `current`.
+  void TrimCaches(const ClassCache& current);
   void Refresh(ClassCache& c, const PodInfo& pod, NodeTable& table,
                std::span<const uint32_t> nodes);
   void RebuildKeys(ClassCache& c, NodeTable& table);
@@ -168,6 +181,7 @@ class Decider {
   const NodeTable* table_ = nullptr;
   std::map<std::string, std::unique_ptr<ClassCache>, std::less<>> classes_;
   uint64_t use_clock_ = 0;
+  uint64_t evaluated_ = 0;   // sum of the classes' evaluated entries
   uint32_t next_start_ = 0;  // round-robin start for sampling
   Stats stats_;
 
