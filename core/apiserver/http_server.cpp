@@ -123,6 +123,7 @@ class HttpServer::Impl {
   void Unregister(uint64_t id) {
     std::lock_guard<std::mutex> lock(mu_);
     closers_.erase(id);
+    if (closers_.empty()) idle_cv_.notify_all();
   }
   void RequestDone() {
     if (--in_flight_ == 0) {
@@ -525,11 +526,14 @@ void HttpServer::Impl::Stop() {
   }
   for (auto& fn : closers)
     fn();
-  // Let the closes and the producers' last writes run, then stop.
+  // Let the closes and the producers' last writes run, then stop: the
+  // closes are handlers on the I/O threads, and io_.stop() would drop them,
+  // leaving the sockets open (a watcher would wait for ever). A session
+  // unregisters when it is destroyed, after its socket is closed.
   {
     std::unique_lock<std::mutex> lock(mu_);
-    idle_cv_.wait_for(lock, std::chrono::milliseconds(500),
-                      [this] { return in_flight_.load() == 0; });
+    idle_cv_.wait_for(lock, std::chrono::seconds(2),
+                      [this] { return in_flight_.load() == 0 && closers_.empty(); });
   }
   io_.stop();
   for (auto& t : threads_)
