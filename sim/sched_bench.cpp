@@ -6,6 +6,7 @@
 #include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <ctime>
 #include <map>
 #include <memory>
 #include <set>
@@ -29,6 +30,19 @@ using Steady = std::chrono::steady_clock;
 
 double Since(Steady::time_point t0) {
   return std::chrono::duration<double>(Steady::now() - t0).count();
+}
+
+// CPU time consumed by the calling thread, in seconds.
+double ThreadCpuSeconds() {
+  timespec ts{};
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+  return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) * 1e-9;
+}
+
+void SetRates(SchedBenchResult& r) {
+  const auto m = static_cast<double>(r.measured_pods);
+  r.pods_per_second = r.seconds > 0 ? m / r.seconds : 0;
+  r.pods_per_cpu_second = r.cpu_seconds > 0 ? m / r.cpu_seconds : 0;
 }
 
 bool IsKind(const std::string& k) {
@@ -94,6 +108,7 @@ api::Pod BenchPod(const SchedBenchWorkload& w, int64_t index, bool measured, run
   api::Pod p;
   p.metadata.name = (measured ? "m-" : "i-") + std::to_string(index);
   p.metadata.namespace_ = "default";
+  api::PodSpec spec;
   api::Container c;
   c.name = "app";
   c.image = "registry.k8s.io/pause:3.9";
@@ -133,11 +148,12 @@ api::Pod BenchPod(const SchedBenchWorkload& w, int64_t index, bool measured, run
     ref.uid = "uid-" + rc;
     ref.controller = true;
     p.metadata.owner_references.push_back(ref);
-    if (measured && w.kind == "NodeSelector") p.spec.node_selector["disk"] = "ssd";
+    if (measured && w.kind == "NodeSelector") spec.node_selector["disk"] = "ssd";
   }
   c.resources.requests["cpu"] = api::Quantity::MustParse(cpu);
   c.resources.requests["memory"] = api::Quantity::MustParse(memory);
-  p.spec.containers.push_back(std::move(c));
+  spec.containers.push_back(std::move(c));
+  p.spec = std::move(spec);
   return p;
 }
 
@@ -194,75 +210,6 @@ void Percentiles(std::vector<double>& v, SchedBenchResult& r) {
   };
   r.latency_p50_us = at(0.50) * 1e6;
   r.latency_p99_us = at(0.99) * 1e6;
-}
-
-// Utilisation, fragmentation and skew from the final node table.
-void Quality(const scheduler::NodeTable& t, const std::vector<const scheduler::PodInfo*>& unbound,
-             SchedBenchResult& r) {
-  int64_t alloc_cpu = 0, alloc_mem = 0, req_cpu = 0, req_mem = 0;
-  int64_t free_cpu = 0, free_mem = 0, free_pods = 0;
-  std::map<uint32_t, std::map<uint32_t, int64_t>> zone_counts;  // group -> zone -> pods
-  std::map<uint32_t, std::vector<int64_t>> node_counts;         // group -> pods per node
-  std::set<uint32_t> zones;
-  uint32_t usable = 0;
-  for (uint32_t i = 0; i < t.size(); ++i) {
-    const scheduler::NodeInfo& n = t.node(i);
-    alloc_cpu += n.alloc_milli_cpu;
-    alloc_mem += n.alloc_memory;
-    req_cpu += n.req_milli_cpu;
-    req_mem += n.req_memory;
-    if (!n.ready || n.unschedulable) continue;
-    ++usable;
-    free_cpu += std::max<int64_t>(n.alloc_milli_cpu - n.req_milli_cpu, 0);
-    free_mem += std::max<int64_t>(n.alloc_memory - n.req_memory, 0);
-    free_pods += std::max<int64_t>(n.alloc_pods - n.req_pods, 0);
-    if (n.zone != 0) zones.insert(n.zone);
-    for (const auto& [group, pods] : n.group_counts) {
-      if (group == 0) continue;
-      zone_counts[group][n.zone] += pods;
-      node_counts[group].push_back(pods);
-    }
-  }
-  r.cpu_utilisation =
-      alloc_cpu > 0 ? static_cast<double>(req_cpu) / static_cast<double>(alloc_cpu) : 0;
-  r.memory_utilisation =
-      alloc_mem > 0 ? static_cast<double>(req_mem) / static_cast<double>(alloc_mem) : 0;
-  r.unschedulable = static_cast<int64_t>(unbound.size());
-  for (const auto* p : unbound) {
-    if (p->milli_cpu <= free_cpu && p->memory <= free_mem && free_pods >= 1) {
-      ++r.fragmented;
-      free_cpu -= p->milli_cpu;
-      free_mem -= p->memory;
-      --free_pods;
-    }
-  }
-  for (const auto& [group, by_zone] : zone_counts) {
-    if (zones.size() < 2) break;
-    int64_t mx = 0, mn = INT64_MAX;
-    for (uint32_t z : zones) {
-      auto it = by_zone.find(z);
-      const int64_t c = it == by_zone.end() ? 0 : it->second;
-      mx = std::max(mx, c);
-      mn = std::min(mn, c);
-    }
-    r.zone_skew = std::max(r.zone_skew, mx - mn);
-  }
-  if (node_counts.empty()) {
-    // No spread groups (pods without owners or labels): all pods per node.
-    int64_t mx = 0, mn = INT64_MAX;
-    for (uint32_t i = 0; i < t.size(); ++i) {
-      const scheduler::NodeInfo& n = t.node(i);
-      if (!n.ready || n.unschedulable) continue;
-      mx = std::max(mx, n.req_pods);
-      mn = std::min(mn, n.req_pods);
-    }
-    if (mn != INT64_MAX) r.node_skew = mx - mn;
-  }
-  for (const auto& [group, counts] : node_counts) {
-    const int64_t mx = *std::max_element(counts.begin(), counts.end());
-    const int64_t mn = counts.size() < usable ? 0 : *std::min_element(counts.begin(), counts.end());
-    r.node_skew = std::max(r.node_skew, mx - mn);
-  }
 }
 
 // ---- core mode ------------------------------------------------------------
@@ -336,12 +283,15 @@ Result<SchedBenchResult> RunCore(const SchedBenchWorkload& w, const SchedulerCho
   place(initial, false);
   const std::vector<scheduler::PodInfo> measured = compile(r.measured_pods, true);
   r.setup_seconds = Since(setup);
+  const double cpu0 = ThreadCpuSeconds();
   const auto t0 = Steady::now();
   place(measured, true);
   r.seconds = Since(t0);
-  r.pods_per_second = r.seconds > 0 ? static_cast<double>(r.measured_pods) / r.seconds : 0;
+  r.cpu_seconds = ThreadCpuSeconds() - cpu0;
+  SetRates(r);
   Percentiles(latency, r);
-  Quality(table, unbound, r);
+  ComputeSchedBenchQuality(table, unbound, r);
+  if (options.on_finish) options.on_finish(table);
   return r;
 }
 
@@ -410,7 +360,8 @@ Result<SchedBenchResult> RunApi(const SchedBenchWorkload& w, const SchedulerChoi
     if (!e.object || e.type == client::WatchEvent::Type::kDeleted) return;
     const auto* pod = static_cast<const api::Pod*>(e.object.get());
     const std::string& name = pod->metadata.name;
-    if (pod->spec.node_name.empty() || name.size() < 3 || name[0] != 'm' || name[1] != '-') return;
+    const api::PodSpec& spec = pod->spec;
+    if (spec.node_name.empty() || name.size() < 3 || name[0] != 'm' || name[1] != '-') return;
     const int64_t k = std::stoll(name.substr(2));
     if (k < 0 || k >= static_cast<int64_t>(seen.size()) || seen[k]) return;
     seen[k] = 1;
@@ -420,6 +371,7 @@ Result<SchedBenchResult> RunApi(const SchedBenchWorkload& w, const SchedulerChoi
   if (!watch.ok()) return watch.status().WithContext("sched bench: watch");
   r.setup_seconds = Since(setup);
 
+  const double cpu0 = ThreadCpuSeconds();
   const auto t0 = Steady::now();
   const size_t wave = options.wave > 0 ? static_cast<size_t>(options.wave) : measured.size();
   const uint64_t rounds_before = sched.stats().rounds;
@@ -432,9 +384,10 @@ Result<SchedBenchResult> RunApi(const SchedBenchWorkload& w, const SchedulerChoi
     clock.RunUntilIdle();
   }
   r.seconds = Since(t0);
+  r.cpu_seconds = ThreadCpuSeconds() - cpu0;
   r.flow_rounds = static_cast<int64_t>(sched.stats().rounds - rounds_before);
   r.scheduled = bound_count;
-  r.pods_per_second = r.seconds > 0 ? static_cast<double>(r.measured_pods) / r.seconds : 0;
+  SetRates(r);
   std::vector<double> latency;
   latency.reserve(measured.size());
   std::vector<scheduler::PodInfo> unbound_infos;
@@ -449,7 +402,8 @@ Result<SchedBenchResult> RunApi(const SchedBenchWorkload& w, const SchedulerChoi
   for (const auto& p : unbound_infos)
     unbound.push_back(&p);
   Percentiles(latency, r);
-  Quality(sched.cache(), unbound, r);
+  ComputeSchedBenchQuality(sched.cache(), unbound, r);
+  if (options.on_finish) options.on_finish(sched.cache());
   (*watch)->Stop();
   sched.Stop();
   return r;
@@ -466,7 +420,93 @@ std::string JsonString(const std::string& s) {
   return boost::json::serialize(boost::json::string(s));
 }
 
+// One CSV cell (RFC 4180): quoted when it holds a comma, quote or line break.
+std::string CsvCell(const std::string& s) {
+  if (s.find_first_of(",\"\r\n") == std::string::npos) return s;
+  std::string out = "\"";
+  for (char c : s) {
+    if (c == '"') out += '"';
+    out += c;
+  }
+  return out + "\"";
+}
+
 }  // namespace
+
+void ComputeSchedBenchQuality(const scheduler::NodeTable& t,
+                              const std::vector<const scheduler::PodInfo*>& unbound,
+                              SchedBenchResult& r) {
+  r.cpu_utilisation = 0;
+  r.memory_utilisation = 0;
+  r.unschedulable = 0;
+  r.fragmented = 0;
+  r.zone_skew = 0;
+  r.node_skew = 0;
+  int64_t alloc_cpu = 0, alloc_mem = 0, req_cpu = 0, req_mem = 0;
+  int64_t free_cpu = 0, free_mem = 0, free_pods = 0;
+  std::map<uint32_t, std::map<uint32_t, int64_t>> zone_counts;  // group -> zone -> pods
+  std::map<uint32_t, std::vector<int64_t>> node_counts;         // group -> pods per node
+  std::set<uint32_t> zones;
+  uint32_t usable = 0;
+  for (uint32_t i = 0; i < t.size(); ++i) {
+    const scheduler::NodeInfo& n = t.node(i);
+    alloc_cpu += n.alloc_milli_cpu;
+    alloc_mem += n.alloc_memory;
+    req_cpu += n.req_milli_cpu;
+    req_mem += n.req_memory;
+    if (!n.ready || n.unschedulable) continue;
+    ++usable;
+    free_cpu += std::max<int64_t>(n.alloc_milli_cpu - n.req_milli_cpu, 0);
+    free_mem += std::max<int64_t>(n.alloc_memory - n.req_memory, 0);
+    free_pods += std::max<int64_t>(n.alloc_pods - n.req_pods, 0);
+    if (n.zone != 0) zones.insert(n.zone);
+    for (const auto& [group, pods] : n.group_counts) {
+      if (group == 0) continue;
+      zone_counts[group][n.zone] += pods;
+      node_counts[group].push_back(pods);
+    }
+  }
+  r.cpu_utilisation =
+      alloc_cpu > 0 ? static_cast<double>(req_cpu) / static_cast<double>(alloc_cpu) : 0;
+  r.memory_utilisation =
+      alloc_mem > 0 ? static_cast<double>(req_mem) / static_cast<double>(alloc_mem) : 0;
+  r.unschedulable = static_cast<int64_t>(unbound.size());
+  for (const auto* p : unbound) {
+    if (p->milli_cpu <= free_cpu && p->memory <= free_mem && free_pods >= 1) {
+      ++r.fragmented;
+      free_cpu -= p->milli_cpu;
+      free_mem -= p->memory;
+      --free_pods;
+    }
+  }
+  for (const auto& [group, by_zone] : zone_counts) {
+    if (zones.size() < 2) break;
+    int64_t mx = 0, mn = INT64_MAX;
+    for (uint32_t z : zones) {
+      auto it = by_zone.find(z);
+      const int64_t c = it == by_zone.end() ? 0 : it->second;
+      mx = std::max(mx, c);
+      mn = std::min(mn, c);
+    }
+    r.zone_skew = std::max(r.zone_skew, mx - mn);
+  }
+  if (node_counts.empty()) {
+    // No spread groups (pods without owners or labels): all pods per node.
+    int64_t mx = 0, mn = INT64_MAX;
+    for (uint32_t i = 0; i < t.size(); ++i) {
+      const scheduler::NodeInfo& n = t.node(i);
+      if (!n.ready || n.unschedulable) continue;
+      mx = std::max(mx, n.req_pods);
+      mn = std::min(mn, n.req_pods);
+    }
+    if (mn != INT64_MAX) r.node_skew = mx - mn;
+  }
+  for (const auto& [group, counts] : node_counts) {
+    const int64_t mx = *std::max_element(counts.begin(), counts.end());
+    const int64_t mn = counts.size() < usable ? 0 : *std::min_element(counts.begin(), counts.end());
+    r.node_skew = std::max(r.node_skew, mx - mn);
+  }
+}
 
 std::vector<std::string> SchedBenchKinds() {
   return {"SchedulingBasic", "Plain", "NodeSelector", "Spread", "Mixed"};
@@ -488,6 +528,7 @@ Result<SchedBenchWorkload> ParseSchedBenchWorkload(const std::string& name) {
   if (auto u = rest.find('_'); u != std::string::npos) {
     count = rest.substr(u + 1);
     rest = rest.substr(0, u);
+    if (count.empty()) return InvalidArgument(usage + " (a count must follow _)");
   }
   if (rest.size() <= 5 || rest.substr(rest.size() - 5) != "Nodes") return InvalidArgument(usage);
   w.nodes = ParseCount(rest.substr(0, rest.size() - 5));
@@ -545,6 +586,8 @@ Result<std::string> FormatSchedBench(const std::vector<SchedBenchResult>& result
         << ", \"measured_pods\": " << r.measured_pods << ", \"scheduled\": " << r.scheduled
         << ", \"seconds\": " << Fixed(r.seconds, 6)
         << ", \"pods_per_second\": " << Fixed(r.pods_per_second, 1)
+        << ", \"cpu_seconds\": " << Fixed(r.cpu_seconds, 6)
+        << ", \"pods_per_cpu_second\": " << Fixed(r.pods_per_cpu_second, 1)
         << ", \"latency_p50_us\": " << Fixed(r.latency_p50_us, 2)
         << ", \"latency_p99_us\": " << Fixed(r.latency_p99_us, 2)
         << ", \"cpu_utilisation\": " << Fixed(r.cpu_utilisation, 4)
@@ -564,15 +607,16 @@ Result<std::string> FormatSchedBench(const std::vector<SchedBenchResult>& result
     return InvalidArgument("format \"" + format + "\": use markdown, csv or json");
   }
   const std::vector<std::string> head = {
-      "benchmark", "scheduler",  "mode",      "nodes",     "measured",
-      "pods/s",    "p50",        "p99",       "cpu util",  "mem util",
-      "unsched",   "fragmented", "zone skew", "node skew", "flow rounds (max ms)"};
+      "benchmark",  "scheduler", "mode",       "nodes",
+      "measured",   "pods/s",    "pods/cpu-s", "p50",
+      "p99",        "cpu util",  "mem util",   "unsched",
+      "fragmented", "zone skew", "node skew",  "flow rounds (max ms)"};
   auto row = [&](const std::vector<std::string>& cells) {
     for (size_t i = 0; i < cells.size(); ++i) {
       if (md) {
         o << (i == 0 ? "| " : " | ") << cells[i];
       } else {
-        o << (i == 0 ? "" : ",") << cells[i];
+        o << (i == 0 ? "" : ",") << CsvCell(cells[i]);
       }
     }
     o << (md ? " |\n" : "\n");
@@ -594,14 +638,14 @@ Result<std::string> FormatSchedBench(const std::vector<SchedBenchResult>& result
       if (double ref = KubeSchedulerReference(r.workload); ref > 0) {
         row({r.workload, "kube-scheduler v1.26 (its scheduler_perf, this machine)", "api+etcd",
              std::to_string(r.nodes), std::to_string(r.measured_pods), Fixed(ref, 0), "", "", "",
-             "", "", "", "", "", ""});
+             "", "", "", "", "", "", ""});
       }
     }
     row({r.workload, r.scheduler, r.mode, std::to_string(r.nodes), std::to_string(r.measured_pods),
-         Fixed(r.pods_per_second, 0), latency(r.latency_p50_us), latency(r.latency_p99_us),
-         Fixed(100 * r.cpu_utilisation, 1) + "%", Fixed(100 * r.memory_utilisation, 1) + "%",
-         std::to_string(r.unschedulable), std::to_string(r.fragmented), std::to_string(r.zone_skew),
-         std::to_string(r.node_skew),
+         Fixed(r.pods_per_second, 0), Fixed(r.pods_per_cpu_second, 0), latency(r.latency_p50_us),
+         latency(r.latency_p99_us), Fixed(100 * r.cpu_utilisation, 1) + "%",
+         Fixed(100 * r.memory_utilisation, 1) + "%", std::to_string(r.unschedulable),
+         std::to_string(r.fragmented), std::to_string(r.zone_skew), std::to_string(r.node_skew),
          r.flow_rounds > 0
              ? std::to_string(r.flow_rounds) +
                    (r.flow_max_round_ms > 0 ? " (" + Fixed(r.flow_max_round_ms, 1) + ")" : "")
@@ -674,7 +718,8 @@ Result<std::string> FormatSimComparison(const std::vector<SimComparisonRow>& row
   }
   auto row = [&](const std::vector<std::string>& cells) {
     for (size_t i = 0; i < cells.size(); ++i)
-      o << (md ? (i == 0 ? "| " : " | ") : (i == 0 ? "" : ",")) << cells[i];
+      o << (md ? (i == 0 ? "| " : " | ") : (i == 0 ? "" : ","))
+        << (md ? cells[i] : CsvCell(cells[i]));
     o << (md ? " |\n" : "\n");
   };
   const std::vector<std::string> head = {

@@ -52,14 +52,18 @@
 //                        spread groups (SchedulingBasic), most - fewest pods
 //                        on one schedulable node.
 //
-// Throughput and latency are wall time on the host (steady_clock), the one
-// thing here that reads a clock; the cluster runs in virtual time.
+// Throughput and latency are wall time on the host (steady_clock); the
+// measured phase's CPU time (this thread's) is reported beside it. These are
+// the only clocks read here; the cluster runs in virtual time.
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
 #include "core/base/status.h"
+#include "core/scheduler/node_table.h"
+#include "core/scheduler/pod_info.h"
 #include "sim/report.h"
 
 namespace navarch::sim {
@@ -84,6 +88,11 @@ struct SchedBenchOptions {
   int64_t wave = 1000;
   // Directory for the sqlite mode's temporary database.
   std::string temp_dir = "/tmp";
+  // Called once at the end of a run with the node table the quality columns
+  // were computed from (core: the decision core's table; api/sqlite: the
+  // Scheduler's cache, every placed pod in it) — for tests that check each
+  // node's requests against its allocatable. Not timed.
+  std::function<void(const scheduler::NodeTable&)> on_finish;
 };
 
 struct SchedBenchResult {
@@ -97,6 +106,12 @@ struct SchedBenchResult {
   double seconds = 0;     // wall time of the measured phase
   double setup_seconds = 0;
   double pods_per_second = 0;
+  // CPU time of this thread in the measured phase (everything of a run —
+  // Api, store, watches, Scheduler — runs on the calling thread), and
+  // measured pods per CPU second: the figure to compare on a machine shared
+  // with other work, where wall time includes waiting for a core.
+  double cpu_seconds = 0;
+  double pods_per_cpu_second = 0;
   double latency_p50_us = 0;
   double latency_p99_us = 0;
   double cpu_utilisation = 0;  // 0..1
@@ -116,11 +131,22 @@ Result<SchedBenchResult> RunSchedBench(const SchedBenchWorkload& workload,
                                        const std::string& scheduler, const std::string& mode,
                                        const SchedBenchOptions& options);
 
+// The quality columns of `result` (cpu/memory utilisation, unschedulable,
+// fragmented, zone and node skew; see the top of this file) from the node
+// table after placement and the measured pods left unbound, in the order
+// they were created (fragmentation takes the aggregate free capacity
+// greedily in that order). Overwrites exactly those fields.
+void ComputeSchedBenchQuality(const scheduler::NodeTable& table,
+                              const std::vector<const scheduler::PodInfo*>& unbound,
+                              SchedBenchResult& result);
+
 // kube-scheduler's figure for a workload measured on this machine with its
 // own scheduler_perf (pods/s), or 0 when none was measured.
 double KubeSchedulerReference(const std::string& workload);
 
-// The side-by-side table: format "markdown", "csv" or "json".
+// The side-by-side table: format "markdown", "csv" or "json". CSV follows
+// RFC 4180 (a cell holding a comma, quote or line break is quoted, quotes
+// doubled); JSON is an array of objects, one per result.
 Result<std::string> FormatSchedBench(const std::vector<SchedBenchResult>& results,
                                      const std::string& format);
 

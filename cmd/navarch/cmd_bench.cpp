@@ -8,6 +8,7 @@
 
 #include "cmd/navarch/commands.h"
 #include "cmd/navarch/options.h"
+#include "sim/bench.h"
 #include "sim/sched_bench.h"
 
 namespace navarch::cmd {
@@ -35,13 +36,15 @@ int RunBench(const Args& args) {
       "Schedulers: spread, binpack, flow, flow-binpack; NAME@PCT samples PCT% of the\n"
       "nodes (@0 = adaptive). Modes: api (in-process Api, memory store, watch-driven\n"
       "Scheduler), sqlite (the same over SQLite), core (the decision core alone).\n"
-      "Throughput is wall time on this host. See docs/scheduling.md.\n\nOptions");
+      "Throughput is wall time on this host, and per CPU second of the measured phase\n"
+      "(the figure to compare on a busy machine). See docs/scheduling.md.\n\nOptions");
   std::string benchmarks = "SchedulingBasic/500Nodes,SchedulingBasic/5000Nodes";
   std::string schedulers = "spread,binpack,flow";
   std::string modes = "api";
   std::string format = "markdown";
   uint64_t seed = 1;
   int64_t wave = 1000;
+  bool huge_pages = true;
   desc.add_options()("help,h", "show this help")(
       "benchmarks", po::value(&benchmarks)->default_value(benchmarks), "comma-separated list")(
       "scheduler", po::value(&schedulers)->default_value(schedulers), "comma-separated list")(
@@ -49,7 +52,11 @@ int RunBench(const Args& args) {
       "seed", po::value(&seed)->default_value(seed), "seed of node sizes and pod mixes")(
       "wave", po::value(&wave)->default_value(wave),
       "measured pods created (or, in core mode, flow-decided) per wave; 0 = all at once")(
-      "format", po::value(&format)->default_value(format), "markdown, csv or json");
+      "format", po::value(&format)->default_value(format), "markdown, csv or json")(
+      "huge-pages", po::value(&huge_pages)->default_value(true),
+      "back the heap with transparent huge pages (re-runs the program with "
+      "GLIBC_TUNABLES=glibc.malloc.hugetlb=1 unless GLIBC_TUNABLES already sets it); "
+      "false keeps the allocator as it is");
   po::positional_options_description pos;
   po::variables_map vm;
   if (int rc = ParseOptions("bench", args, desc, pos, vm); rc >= 0) return rc;
@@ -70,6 +77,15 @@ int RunBench(const Args& args) {
     }
     workloads.push_back(*w);
   }
+  if (huge_pages) {
+    std::vector<std::string> argv = {"navarch", "bench"};
+    argv.insert(argv.end(), args.begin(), args.end());
+    sim::ReexecWithHugePageHeap(argv);  // returns only when it did not re-execute
+  }
+  std::cerr << "navarch bench: heap: "
+            << (sim::HugePageHeap() ? "transparent huge pages (glibc.malloc.hugetlb=1)"
+                                    : "default allocator settings")
+            << "\n";
   const auto sched_list = SplitList(schedulers);
   const auto mode_list = SplitList(modes);
   if (workloads.empty() || sched_list.empty() || mode_list.empty()) {
@@ -89,7 +105,8 @@ int RunBench(const Args& args) {
           std::cerr << "\nnavarch bench: " << r.status().message() << "\n";
           return 2;
         }
-        std::cerr << " " << static_cast<int64_t>(r->pods_per_second) << " pods/s\n";
+        std::cerr << " " << static_cast<int64_t>(r->pods_per_second) << " pods/s, "
+                  << static_cast<int64_t>(r->pods_per_cpu_second) << " pods per CPU second\n";
         results.push_back(std::move(*r));
       }
     }
