@@ -207,13 +207,13 @@ class KubeletHarness {
         api::Pod p;
         p.metadata.name = prefix + "-" + std::to_string(i);
         p.metadata.namespace_ = "default";
-        p.spec.node_name = node_;
-        p.spec.termination_grace_period_seconds = 1;
+        p.spec.Mutable().node_name = node_;
+        p.spec.Mutable().termination_grace_period_seconds = 1;
         api::Container c;
         c.name = "main";
         c.image = "navarch/busybox:1";
         c.command = {"sh", "-c", "exec sleep 3600"};
-        p.spec.containers.push_back(c);
+        p.spec.Mutable().containers.push_back(c);
         auto r = api_.Create(p);
         if (!r.ok()) std::cerr << "create: " << r.status() << "\n";
       }

@@ -61,7 +61,7 @@ api::Pod BenchPod(int i, int classes) {
   c.name = "app";
   c.resources.requests["cpu"] = api::Quantity::MustParse("250m");
   c.resources.requests["memory"] = api::Quantity::MustParse("512Mi");
-  p.spec.containers.push_back(c);
+  p.spec.Mutable().containers.push_back(c);
   return p;
 }
 

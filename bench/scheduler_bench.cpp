@@ -80,7 +80,7 @@ api::Pod BenchPod(const std::string& cpu = "100m", const std::string& owner = "w
   c.name = "app";
   c.resources.requests["cpu"] = api::Quantity::MustParse(cpu);
   c.resources.requests["memory"] = api::Quantity::MustParse("256Mi");
-  p.spec.containers.push_back(c);
+  p.spec.Mutable().containers.push_back(c);
   return p;
 }
 
@@ -292,9 +292,9 @@ void BM_NodeSelectorMatch(benchmark::State& state) {
     table.UpsertNode(node);
   }
   api::Pod p = BenchPod();
-  p.spec.node_selector["disk"] = "ssd";
-  p.spec.node_selector["example.com/label-1"] = "v1";
-  p.spec.node_selector["example.com/label-3"] = "v3";
+  p.spec.Mutable().node_selector["disk"] = "ssd";
+  p.spec.Mutable().node_selector["example.com/label-1"] = "v1";
+  p.spec.Mutable().node_selector["example.com/label-3"] = "v3";
   PodInfo pod = CompilePod(p);
   table.Intern(pod);
   auto filter = NewNodeSelectorFilter();

@@ -38,11 +38,11 @@ std::pair<int64_t, int64_t> RequestsOf(const api::Pod& pod) {
     if (it == c.resources.requests.end()) return 0;
     return name == api::kResourceCpu ? it->second.MilliValue() : it->second.Value();
   };
-  for (const auto& c : pod.spec.containers) {
+  for (const auto& c : pod.spec->containers) {
     cpu += get(c, api::kResourceCpu);
     mem += get(c, api::kResourceMemory);
   }
-  for (const auto& c : pod.spec.init_containers) {
+  for (const auto& c : pod.spec->init_containers) {
     cpu = std::max(cpu, get(c, api::kResourceCpu));
     mem = std::max(mem, get(c, api::kResourceMemory));
   }
@@ -151,7 +151,7 @@ void Metrics::OnPod(const client::ObjectPtr& obj, bool deleted) {
   PodLifecycle& rec = pods_[index];
   rec.last = pod;
   rec.controller = ControllerOf(*pod);
-  rec.node = pod->spec.node_name;
+  rec.node = pod->spec->node_name;
   rec.phase = pod->status.phase.empty() ? std::string(api::kPodPending) : pod->status.phase;
   rec.deleting = pod->metadata.deletion_timestamp.has_value();
   const Phase phase = PhaseOf(rec.phase);
@@ -196,8 +196,8 @@ PodLifecycle::Counted Metrics::CountedOf(const PodLifecycle& rec) {
   c.node = Terminal(c.phase) ? std::string() : rec.node;
   // Work under way: bound and starting, being deleted, or a batch pod
   // (restartPolicy OnFailure/Never) still running towards completion.
-  const bool batch = rec.last && (rec.last->spec.restart_policy == api::kRestartOnFailure ||
-                                  rec.last->spec.restart_policy == api::kRestartNever);
+  const bool batch = rec.last && (rec.last->spec->restart_policy == api::kRestartOnFailure ||
+                                  rec.last->spec->restart_policy == api::kRestartNever);
   c.unsettled = (!rec.node.empty() && c.phase == Phase::kPending) || rec.deleting ||
                 (batch && c.phase == Phase::kRunning);
   c.rc = rec.controller;

@@ -296,8 +296,9 @@ void Runner::World::NodeUp(const SimMachine& m) {
     ro.pod_ip_prefix = m.pod_ip_prefix;
     ro.restart_policy_of = [this](const runtime::PodSandboxConfig& c) -> std::string {
       auto pod = api_->Get<api::Pod>(c.pod_namespace, c.pod_name);
-      if (!pod.ok() || (*pod)->spec.restart_policy.empty()) return std::string(api::kRestartAlways);
-      return (*pod)->spec.restart_policy;
+      if (!pod.ok() || (*pod)->spec->restart_policy.empty())
+        return std::string(api::kRestartAlways);
+      return (*pod)->spec->restart_policy;
     };
     node.runtime = std::make_unique<SimRuntime>(clock_, scenario_.runtime,
                                                 engine_.Stream("runtime/" + name), std::move(ro));

@@ -76,7 +76,7 @@ Result<Scenario> SyntheticScenario(const SyntheticSpec& spec) {
     rc->spec.selector = {{"app", "web"}};
     api::PodTemplateSpec t;
     t.metadata.labels = {{"app", "web"}};
-    t.spec.containers.push_back(
+    t.spec.Mutable().containers.push_back(
         ContainerOf("navarch/web", spec.service_cpu_millis, spec.service_memory_bytes));
     rc->spec.template_ = std::move(t);
     s.objects.push_back({rc, s.source, 0});
@@ -98,8 +98,8 @@ Result<Scenario> SyntheticScenario(const SyntheticSpec& spec) {
     pod->metadata.name = "job-" + std::to_string(i + 1);
     pod->metadata.namespace_ = batch_ns;
     pod->metadata.labels = {{"app", "job"}};
-    pod->spec.restart_policy = std::string(api::kRestartNever);
-    pod->spec.containers.push_back(batch);
+    pod->spec.Mutable().restart_policy = std::string(api::kRestartNever);
+    pod->spec.Mutable().containers.push_back(batch);
     s.objects.push_back({pod, s.source, 0});
   }
   if (spec.batch_pods > 0) {

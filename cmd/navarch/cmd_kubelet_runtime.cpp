@@ -145,8 +145,8 @@ Result<std::unique_ptr<KubeletRuntime>> MakeKubeletRuntime(const KubeletFlags& f
   ro.pod_ip_prefix = flags.pod_ip_prefix;
   ro.restart_policy_of = [&api](const runtime::PodSandboxConfig& c) -> std::string {
     auto pod = api.Get<api::Pod>(c.pod_namespace, c.pod_name);
-    if (!pod.ok() || (*pod)->spec.restart_policy.empty()) return std::string(api::kRestartAlways);
-    return (*pod)->spec.restart_policy;
+    if (!pod.ok() || (*pod)->spec->restart_policy.empty()) return std::string(api::kRestartAlways);
+    return (*pod)->spec->restart_policy;
   };
   const uint64_t seed = flags.seed != 0 ? flags.seed : SeedOf(flags.node_name);
   return std::unique_ptr<KubeletRuntime>(

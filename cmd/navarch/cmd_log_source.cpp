@@ -17,23 +17,23 @@ void RuntimeLogSource::RemoveNode(const std::string& node) {
 Result<RuntimeLogSource::Target> RuntimeLogSource::Find(const api::Pod& pod,
                                                         const Options& options) {
   const std::string name = "pods/" + pod.metadata.namespace_ + "/" + pod.metadata.name;
-  if (pod.spec.node_name.empty()) {
+  if (pod.spec->node_name.empty()) {
     return InvalidArgument(name + " is not scheduled yet: no logs");
   }
   Target t;
   {
     std::lock_guard<std::mutex> lock(mu_);
-    auto it = nodes_.find(pod.spec.node_name);
+    auto it = nodes_.find(pod.spec->node_name);
     if (it == nodes_.end()) {
-      return NotFound(name + ": node " + pod.spec.node_name +
+      return NotFound(name + ": node " + pod.spec->node_name +
                       " is not run by this process, so its logs cannot be read here");
     }
     t.rt = it->second;
   }
   std::string container = options.container;
   if (container.empty()) {
-    if (pod.spec.containers.empty()) return InvalidArgument(name + " has no containers");
-    container = pod.spec.containers.front().name;
+    if (pod.spec->containers.empty()) return InvalidArgument(name + " has no containers");
+    container = pod.spec->containers.front().name;
   }
   for (const auto& cs : pod.status.container_statuses) {
     if (cs.name != container) continue;
@@ -50,7 +50,7 @@ Result<RuntimeLogSource::Target> RuntimeLogSource::Find(const api::Pod& pod,
   }
   if (t.container_id.empty()) {
     bool known = false;
-    for (const auto& c : pod.spec.containers)
+    for (const auto& c : pod.spec->containers)
       known = known || c.name == container;
     if (!known) return InvalidArgument("container \"" + container + "\" is not in " + name);
     return InvalidArgument("container \"" + container + "\" in " + name +

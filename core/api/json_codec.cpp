@@ -150,6 +150,11 @@ void Decode(const json::value& v, std::optional<T>& out, DecodeContext& ctx) {
 }
 
 template <class T>
+void Decode(const json::value& v, Shared<T>& out, DecodeContext& ctx) {
+  Decode(v, out.Mutable(), ctx);
+}
+
+template <class T>
 void Decode(const json::value& v, std::vector<T>& out, DecodeContext& ctx) {
   const json::array* a = v.if_array();
   if (!a) {
@@ -293,6 +298,11 @@ json::value Encode(const IntOrString& v, uint8_t) {
 
 template <class T>
 requires HasSchema<T> json::value Encode(const T& v, uint8_t flags);
+
+template <class T>
+json::value Encode(const Shared<T>& v, uint8_t flags) {
+  return Encode(*v, flags);
+}
 
 template <class T>
 json::value Encode(const std::vector<T>& v, uint8_t flags) {

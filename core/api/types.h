@@ -19,6 +19,7 @@
 
 #include "core/api/object.h"
 #include "core/api/quantity.h"
+#include "core/api/shared.h"
 #include "core/base/time.h"
 
 namespace navarch::api {
@@ -365,8 +366,11 @@ struct PodStatus {
   bool operator==(const PodStatus&) const = default;
 };
 
+// A pod's spec is shared, copy-on-write, between the pod's versions (a status
+// write copies a pointer) and between the pods created from one template:
+// read with `pod.spec->`, write with `pod.spec.Mutable()` (core/api/shared.h).
 struct Pod : ObjectOf<Pod, Kind::kPod> {
-  PodSpec spec;
+  Shared<PodSpec> spec;
   PodStatus status;
   bool operator==(const Pod&) const = default;
 };
@@ -374,7 +378,7 @@ struct Pod : ObjectOf<Pod, Kind::kPod> {
 // The `template` of a ReplicationController.
 struct PodTemplateSpec {
   ObjectMeta metadata;
-  PodSpec spec;
+  Shared<PodSpec> spec;  // shared with the pods created from it
   bool operator==(const PodTemplateSpec&) const = default;
 };
 

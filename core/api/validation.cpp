@@ -391,9 +391,9 @@ class Validator {
       }
     }
     PodSpec("spec.template.spec", t.spec);
-    if (!t.spec.restart_policy.empty() && t.spec.restart_policy != kRestartAlways) {
+    if (!t.spec->restart_policy.empty() && t.spec->restart_policy != kRestartAlways) {
       Add("spec.template.spec.restartPolicy",
-          "unsupported value " + Quote(t.spec.restart_policy) +
+          "unsupported value " + Quote(t.spec->restart_policy) +
               ": a replication controller's pods must use Always");
     }
   }

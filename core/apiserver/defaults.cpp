@@ -53,7 +53,7 @@ void ApplyDefaults(api::Object& obj, bool create) {
   switch (obj.kind()) {
     case api::Kind::kPod: {
       auto& pod = static_cast<api::Pod&>(obj);
-      DefaultPodSpec(pod.spec);
+      DefaultPodSpec(pod.spec.Mutable());
       if (create && pod.status.phase.empty()) pod.status.phase = std::string(api::kPodPending);
       break;
     }
@@ -61,7 +61,7 @@ void ApplyDefaults(api::Object& obj, bool create) {
       auto& rc = static_cast<api::ReplicationController&>(obj);
       if (!rc.spec.replicas) rc.spec.replicas = 1;
       if (rc.spec.template_) {
-        DefaultPodSpec(rc.spec.template_->spec);
+        DefaultPodSpec(rc.spec.template_->spec.Mutable());
         if (rc.spec.selector.empty()) rc.spec.selector = rc.spec.template_->metadata.labels;
       }
       if (obj.metadata.labels.empty() && rc.spec.template_) {

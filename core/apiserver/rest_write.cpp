@@ -791,13 +791,13 @@ Response RestServer::Impl::Bind(const Request& r, const Route& route) {
                                     route.name + "\": pod " + route.name +
                                     " is being deleted, cannot be assigned to a host"));
     }
-    if (!pod.spec.node_name.empty()) {
-      return ErrorResponse(Conflict("Operation cannot be fulfilled on pods/binding \"" +
-                                    route.name + "\": pod " + route.name +
-                                    " is already assigned to node \"" + pod.spec.node_name + "\""));
+    if (!pod.spec->node_name.empty()) {
+      return ErrorResponse(
+          Conflict("Operation cannot be fulfilled on pods/binding \"" + route.name + "\": pod " +
+                   route.name + " is already assigned to node \"" + pod.spec->node_name + "\""));
     }
     auto next = std::make_shared<api::Pod>(pod);
-    next->spec.node_name = node;
+    next->spec.Mutable().node_name = node;
     auto res = lease->Update(next);
     if (res.code() == Code::kConflict && attempt + 1 < kWriteAttempts) continue;
     if (!res.ok()) return ApiError(res.status(), route.kind, route.name);
@@ -826,20 +826,20 @@ Response RestServer::Impl::Log(const Request& r, const Route& route) {
     if (it != pod.metadata.annotations.end()) o.container = it->second;
   }
   std::string names;
-  for (const auto& c : pod.spec.containers)
+  for (const auto& c : pod.spec->containers)
     names += (names.empty() ? "" : " ") + c.name;
   if (o.container.empty()) {
-    if (pod.spec.containers.size() != 1) {
+    if (pod.spec->containers.size() != 1) {
       return StatusResponse(400, "BadRequest",
                             "a container name must be specified for pod " + route.name +
                                 ", choose one of: [" + names + "]");
     }
-    o.container = pod.spec.containers[0].name;
+    o.container = pod.spec->containers[0].name;
   }
   bool known = false;
-  for (const auto& c : pod.spec.containers)
+  for (const auto& c : pod.spec->containers)
     known = known || c.name == o.container;
-  for (const auto& c : pod.spec.init_containers)
+  for (const auto& c : pod.spec->init_containers)
     known = known || c.name == o.container;
   if (!known) {
     return StatusResponse(400, "BadRequest",
@@ -868,7 +868,7 @@ Response RestServer::Impl::Log(const Request& r, const Route& route) {
                               "its kubelets (navarch up); this build does not proxy log requests "
                               "to a remote kubelet");
   }
-  if (pod.spec.node_name.empty()) {
+  if (pod.spec->node_name.empty()) {
     return StatusResponse(400, "BadRequest",
                           "pod " + route.name + " is not scheduled yet, so it has no logs");
   }

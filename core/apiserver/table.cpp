@@ -155,7 +155,7 @@ bool HasTrueCondition(const api::PodStatus& status, std::string_view type) {
 json::array PodCells(const api::Pod& pod, Time now) {
   int restarts = 0;
   int ready = 0;
-  int total = static_cast<int>(pod.spec.containers.size());
+  int total = static_cast<int>(pod.spec->containers.size());
   Time last_restart;
   std::string reason = pod.status.phase;
   if (!pod.status.reason.empty()) {
@@ -187,7 +187,7 @@ json::array PodCells(const api::Pod& pod, Time now) {
     } else if (waiting && !waiting->reason.empty() && waiting->reason != "PodInitializing") {
       reason = "Init:" + waiting->reason;
     } else {
-      reason = "Init:" + std::to_string(i) + "/" + std::to_string(pod.spec.init_containers.size());
+      reason = "Init:" + std::to_string(i) + "/" + std::to_string(pod.spec->init_containers.size());
     }
     initializing = true;
     break;
@@ -239,7 +239,7 @@ json::array PodCells(const api::Pod& pod, Time now) {
                      restarts_cell,
                      AgeSince(pod.metadata.creation_timestamp, now),
                      OrNone(ip),
-                     OrNone(pod.spec.node_name),
+                     OrNone(pod.spec->node_name),
                      kNone,   // nominated node: navarch's scheduler does not nominate
                      kNone};  // readiness gates: not in navarch's PodSpec
 }
@@ -248,7 +248,7 @@ json::array ReplicationControllerCells(const api::ReplicationController& rc, Tim
   std::vector<std::string> names;
   std::vector<std::string> images;
   if (rc.spec.template_) {
-    for (const api::Container& c : rc.spec.template_->spec.containers) {
+    for (const api::Container& c : rc.spec.template_->spec->containers) {
       names.push_back(c.name);
       images.push_back(c.image);
     }

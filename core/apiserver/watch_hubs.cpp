@@ -17,7 +17,7 @@ namespace {
 
 const std::string* NodeOf(const api::ObjectPtr& obj) {
   const auto* pod = api::As<api::Pod>(obj.get());
-  return pod ? &pod->spec.node_name : nullptr;
+  return pod ? &pod->spec->node_name : nullptr;
 }
 
 // Decodes a store event; null object when the value cannot be decoded (a

@@ -25,7 +25,7 @@ std::string_view FieldValue(Field field, const api::Object& obj) {
     case Field::kNamespace:
       return obj.metadata.namespace_;
     case Field::kNodeName:
-      if (auto* pod = api::As<api::Pod>(&obj)) return pod->spec.node_name;
+      if (auto* pod = api::As<api::Pod>(&obj)) return pod->spec->node_name;
       return {};
     case Field::kPhase:
       if (auto* pod = api::As<api::Pod>(&obj)) return pod->status.phase;

@@ -15,7 +15,7 @@ Informer::Informer(Api& api, runtime::Clock& clock, Kind kind, InformerOptions o
   if (kind_ == Kind::kPod) {
     st = AddIndex(std::string(kIndexNodeName), [](const api::Object& obj) {
       const auto* pod = api::As<api::Pod>(&obj);
-      return std::vector<std::string>{pod ? pod->spec.node_name : std::string()};
+      return std::vector<std::string>{pod ? pod->spec->node_name : std::string()};
     });
   }
 }

@@ -337,11 +337,11 @@ Result<ObjectPtr> LocalApi::Delete(Kind kind, std::string_view ns_in, std::strin
   }
 
   // Graceful deletion: pods that a kubelet may be running.
-  if (auto pod = api::As<api::Pod>(current); pod && !pod->spec.node_name.empty() &&
+  if (auto pod = api::As<api::Pod>(current); pod && !pod->spec->node_name.empty() &&
                                              pod->status.phase != api::kPodSucceeded &&
                                              pod->status.phase != api::kPodFailed) {
     int64_t grace = options.grace_period_seconds.value_or(
-        pod->spec.termination_grace_period_seconds.value_or(kDefaultGraceSeconds));
+        pod->spec->termination_grace_period_seconds.value_or(kDefaultGraceSeconds));
     if (grace > 0) {
       const auto& m = pod->metadata;
       if (m.deletion_timestamp && m.deletion_grace_period_seconds &&

@@ -25,7 +25,7 @@ class Handle final : public WatchHandle {
 };
 
 const std::string* NodeNameOf(const api::Object* obj) {
-  if (auto* pod = api::As<api::Pod>(obj)) return &pod->spec.node_name;
+  if (auto* pod = api::As<api::Pod>(obj)) return &pod->spec->node_name;
   return nullptr;
 }
 

@@ -62,8 +62,8 @@ int PhaseRank(const std::string& phase) {
 }  // namespace
 
 bool DeleteBefore(const api::Pod& a, const api::Pod& b) {
-  bool a_bound = !a.spec.node_name.empty();
-  bool b_bound = !b.spec.node_name.empty();
+  bool a_bound = !a.spec->node_name.empty();
+  bool b_bound = !b.spec->node_name.empty();
   if (a_bound != b_bound) return !a_bound;
   int pa = PhaseRank(a.status.phase);
   int pb = PhaseRank(b.status.phase);

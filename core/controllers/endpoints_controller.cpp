@@ -21,7 +21,7 @@ std::optional<int32_t> ResolvePort(const api::ServicePort& sp, const api::Pod& p
   if (sp.target_port.is_int())
     return sp.target_port.int_val != 0 ? sp.target_port.int_val : sp.port;
   std::string protocol = ProtocolOr(sp.protocol);
-  for (const auto& c : pod.spec.containers) {
+  for (const auto& c : pod.spec->containers) {
     for (const auto& p : c.ports) {
       if (p.name == sp.target_port.str_val && ProtocolOr(p.protocol) == protocol) {
         return p.container_port;
@@ -35,7 +35,7 @@ std::optional<int32_t> ResolvePort(const api::ServicePort& sp, const api::Pod& p
 bool SameForEndpoints(const api::Pod& a, const api::Pod& b) {
   auto ports = [](const api::Pod& p) {
     std::vector<const std::vector<api::ContainerPort>*> out;
-    for (const auto& c : p.spec.containers)
+    for (const auto& c : p.spec->containers)
       out.push_back(&c.ports);
     return out;
   };
@@ -48,9 +48,10 @@ bool SameForEndpoints(const api::Pod& a, const api::Pod& b) {
     return true;
   };
   return a.metadata.labels == b.metadata.labels && a.status.pod_ip == b.status.pod_ip &&
-         IsPodReady(a) == IsPodReady(b) && a.spec.node_name == b.spec.node_name &&
+         IsPodReady(a) == IsPodReady(b) && a.spec->node_name == b.spec->node_name &&
          a.status.phase == b.status.phase && IsTerminating(a) == IsTerminating(b) &&
-         a.spec.hostname == b.spec.hostname && a.spec.subdomain == b.spec.subdomain && same_ports();
+         a.spec->hostname == b.spec->hostname && a.spec->subdomain == b.spec->subdomain &&
+         same_ports();
 }
 
 bool AddressLess(const api::EndpointAddress& a, const api::EndpointAddress& b) {
@@ -191,9 +192,9 @@ std::vector<api::EndpointSubset> EndpointsController::Desired(
 
     api::EndpointAddress addr;
     addr.ip = pod->status.pod_ip;
-    if (!pod->spec.node_name.empty()) addr.node_name = pod->spec.node_name;
-    if (!pod->spec.hostname.empty() && pod->spec.subdomain == service.metadata.name) {
-      addr.hostname = pod->spec.hostname;
+    if (!pod->spec->node_name.empty()) addr.node_name = pod->spec->node_name;
+    if (!pod->spec->hostname.empty() && pod->spec->subdomain == service.metadata.name) {
+      addr.hostname = pod->spec->hostname;
     }
     api::ObjectReference ref;
     ref.kind = "Pod";

@@ -227,7 +227,7 @@ Status NodeLifecycleController::MarkPodsNotReady(const std::string& node) {
       // The cache lags (often behind a write of ours): decide on the
       // current pod instead.
       auto fresh = api_.Get<api::Pod>(pod->metadata.namespace_, pod->metadata.name);
-      if (!fresh.ok() || !IsPodReady(**fresh) || (*fresh)->spec.node_name != node) continue;
+      if (!fresh.ok() || !IsPodReady(**fresh) || (*fresh)->spec->node_name != node) continue;
       written = not_ready(**fresh);
     }
     if (written.ok()) {

@@ -8,7 +8,7 @@ AdmissionResult AdmitPod(const api::Pod& pod, const api::Labels& node_labels,
                          const api::ResourceList& allocatable,
                          const std::vector<const api::Pod*>& admitted) {
   AdmissionResult out;
-  for (const auto& [key, value] : pod.spec.node_selector) {
+  for (const auto& [key, value] : pod.spec->node_selector) {
     auto it = node_labels.find(key);
     if (it == node_labels.end() || it->second != value) {
       out.admitted = false;

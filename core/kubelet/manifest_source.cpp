@@ -77,7 +77,7 @@ void AddDocument(const api::Document& doc, const std::string& where, std::string
   p.metadata.uid.clear();
   p.metadata.resource_version.clear();
   p.metadata.owner_references.clear();
-  p.spec.node_name = node;
+  p.spec.Mutable().node_name = node;
   p.status = {};
   auto errors = api::Validate(p);
   if (!errors.empty()) {

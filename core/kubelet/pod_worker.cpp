@@ -40,8 +40,8 @@ PodWorker::PodWorker(WorkerEnv& env, std::shared_ptr<const api::Pod> pod)
       reported_revision_(ParseRevision(pod_->metadata.resource_version)),
       sandbox_retry_(env.options->runtime_retry),
       api_retry_(env.options->api_retry) {
-  init_count_ = pod_->spec.init_containers.size();
-  ctrs_.reserve(init_count_ + pod_->spec.containers.size());
+  init_count_ = pod_->spec->init_containers.size();
+  ctrs_.reserve(init_count_ + pod_->spec->containers.size());
   auto add = [&](const api::Container& spec, bool init, size_t index) {
     Ctr& c = ctrs_.emplace_back();
     c.init = init;
@@ -67,10 +67,10 @@ PodWorker::PodWorker(WorkerEnv& env, std::shared_ptr<const api::Pod> pod)
       if (!init && spec.startup_probe) c.probes->startup = make(*spec.startup_probe);
     }
   };
-  for (size_t i = 0; i < pod_->spec.init_containers.size(); ++i)
-    add(pod_->spec.init_containers[i], true, i);
-  for (size_t i = 0; i < pod_->spec.containers.size(); ++i)
-    add(pod_->spec.containers[i], false, i);
+  for (size_t i = 0; i < pod_->spec->init_containers.size(); ++i)
+    add(pod_->spec->init_containers[i], true, i);
+  for (size_t i = 0; i < pod_->spec->containers.size(); ++i)
+    add(pod_->spec->containers[i], false, i);
   if (pod_->metadata.deletion_timestamp) mode_ = Mode::kTerminating;
 }
 
@@ -81,7 +81,7 @@ PodWorker::~PodWorker() {
 }
 
 const api::Container& PodWorker::SpecOf(const Ctr& c) const {
-  return c.init ? pod_->spec.init_containers[c.index] : pod_->spec.containers[c.index];
+  return c.init ? pod_->spec->init_containers[c.index] : pod_->spec->containers[c.index];
 }
 
 PodWorker::Ctr* PodWorker::FindById(const runtime::ContainerId& id) {
@@ -334,7 +334,7 @@ void PodWorker::SyncContainer(Ctr& c) {
 
 bool PodWorker::ShouldRestart(const Ctr& c) const {
   if (mode_ != Mode::kRunning) return false;
-  const std::string& policy = pod_->spec.restart_policy;
+  const std::string& policy = pod_->spec->restart_policy;
   if (policy == api::kRestartNever) return false;
   if (c.init || policy == api::kRestartOnFailure) return c.exit_code != 0;
   return true;  // Always (the default)
@@ -442,7 +442,7 @@ void PodWorker::SyncTerminating() {
 Duration PodWorker::PodGrace() const {
   const auto& m = pod_->metadata;
   int64_t s = m.deletion_grace_period_seconds.value_or(
-      pod_->spec.termination_grace_period_seconds.value_or(kDefaultGraceSeconds));
+      pod_->spec->termination_grace_period_seconds.value_or(kDefaultGraceSeconds));
   return seconds(std::max<int64_t>(s, 0));
 }
 
@@ -454,17 +454,17 @@ void PodWorker::RunSandbox() {
   cfg.pod_namespace = pod_->metadata.namespace_;
   cfg.pod_name = pod_->metadata.name;
   cfg.node_name = env_.options->node_name;
-  cfg.hostname = pod_->spec.hostname.empty() ? pod_->metadata.name : pod_->spec.hostname;
+  cfg.hostname = pod_->spec->hostname.empty() ? pod_->metadata.name : pod_->spec->hostname;
   cfg.attempt = sandbox_attempt_;
   cfg.labels = pod_->metadata.labels;
-  cfg.host_network = pod_->spec.host_network;
-  for (const auto& ctr : pod_->spec.containers) {
+  cfg.host_network = pod_->spec->host_network;
+  for (const auto& ctr : pod_->spec->containers) {
     for (const auto& p : ctr.ports) {
-      if (p.host_port == 0 && !pod_->spec.host_network) continue;
+      if (p.host_port == 0 && !pod_->spec->host_network) continue;
       runtime::PortMapping m;
       m.protocol = p.protocol.empty() ? "TCP" : p.protocol;
       m.container_port = p.container_port;
-      m.host_port = pod_->spec.host_network ? p.container_port : p.host_port;
+      m.host_port = pod_->spec->host_network ? p.container_port : p.host_port;
       m.host_ip = p.host_ip;
       cfg.port_mappings.push_back(std::move(m));
     }

@@ -143,7 +143,7 @@ void PodWorker::OnProbeResult(Ctr& c, ProbeKind kind, const Result<runtime::Prob
   }
   if (!success && r->failures >= r->probe.failure_threshold) {
     const int64_t grace = r->probe.termination_grace_period_seconds.value_or(
-        pod_->spec.termination_grace_period_seconds.value_or(30));
+        pod_->spec->termination_grace_period_seconds.value_or(30));
     c.waiting_reason.clear();
     Kill(c, seconds(std::max<int64_t>(grace, 0)));
     Dirty();

@@ -118,7 +118,7 @@ Backend ResolveBackend(const api::EndpointAddress& address, const api::EndpointP
         }
       }
     }
-    for (const auto& c : pod->spec.containers) {
+    for (const auto& c : pod->spec->containers) {
       for (const auto& cp : c.ports) {
         if (cp.container_port != port.port || cp.host_port == 0) continue;
         if (Protocol(cp.protocol) != Protocol(port.protocol)) continue;

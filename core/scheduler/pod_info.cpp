@@ -98,13 +98,13 @@ PodInfo CompilePod(const api::Pod& pod) {
   PodInfo info;
   info.namespace_ = pod.metadata.namespace_;
   info.key = api::KeyOf(pod);
-  info.priority = pod.spec.priority.value_or(0);
+  info.priority = pod.spec->priority.value_or(0);
   PodRequests r = ComputePodRequests(pod.spec);
   info.milli_cpu = r.milli_cpu;
   info.memory = r.memory;
   info.nonzero_milli_cpu = r.nonzero_milli_cpu;
   info.nonzero_memory = r.nonzero_memory;
-  for (const auto& c : pod.spec.containers) {
+  for (const auto& c : pod.spec->containers) {
     for (const auto& p : c.ports) {
       if (p.host_port <= 0) continue;
       HostPort hp;
@@ -115,9 +115,9 @@ PodInfo CompilePod(const api::Pod& pod) {
     }
   }
   std::sort(info.host_ports.begin(), info.host_ports.end());
-  for (const auto& [k, v] : pod.spec.node_selector)
+  for (const auto& [k, v] : pod.spec->node_selector)
     info.node_selector.emplace_back(k, v);
-  info.tolerations = pod.spec.tolerations;
+  info.tolerations = pod.spec->tolerations;
   info.group_key = SpreadGroupKey(pod);
 
   // The class key: every compiled requirement, length-prefixed.

@@ -97,7 +97,7 @@ void Scheduler::Stop() {
 }
 
 bool Scheduler::Responsible(const api::Pod& pod) const {
-  const std::string& name = pod.spec.scheduler_name;
+  const std::string& name = pod.spec->scheduler_name;
   return name.empty() ? options_.scheduler_name == kDefaultSchedulerName
                       : name == options_.scheduler_name;
 }
@@ -133,7 +133,7 @@ void Scheduler::Forget(const std::string& key, Pending& p) {
 
 void Scheduler::OnPod(const std::shared_ptr<const api::Pod>& pod, const api::Pod* old) {
   const std::string key = api::KeyOf(*pod);
-  const std::string& node = pod->spec.node_name;
+  const std::string& node = pod->spec->node_name;
 
   if (!node.empty()) {
     // Bound (by us or anyone): count it on its node.
@@ -322,7 +322,7 @@ void Scheduler::Bind(const std::string& key, const std::string& node, uint64_t t
   }
   Pending& p = it->second;
   auto copy = std::make_shared<api::Pod>(*p.pod);
-  copy->spec.node_name = node;
+  copy->spec.Mutable().node_name = node;
   auto result = api_.Update(api::ObjectPtr(copy));
   if (result.ok()) {
     ++stats_.scheduled;

@@ -183,10 +183,10 @@ class DockerTest : public ::testing::Test {
     api::Pod p;
     p.metadata.name = name;
     p.metadata.namespace_ = "default";
-    p.spec.node_name = node_;
-    p.spec.restart_policy = std::move(restart_policy);
-    p.spec.termination_grace_period_seconds = 2;
-    p.spec.containers = std::move(containers);
+    p.spec.Mutable().node_name = node_;
+    p.spec.Mutable().restart_policy = std::move(restart_policy);
+    p.spec.Mutable().termination_grace_period_seconds = 2;
+    p.spec.Mutable().containers = std::move(containers);
     return p;
   }
 

@@ -375,7 +375,7 @@ TEST(CodecTest, RoundTripChangesAreDetected) {
   // The round-trip checks above can fail: a changed field is not Equal.
   auto pod = FullPod();
   auto other = std::make_shared<Pod>(*pod);
-  other->spec.containers[0].resources.limits["cpu"] = Q("2");
+  other->spec.Mutable().containers[0].resources.limits["cpu"] = Q("2");
   EXPECT_FALSE(other->Equals(*pod));
   auto back = DecodeJson(EncodeJson(*other));
   ASSERT_TRUE(back.ok());
@@ -385,9 +385,9 @@ TEST(CodecTest, RoundTripChangesAreDetected) {
 TEST(CodecTest, EncodesMinimalPodWithOmitEmpty) {
   Pod pod;
   pod.metadata.name = "one";
-  pod.spec.containers.push_back({.name = "c", .image = "busybox"});
-  pod.spec.containers[0].ports.push_back({.container_port = 80});
-  pod.spec.containers[0].resources.requests["cpu"] = Q("0.5");
+  pod.spec.Mutable().containers.push_back({.name = "c", .image = "busybox"});
+  pod.spec.Mutable().containers[0].ports.push_back({.container_port = 80});
+  pod.spec.Mutable().containers[0].resources.requests["cpu"] = Q("0.5");
   EXPECT_EQ(EncodeJson(pod),
             R"({"apiVersion":"v1","kind":"Pod","metadata":{"name":"one"},"spec":{"containers":)"
             R"([{"name":"c","image":"busybox","ports":[{"containerPort":80}],)"
@@ -449,7 +449,7 @@ TEST(CodecTest, DecodesMultiDocumentYamlWithLines) {
   EXPECT_EQ((*docs)[0].line, 2);
   EXPECT_EQ(rc->metadata.name, "web");
   EXPECT_EQ(rc->spec.replicas, 3);
-  const Container& c = rc->spec.template_->spec.containers.at(0);
+  const Container& c = rc->spec.template_->spec->containers.at(0);
   EXPECT_EQ(c.image, "nginx:1.25");
   EXPECT_EQ(c.ports.at(0).container_port, 80);
   EXPECT_EQ(c.resources.requests.at("cpu").MilliValue(), 250);
@@ -491,7 +491,7 @@ TEST(CodecTest, NonStrictDropsUnknownFieldsWithWarnings) {
   EXPECT_THAT(warnings, ElementsAre("p.yaml:6: spec.shareProcessNamespace: unknown field (dropped)",
                                     "p.yaml:10: spec.containers[0].securityContext: unknown field "
                                     "(dropped)"));
-  EXPECT_EQ(As<Pod>((*docs)[0].object)->spec.containers.at(0).image, "i");
+  EXPECT_EQ(As<Pod>((*docs)[0].object)->spec->containers.at(0).image, "i");
 }
 
 TEST(CodecTest, ToleratesManagedFieldsAndSelfLink) {
@@ -614,7 +614,7 @@ TEST(CodecTest, DecodesJsonFileAndNullFields) {
   EXPECT_EQ((*docs)[0].line, 0);
   auto pod = As<Pod>((*docs)[0].object);
   ASSERT_NE(pod, nullptr);
-  EXPECT_EQ(pod->spec.containers.at(0).command, (std::vector<std::string>{"sleep", "3600"}));
+  EXPECT_EQ(pod->spec->containers.at(0).command, (std::vector<std::string>{"sleep", "3600"}));
 
   // kubectl writes "creationTimestamp: null": null means unset.
   auto nulls = DecodeYaml(

@@ -412,9 +412,9 @@ TEST(StrategicMergePatchTest, PatchedPodDecodes) {
   ASSERT_TRUE(object.ok()) << object.status();
   auto pod = As<Pod>(*object);
   ASSERT_NE(pod, nullptr);
-  ASSERT_EQ(pod->spec.containers.size(), 1u);
-  EXPECT_EQ(pod->spec.containers[0].image, "nginx:1.26");
-  EXPECT_EQ(pod->spec.containers[0].ports.size(), 2u);
+  ASSERT_EQ(pod->spec->containers.size(), 1u);
+  EXPECT_EQ(pod->spec->containers[0].image, "nginx:1.26");
+  EXPECT_EQ(pod->spec->containers[0].ports.size(), 2u);
   EXPECT_EQ(pod->metadata.labels, (Labels{{"app", "web"}, {"version", "2"}}));
 }
 

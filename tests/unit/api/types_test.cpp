@@ -19,13 +19,13 @@ TEST(TypesTest, NewObjectMakesEveryKind) {
 TEST(TypesTest, EqualsComparesMetadataAndBody) {
   Pod a;
   a.metadata.name = "web";
-  a.spec.containers.push_back({.name = "c", .image = "nginx"});
+  a.spec.Mutable().containers.push_back({.name = "c", .image = "nginx"});
   Pod b = a;
   EXPECT_TRUE(a.Equals(b));
   b.metadata.labels["app"] = "web";
   EXPECT_FALSE(a.Equals(b));
   b = a;
-  b.spec.containers[0].image = "nginx:2";
+  b.spec.Mutable().containers[0].image = "nginx:2";
   EXPECT_FALSE(a.Equals(b));
   b = a;
   b.status.phase = std::string(kPodRunning);
@@ -39,7 +39,7 @@ TEST(TypesTest, CloneIsDeepAndEqual) {
   ReplicationController rc;
   rc.metadata.name = "web";
   rc.spec.replicas = 3;
-  rc.spec.template_.emplace().spec.containers.push_back({.name = "c", .image = "nginx"});
+  rc.spec.template_.emplace().spec.Mutable().containers.push_back({.name = "c", .image = "nginx"});
   std::unique_ptr<Object> copy = rc.Clone();
   EXPECT_TRUE(copy->Equals(rc));
   static_cast<ReplicationController&>(*copy).spec.replicas = 4;

@@ -28,8 +28,8 @@ Pod ValidPod() {
   c.ports.push_back({.name = "http", .container_port = 80, .protocol = "TCP"});
   c.resources.requests = {{"cpu", Quantity::MustParse("250m")}};
   c.resources.limits = {{"cpu", Quantity::MustParse("1")}};
-  p.spec.containers.push_back(c);
-  p.spec.restart_policy = "Always";
+  p.spec.Mutable().containers.push_back(c);
+  p.spec.Mutable().restart_policy = "Always";
   return p;
 }
 
@@ -127,14 +127,14 @@ TEST(ValidationTest, OwnerReferenceFieldsRequired) {
 
 TEST(ValidationTest, ContainersRequiredNamedUniqueWithImage) {
   Pod p = ValidPod();
-  p.spec.containers.clear();
+  p.spec.Mutable().containers.clear();
   EXPECT_THAT(Errors(p),
               ElementsAre("spec.containers: required: a pod needs at least one container"));
 
   p = ValidPod();
-  p.spec.init_containers.push_back({.name = "web", .image = "busybox"});
-  p.spec.containers.push_back({.name = "Side_Car"});
-  p.spec.containers.push_back({.image = "x"});
+  p.spec.Mutable().init_containers.push_back({.name = "web", .image = "busybox"});
+  p.spec.Mutable().containers.push_back({.name = "Side_Car"});
+  p.spec.Mutable().containers.push_back({.image = "x"});
   EXPECT_THAT(
       Errors(p),
       ElementsAre("spec.containers[0].name: duplicate container name \"web\" (also "
@@ -146,7 +146,7 @@ TEST(ValidationTest, ContainersRequiredNamedUniqueWithImage) {
 
 TEST(ValidationTest, ContainerPorts) {
   Pod p = ValidPod();
-  auto& ports = p.spec.containers[0].ports;
+  auto& ports = p.spec.Mutable().containers[0].ports;
   ports = {{.name = "http", .host_port = 70000, .container_port = 0, .protocol = "ICMP"},
            {.name = "http", .container_port = 65536},
            {.name = "Has_Upper", .container_port = 1},
@@ -170,7 +170,7 @@ TEST(ValidationTest, ContainerPorts) {
 
 TEST(ValidationTest, EnvAndVolumeMounts) {
   Pod p = ValidPod();
-  Container& c = p.spec.containers[0];
+  Container& c = p.spec.Mutable().containers[0];
   c.env = {
       {.value = "x"},
       {.name = "A", .value = "x", .value_from = EnvVarSource{.field_ref = ObjectFieldSelector{}}},
@@ -190,7 +190,7 @@ TEST(ValidationTest, EnvAndVolumeMounts) {
 
 TEST(ValidationTest, ResourcesRequestsAtMostLimits) {
   Pod p = ValidPod();
-  auto& r = p.spec.containers[0].resources;
+  auto& r = p.spec.Mutable().containers[0].resources;
   r.requests = {{"cpu", Quantity::MustParse("2")}, {"memory", Quantity::MustParse("-1Mi")}};
   r.limits = {{"cpu", Quantity::MustParse("1500m")}};
   EXPECT_THAT(Errors(p), ElementsAre("spec.containers[0].resources.requests.cpu: must be less "
@@ -201,7 +201,7 @@ TEST(ValidationTest, ResourcesRequestsAtMostLimits) {
 
 TEST(ValidationTest, Probes) {
   Pod p = ValidPod();
-  Container& c = p.spec.containers[0];
+  Container& c = p.spec.Mutable().containers[0];
   c.liveness_probe = Probe{.period_seconds = -1, .success_threshold = 2};
   c.readiness_probe = Probe{.exec = ExecAction{},
                             .http_get = HttpGetAction{.port = 0, .scheme = "FTP"},
@@ -235,12 +235,12 @@ TEST(ValidationTest, Probes) {
 
 TEST(ValidationTest, PodSpecEnums) {
   Pod p = ValidPod();
-  p.spec.restart_policy = "Sometimes";
-  p.spec.dns_policy = "Google";
-  p.spec.containers[0].image_pull_policy = "Maybe";
-  p.spec.containers[0].termination_message_policy = "Stdout";
-  p.spec.termination_grace_period_seconds = -1;
-  p.spec.active_deadline_seconds = 0;
+  p.spec.Mutable().restart_policy = "Sometimes";
+  p.spec.Mutable().dns_policy = "Google";
+  p.spec.Mutable().containers[0].image_pull_policy = "Maybe";
+  p.spec.Mutable().containers[0].termination_message_policy = "Stdout";
+  p.spec.Mutable().termination_grace_period_seconds = -1;
+  p.spec.Mutable().active_deadline_seconds = 0;
   EXPECT_THAT(
       Errors(p),
       ElementsAre("spec.containers[0].imagePullPolicy: unsupported value \"Maybe\": want one of "
@@ -257,7 +257,7 @@ TEST(ValidationTest, PodSpecEnums) {
 
 TEST(ValidationTest, Volumes) {
   Pod p = ValidPod();
-  p.spec.volumes = {
+  p.spec.Mutable().volumes = {
       {.name = "data", .empty_dir = EmptyDirVolumeSource{.medium = "Disk"}},
       {.name = "data"},
       {.name = "two", .host_path = HostPathVolumeSource{}, .secret = SecretVolumeSource{}}};
@@ -272,10 +272,10 @@ TEST(ValidationTest, Volumes) {
 
 TEST(ValidationTest, Tolerations) {
   Pod p = ValidPod();
-  p.spec.tolerations = {{.key = "k", .operator_ = "Contains", .effect = "NoRun"},
-                        {.operator_ = "Equal", .value = "v"},
-                        {.key = "k", .operator_ = "Exists", .value = "v"},
-                        {.key = "k", .effect = "NoSchedule", .toleration_seconds = 10}};
+  p.spec.Mutable().tolerations = {{.key = "k", .operator_ = "Contains", .effect = "NoRun"},
+                                  {.operator_ = "Equal", .value = "v"},
+                                  {.key = "k", .operator_ = "Exists", .value = "v"},
+                                  {.key = "k", .effect = "NoSchedule", .toleration_seconds = 10}};
   EXPECT_THAT(
       Errors(p),
       ElementsAre("spec.tolerations[0].operator: unsupported value \"Contains\": want one of "
@@ -293,7 +293,7 @@ TEST(ValidationTest, ReplicationController) {
   ReplicationController rc = ValidRc();
   rc.spec.replicas = -1;
   rc.spec.selector = {{"app", "api"}, {"tier", "front"}};
-  rc.spec.template_->spec.restart_policy = "OnFailure";
+  rc.spec.template_->spec.Mutable().restart_policy = "OnFailure";
   EXPECT_THAT(Errors(rc),
               ElementsAre("spec.replicas: must be greater than or equal to 0, got -1",
                           "spec.template.metadata.labels: selector does not match template "
@@ -308,7 +308,7 @@ TEST(ValidationTest, ReplicationController) {
                                       "spec.template: required: the pod template to create "
                                       "replicas from"));
   rc = ValidRc();
-  rc.spec.template_->spec.containers[0].image.clear();
+  rc.spec.template_->spec.Mutable().containers[0].image.clear();
   EXPECT_THAT(Errors(rc), ElementsAre("spec.template.spec.containers[0].image: required: the "
                                       "container image to run, e.g. nginx"));
 }

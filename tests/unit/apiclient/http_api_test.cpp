@@ -35,7 +35,7 @@ api::Pod MakePod(const std::string& name, api::Labels labels = {}) {
   api::Container c;
   c.name = "app";
   c.image = "nginx:1.25";
-  p.spec.containers.push_back(c);
+  p.spec.Mutable().containers.push_back(c);
   return p;
 }
 
@@ -118,7 +118,7 @@ TEST_F(HttpApiTest, CreateGetUpdateDelete) {
   auto got = api_->Get<api::Pod>("default", "web-1");
   ASSERT_TRUE(got.ok()) << got.status();
   EXPECT_EQ((*got)->metadata.uid, (*created)->metadata.uid);
-  EXPECT_EQ((*got)->spec.containers.at(0).image, "nginx:1.25");
+  EXPECT_EQ((*got)->spec->containers.at(0).image, "nginx:1.25");
 
   api::Pod changed = **got;
   changed.metadata.labels["tier"] = "front";
@@ -152,7 +152,7 @@ TEST_F(HttpApiTest, ErrorsMapToCodes) {
   EXPECT_NE(missing.status().message().find("nope"), std::string::npos) << missing.status();
 
   api::Pod bad = MakePod("bad");
-  bad.spec.containers.clear();
+  bad.spec.Mutable().containers.clear();
   auto invalid = api_->Create(bad);
   EXPECT_EQ(invalid.code(), Code::kInvalidArgument);
   EXPECT_NE(invalid.status().message().find("spec.containers"), std::string::npos)

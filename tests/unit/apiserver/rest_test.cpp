@@ -159,7 +159,7 @@ TEST_F(RestTest, ObjectsAreReadableThroughLocalApiOverTheSameStore) {
   client::LocalApi local(store_, clock_);
   auto pod = local.Get<api::Pod>("default", "web");
   ASSERT_TRUE(pod.ok());
-  EXPECT_EQ((*pod)->spec.containers[0].image, "nginx:1.25");
+  EXPECT_EQ((*pod)->spec->containers[0].image, "nginx:1.25");
   api::Pod p2 = **pod;
   p2.metadata = {};
   p2.metadata.name = "from-local";

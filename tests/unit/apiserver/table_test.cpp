@@ -79,8 +79,8 @@ api::Pod RunningPod() {
   api::Pod pod;
   pod.metadata = Meta("web");
   pod.metadata.labels = {{"app", "web"}};
-  pod.spec.containers.push_back({.name = "nginx", .image = "nginx:1.26"});
-  pod.spec.node_name = "node-1";
+  pod.spec.Mutable().containers.push_back({.name = "nginx", .image = "nginx:1.26"});
+  pod.spec.Mutable().node_name = "node-1";
   pod.status.phase = "Running";
   pod.status.pod_ip = "10.244.0.5";
   pod.status.pod_ips.push_back({.ip = "10.244.0.5"});
@@ -120,8 +120,8 @@ TEST(TableTest, PodGolden) {
 TEST(TableTest, PodStatusCell) {
   api::Pod pending;
   pending.metadata = Meta("p");
-  pending.spec.containers.push_back({.name = "a"});
-  pending.spec.containers.push_back({.name = "b"});
+  pending.spec.Mutable().containers.push_back({.name = "a"});
+  pending.spec.Mutable().containers.push_back({.name = "b"});
   pending.status.phase = "Pending";
   EXPECT_JSON_EQ(Cells(pending),
                  R"(["p","0/2","Pending","0","5m3s","<none>","<none>","<none>","<none>"])");
@@ -192,7 +192,7 @@ TEST(TableTest, PodInitContainers) {
   pod.status.container_statuses[0].state = {};
   pod.status.container_statuses[0].state.waiting =
       api::ContainerStateWaiting{.reason = "PodInitializing"};
-  pod.spec.init_containers = {{.name = "i1"}, {.name = "i2"}};
+  pod.spec.Mutable().init_containers = {{.name = "i1"}, {.name = "i2"}};
   api::ContainerStatus done;
   done.name = "i1";
   done.state.terminated = api::ContainerStateTerminated{.exit_code = 0, .reason = "Completed"};
@@ -276,8 +276,8 @@ TEST(TableTest, ReplicationControllerGolden) {
   rc.spec.replicas = 3;
   rc.spec.selector = {{"app", "nginx"}, {"tier", "web"}};
   rc.spec.template_ = api::PodTemplateSpec{};
-  rc.spec.template_->spec.containers = {{.name = "nginx", .image = "nginx:1.26"},
-                                        {.name = "log", .image = "busybox"}};
+  rc.spec.template_->spec.Mutable().containers = {{.name = "nginx", .image = "nginx:1.26"},
+                                                  {.name = "log", .image = "busybox"}};
   rc.status.replicas = 3;
   rc.status.ready_replicas = 2;
   json::value table = ToTable(api::Kind::kReplicationController,

@@ -21,11 +21,11 @@ inline api::Pod MakePod(std::string ns, std::string name, api::Labels labels = {
   pod.metadata.namespace_ = std::move(ns);
   pod.metadata.name = std::move(name);
   pod.metadata.labels = std::move(labels);
-  pod.spec.node_name = std::move(node);
+  pod.spec.Mutable().node_name = std::move(node);
   api::Container c;
   c.name = "app";
   c.image = "nginx:1.25";
-  pod.spec.containers.push_back(c);
+  pod.spec.Mutable().containers.push_back(c);
   return pod;
 }
 

@@ -15,13 +15,13 @@ TEST(FieldSelectorTest, ParsesAndMatchesPodFields) {
   ASSERT_TRUE(sel.ok()) << sel.status();
   EXPECT_EQ(sel->ToString(), "spec.nodeName=n1,status.phase!=Failed");
   api::Pod pod;
-  pod.spec.node_name = "n1";
+  pod.spec.Mutable().node_name = "n1";
   pod.status.phase = "Running";
   EXPECT_TRUE(sel->Matches(pod));
   pod.status.phase = "Failed";
   EXPECT_FALSE(sel->Matches(pod));
   pod.status.phase = "Running";
-  pod.spec.node_name = "n2";
+  pod.spec.Mutable().node_name = "n2";
   EXPECT_FALSE(sel->Matches(pod));
   ASSERT_TRUE(sel->NodeNameEquals());
   EXPECT_EQ(*sel->NodeNameEquals(), "n1");
@@ -32,7 +32,7 @@ TEST(FieldSelectorTest, EmptyValueSelectsUnsetFields) {
   ASSERT_TRUE(sel.ok());
   api::Pod pod;
   EXPECT_TRUE(sel->Matches(pod));
-  pod.spec.node_name = "n1";
+  pod.spec.Mutable().node_name = "n1";
   EXPECT_FALSE(sel->Matches(pod));
 }
 

@@ -89,7 +89,7 @@ TEST_F(InformerTest, BuiltInAndUserIndexes) {
   // Indexes follow updates and deletes.
   auto c = api_.Get<Pod>("default", "c");
   Pod p = **c;
-  p.spec.node_name = "n2";
+  p.spec.Mutable().node_name = "n2";
   p.metadata.labels["app"] = "db";
   ASSERT_TRUE(api_.Update(p).ok());
   ASSERT_TRUE(api_.Delete<Pod>("default", "b", {.grace_period_seconds = 0}).ok());
@@ -111,7 +111,7 @@ TEST_F(InformerTest, NodeScopedInformerSeesPodsBoundToItsNode) {
   MustCreate(MakePod("default", "c"));
   auto c = api_.Get<Pod>("default", "c");
   Pod p = **c;
-  p.spec.node_name = "n1";
+  p.spec.Mutable().node_name = "n1";
   ASSERT_TRUE(api_.Update(p).ok());
   clock_.RunUntilIdle();
   EXPECT_THAT(log.lines, ElementsAre("add default/a", "add default/c"));

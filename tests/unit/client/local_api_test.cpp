@@ -88,7 +88,7 @@ TEST_F(LocalApiTest, MissingNameAndGenerateNameIsInvalid) {
 
 TEST_F(LocalApiTest, ValidationErrorsListEveryProblem) {
   Pod pod = MakePod("default", "Bad_Name");
-  pod.spec.containers[0].image = "";
+  pod.spec.Mutable().containers[0].image = "";
   auto r = api_.Create(pod);
   ASSERT_EQ(r.code(), Code::kInvalidArgument);
   EXPECT_THAT(r.status().message(), HasSubstr("pods/default/Bad_Name"));
@@ -148,7 +148,7 @@ TEST_F(LocalApiTest, GenerationBumpsOnlyWhenSpecChanges) {
   EXPECT_EQ((*v2)->metadata.generation, 1);
 
   Pod spec = **v2;
-  spec.spec.containers[0].image = "nginx:1.26";
+  spec.spec.Mutable().containers[0].image = "nginx:1.26";
   auto v3 = api_.Update(spec);
   ASSERT_TRUE(v3.ok());
   EXPECT_EQ((*v3)->metadata.generation, 2);
@@ -181,22 +181,22 @@ TEST_F(LocalApiTest, UpdateStatusChangesOnlyStatusAndUpdateOnlySpec) {
   auto v1 = MustCreate(MakePod("default", "web"));
   Pod s = *v1;
   s.status.phase = std::string(api::kPodRunning);
-  s.spec.node_name = "sneaky";  // ignored by UpdateStatus
+  s.spec.Mutable().node_name = "sneaky";  // ignored by UpdateStatus
   s.metadata.labels["ignored"] = "yes";
   auto v2 = api_.UpdateStatus(s);
   ASSERT_TRUE(v2.ok()) << v2.status();
   EXPECT_EQ((*v2)->status.phase, api::kPodRunning);
-  EXPECT_EQ((*v2)->spec.node_name, "");
+  EXPECT_EQ((*v2)->spec->node_name, "");
   EXPECT_EQ((*v2)->metadata.labels.count("ignored"), 0u);
   EXPECT_EQ((*v2)->metadata.generation, 1);
 
   Pod u = **v2;
   u.status.phase = std::string(api::kPodFailed);  // ignored by Update
-  u.spec.node_name = "n1";
+  u.spec.Mutable().node_name = "n1";
   auto v3 = api_.Update(u);
   ASSERT_TRUE(v3.ok()) << v3.status();
   EXPECT_EQ((*v3)->status.phase, api::kPodRunning);
-  EXPECT_EQ((*v3)->spec.node_name, "n1");
+  EXPECT_EQ((*v3)->spec->node_name, "n1");
 }
 
 TEST_F(LocalApiTest, UpdateStatusOfKindWithoutStatusIsInvalid) {
@@ -235,7 +235,7 @@ TEST_F(LocalApiTest, DeleteOfBoundPodIsGraceful) {
 
 TEST_F(LocalApiTest, GracePeriodComesFromTheSpec) {
   Pod pod = MakePod("default", "web", {}, "n1");
-  pod.spec.termination_grace_period_seconds = 7;
+  pod.spec.Mutable().termination_grace_period_seconds = 7;
   MustCreate(pod);
   auto r = api_.Delete<Pod>("default", "web");
   ASSERT_TRUE(r.ok());
@@ -367,7 +367,7 @@ TEST(LocalApiNoEncodingTest, SkipsJsonButServesReadsFromTheCachedObject) {
   EXPECT_TRUE(kv->value.empty());
   auto got = api.Get<Pod>("default", "web");
   ASSERT_TRUE(got.ok()) << got.status();
-  EXPECT_EQ((*got)->spec.containers[0].image, "nginx:1.25");
+  EXPECT_EQ((*got)->spec->containers[0].image, "nginx:1.25");
 }
 
 TEST(LocalApiDecodeTest, ObjectsWithoutACachedCopyAreDecodedFromJson) {

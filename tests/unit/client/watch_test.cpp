@@ -28,7 +28,7 @@ class WatchTest : public testing::ApiTest {
     auto pod = api_.Get<Pod>("default", name);
     ASSERT_TRUE(pod.ok());
     Pod p = **pod;
-    p.spec.node_name = node;
+    p.spec.Mutable().node_name = node;
     ASSERT_TRUE(api_.Update(p).ok());
   }
 };

@@ -139,7 +139,7 @@ TEST_F(EndpointsControllerTest, NamedTargetPortsResolvePerPod) {
       api::ContainerPort cp;
       cp.name = "web";
       cp.container_port = port;
-      pod.spec.containers[0].ports.push_back(cp);
+      pod.spec.Mutable().containers[0].ports.push_back(cp);
     }
     return pod;
   };

@@ -132,7 +132,7 @@ TEST(NodeLifecycleControllerTest, SilentNodeIsMarkedUnknownAtGraceAndItsPodsRepl
       live[0]->metadata.name == on_n2 ? live[1]->metadata.name : live[0]->metadata.name;
   EXPECT_NE(replacement, on_n1);
   EXPECT_EQ(c.Pod(replacement)->metadata.creation_timestamp, evict_at);
-  EXPECT_TRUE(c.Pod(replacement)->spec.node_name.empty());
+  EXPECT_TRUE(c.Pod(replacement)->spec->node_name.empty());
   c.Bind(replacement, "n2");
   c.clock.Advance(minutes(10));
   EXPECT_EQ(c.LivePods().size(), 2u);
@@ -397,7 +397,7 @@ std::string RunOutageScenario() {
       kubelets.Silence("b2");
     }
     for (const auto& pod : c.LivePods()) {
-      if (!pod->spec.node_name.empty()) continue;
+      if (!pod->spec->node_name.empty()) continue;
       for (size_t tries = 0; tries < nodes.size(); ++tries) {
         const std::string& n = nodes[next++ % nodes.size()];
         if (ReadyStatus(c, n) == "True") {
@@ -409,7 +409,7 @@ std::string RunOutageScenario() {
   }
   std::string out;
   for (const auto& pod : c.Pods()) {
-    out += pod->metadata.name + " " + pod->spec.node_name + " " +
+    out += pod->metadata.name + " " + pod->spec->node_name + " " +
            pod->metadata.creation_timestamp.ToRfc3339() + " " +
            (pod->metadata.deletion_timestamp ? pod->metadata.deletion_timestamp->ToRfc3339()
                                              : std::string("-")) +

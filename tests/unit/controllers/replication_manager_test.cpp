@@ -51,7 +51,7 @@ TEST(ReplicationManagerTest, CreatesReplicasFromTemplateWithControllerReference)
     EXPECT_EQ(pod->metadata.labels, kWeb);
     EXPECT_EQ(pod->metadata.annotations.at("team"), "blue");
     EXPECT_THAT(pod->metadata.owner_references, ElementsAre(want));
-    EXPECT_EQ(pod->spec.containers.at(0).image, "nginx");
+    EXPECT_EQ(pod->spec->containers.at(0).image, "nginx");
   }
   EXPECT_EQ(c.api.creates, 3);
   auto status = c.Rc("web")->status;

@@ -75,7 +75,7 @@ void TestCluster::Bind(const std::string& pod_name, const std::string& node) {
   auto pod = Pod(pod_name);
   ASSERT_TRUE(pod) << pod_name;
   api::Pod copy = *pod;
-  copy.spec.node_name = node;
+  copy.spec.Mutable().node_name = node;
   auto written = local.Update(copy);
   ASSERT_TRUE(written.ok()) << written.status();
 }
@@ -137,7 +137,7 @@ api::Pod MakePod(const std::string& name, const std::map<std::string, std::strin
   api::Container c;
   c.name = "main";
   c.image = "nginx";
-  pod.spec.containers.push_back(c);
+  pod.spec.Mutable().containers.push_back(c);
   return pod;
 }
 
@@ -154,7 +154,7 @@ api::ReplicationController MakeRc(const std::string& name, int32_t replicas,
   api::Container c;
   c.name = "main";
   c.image = "nginx";
-  t.spec.containers.push_back(c);
+  t.spec.Mutable().containers.push_back(c);
   rc.spec.template_ = t;
   return rc;
 }

@@ -162,7 +162,7 @@ api::Pod RankedPod(std::string name, std::string node, std::string_view phase,
   api::Pod p;
   p.metadata.name = std::move(name);
   p.metadata.creation_timestamp = created;
-  p.spec.node_name = std::move(node);
+  p.spec.Mutable().node_name = std::move(node);
   p.status.phase = std::string(phase);
   api::PodCondition c;
   c.type = "Ready";

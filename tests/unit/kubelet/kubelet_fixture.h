@@ -66,9 +66,9 @@ class KubeletTest : public ::testing::Test {
     api::Pod p;
     p.metadata.name = name;
     p.metadata.namespace_ = "default";
-    p.spec.node_name = "n1";
-    p.spec.restart_policy = std::move(restart_policy);
-    p.spec.containers = std::move(containers);
+    p.spec.Mutable().node_name = "n1";
+    p.spec.Mutable().restart_policy = std::move(restart_policy);
+    p.spec.Mutable().containers = std::move(containers);
     return p;
   }
 

@@ -175,17 +175,18 @@ TEST_F(KubeletTest, GarbageCollectsDeadAttemptsBeyondTheLatestWhenAdopting) {
 TEST_F(KubeletTest, AdmissionRejectsPodsThatDoNotFit) {
   StartKubelet();
   auto big = MakePod("big", {MakeContainer("app")});
-  big.spec.containers[0].resources.requests = {{"cpu", api::Quantity::MustParse("1500m")}};
+  big.spec.Mutable().containers[0].resources.requests = {
+      {"cpu", api::Quantity::MustParse("1500m")}};
   CreatePod(big);
   clock_.RunUntilIdle();
   auto more = MakePod("more", {MakeContainer("app")});
-  more.spec.containers[0].resources.requests = {{"cpu", api::Quantity::MustParse("1")}};
+  more.spec.Mutable().containers[0].resources.requests = {{"cpu", api::Quantity::MustParse("1")}};
   CreatePod(more);
   auto elsewhere = MakePod("elsewhere", {MakeContainer("app")});
-  elsewhere.spec.node_selector = {{"zone", "b"}};
+  elsewhere.spec.Mutable().node_selector = {{"zone", "b"}};
   CreatePod(elsewhere);
   auto here = MakePod("here", {MakeContainer("app")});
-  here.spec.node_selector = {{"zone", "a"}};
+  here.spec.Mutable().node_selector = {{"zone", "a"}};
   CreatePod(here);
   clock_.RunUntilIdle();
 

@@ -85,7 +85,7 @@ TEST(ParseManifestTest, StaticPodIsNamedForTheNodeBoundAndAnnotated) {
   const api::Pod& p = parsed.pods[0];
   EXPECT_EQ(p.metadata.name, "web-n1");
   EXPECT_EQ(p.metadata.namespace_, "default");
-  EXPECT_EQ(p.spec.node_name, "n1");
+  EXPECT_EQ(p.spec->node_name, "n1");
   const auto& a = p.metadata.annotations;
   EXPECT_EQ(a.at("kubernetes.io/config.source"), "file");
   EXPECT_EQ(a.at("navarch.io/manifest"), "/etc/manifests/web.yaml");
@@ -217,7 +217,7 @@ TEST_F(ManifestSourceTest, FileStartsAMirrorPodThatTheKubeletRuns) {
   auto pod = GetPod("web-n1");
   ASSERT_TRUE(pod);
   EXPECT_TRUE(IsMirrorPod(*pod));
-  EXPECT_EQ(pod->spec.node_name, "n1");
+  EXPECT_EQ(pod->spec->node_name, "n1");
   ASSERT_EQ(pod->metadata.owner_references.size(), 1u);
   EXPECT_EQ(pod->metadata.owner_references[0].kind, "Node");
   EXPECT_EQ(pod->metadata.owner_references[0].uid, GetNode()->metadata.uid);
@@ -238,7 +238,7 @@ TEST_F(ManifestSourceTest, EditingTheFileReplacesThePodRemovingItStopsIt) {
   auto pod = GetPod("web-n1");
   ASSERT_TRUE(pod);
   EXPECT_NE(pod->metadata.uid, old_uid);
-  EXPECT_EQ(pod->spec.containers[0].image, "batch:1");
+  EXPECT_EQ(pod->spec->containers[0].image, "batch:1");
   EXPECT_EQ(pod->status.phase, api::kPodRunning);
   auto running = runtime_.Running("app");
   ASSERT_EQ(running.size(), 1u);
@@ -329,7 +329,7 @@ TEST_F(ManifestSourceTest, UrlSourcePolledAndFailuresKeepThePods) {
 
 TEST_F(ManifestSourceTest, ANonStaticPodOfTheSameNameIsReported) {
   auto other = MakePod("web-n1", {testing::MakeContainer("x")});
-  other.spec.node_name = "n2";
+  other.spec.Mutable().node_name = "n2";
   CreatePod(other);
   reader_.files["/etc/manifests/web.yaml"] = kWeb;
   StartAll();

@@ -308,7 +308,8 @@ TEST_F(KubeletTest, InitContainersRunInOrderEachToCompletion) {
   runtime_.SetImageBehavior("init:1", {seconds(2), 0});
   StartKubelet();
   auto pod = MakePod("p", {MakeContainer("app")});
-  pod.spec.init_containers = {MakeContainer("first", "init:1"), MakeContainer("second", "init:1")};
+  pod.spec.Mutable().init_containers = {MakeContainer("first", "init:1"),
+                                        MakeContainer("second", "init:1")};
   CreatePod(pod);
   clock_.RunUntilIdle();
   EXPECT_EQ(GetPod("p")->status.phase, "Pending");
@@ -335,7 +336,7 @@ TEST_F(KubeletTest, FailedInitContainerWithRestartNeverFailsThePod) {
   runtime_.SetImageBehavior("init:1", {seconds(1), 3});
   StartKubelet();
   auto pod = MakePod("p", {MakeContainer("app")}, "Never");
-  pod.spec.init_containers = {MakeContainer("setup", "init:1")};
+  pod.spec.Mutable().init_containers = {MakeContainer("setup", "init:1")};
   CreatePod(pod);
   clock_.RunUntilIdle();
   clock_.Advance(seconds(1));
@@ -347,7 +348,7 @@ TEST_F(KubeletTest, FailedInitContainerWithRestartNeverFailsThePod) {
 TEST_F(KubeletTest, GracefulDeletionStopsThenDeletesThePod) {
   StartKubelet();
   auto pod = MakePod("web", {MakeContainer("app")});
-  pod.spec.termination_grace_period_seconds = 20;
+  pod.spec.Mutable().termination_grace_period_seconds = 20;
   CreatePod(pod);
   clock_.RunUntilIdle();
   const std::string cid = runtime_.Running("app").at(0).id;

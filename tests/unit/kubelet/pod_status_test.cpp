@@ -105,7 +105,8 @@ TEST(Admission, CountsPodsAndResources) {
   auto r = AdmitPod(pod, {}, alloc, {&a, &b});
   EXPECT_FALSE(r.admitted);
   EXPECT_EQ(r.reason, "OutOfpods");
-  pod.spec.containers[0].resources.requests = {{"memory", api::Quantity::MustParse("2Gi")}};
+  pod.spec.Mutable().containers[0].resources.requests = {
+      {"memory", api::Quantity::MustParse("2Gi")}};
   r = AdmitPod(pod, {}, {{"memory", api::Quantity::MustParse("1Gi")}}, {});
   EXPECT_EQ(r.reason, "OutOfmemory");
 }
@@ -146,7 +147,7 @@ TEST(GatedApi, PartitionRefusesCallsAndEndsWatches) {
   api::Pod pod;
   pod.metadata.name = "a";
   pod.metadata.namespace_ = "default";
-  pod.spec.containers = {MakeContainer("c")};
+  pod.spec.Mutable().containers = {MakeContainer("c")};
   ASSERT_TRUE(api.Create(pod).ok());
   clock.RunUntilIdle();
   api.SetReachable(false);

@@ -38,8 +38,8 @@ TEST(KubeletScale, DISABLED_ThousandNodesTenPodsEach) {
       api::Pod p;
       p.metadata.name = "p-" + std::to_string(n) + "-" + std::to_string(i);
       p.metadata.namespace_ = "default";
-      p.spec.node_name = "node-" + std::to_string(n);
-      p.spec.containers = {MakeContainer("app")};
+      p.spec.Mutable().node_name = "node-" + std::to_string(n);
+      p.spec.Mutable().containers = {MakeContainer("app")};
       ASSERT_TRUE(api.Create(p).ok());
     }
   }

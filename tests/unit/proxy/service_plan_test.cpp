@@ -158,7 +158,7 @@ TEST(ServicePlanTest, PublishedPortsAnnotationWinsThenHostPortThenPodIp) {
   cp.container_port = 8080;
   cp.host_port = 18080;
   c.ports.push_back(cp);
-  host_port.spec.containers.push_back(c);
+  host_port.spec.Mutable().containers.push_back(c);
   std::map<std::string, const api::Pod*> pods = {{"a", &annotated}, {"b", &host_port}};
   PodLookup lookup = [&](std::string_view ns, std::string_view name) -> const api::Pod* {
     auto it = pods.find(std::string(name));

@@ -408,7 +408,7 @@ TEST_F(ServiceProxyTest, PublishedHostPortOfThePodIsDialled) {
   api::Container c;
   c.name = "app";
   c.image = "app:1";
-  pod.spec.containers.push_back(c);
+  pod.spec.Mutable().containers.push_back(c);
   auto created = api_.Create(pod);
   ASSERT_TRUE(created.ok()) << created.status();
   PutService("web", port);

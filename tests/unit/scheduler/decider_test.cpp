@@ -142,7 +142,7 @@ TEST_F(DeciderTest, UnschedulableMessageCountsReasons) {
   table_.UpsertNode(MakeNode("h2", {.cpu = "8"}));
   Use(SpreadProfile());
   api::Pod pod = MakePod("p", "2");
-  pod.spec.node_selector = {{"disk", "ssd"}};
+  pod.spec.Mutable().node_selector = {{"disk", "ssd"}};
   Explanation e;
   EXPECT_EQ(Place(pod, &e), "");
   EXPECT_EQ(UnschedulableMessage(e),

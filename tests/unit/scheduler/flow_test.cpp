@@ -124,11 +124,12 @@ TEST_F(FlowTest, RespectsEveryFilter) {
   AddNode("ssd", {.labels = {{"disk", "ssd"}}});
   AddNode("plain");
   api::Pod selector = MakePod("selector");
-  selector.spec.node_selector["disk"] = "ssd";
+  selector.spec.Mutable().node_selector["disk"] = "ssd";
   Queue(selector);
   api::Pod tolerant = MakePod("tolerant");
-  tolerant.spec.tolerations.push_back(MakeToleration("gpu", "Equal", "yes", "NoSchedule"));
-  tolerant.spec.node_selector["kubernetes.io/hostname-absent"] = "";  // matches nothing
+  tolerant.spec.Mutable().tolerations.push_back(
+      MakeToleration("gpu", "Equal", "yes", "NoSchedule"));
+  tolerant.spec.Mutable().node_selector["kubernetes.io/hostname-absent"] = "";  // matches nothing
   Queue(tolerant);
   // Host port 80: two pods with it cannot share a node.
   for (int i = 0; i < 4; ++i) {
@@ -136,7 +137,7 @@ TEST_F(FlowTest, RespectsEveryFilter) {
     api::ContainerPort port;
     port.container_port = 80;
     port.host_port = 80;
-    web.spec.containers[0].ports.push_back(port);
+    web.spec.Mutable().containers[0].ports.push_back(port);
     Queue(web);
   }
   auto got = Round();
@@ -155,8 +156,8 @@ TEST_F(FlowTest, RespectsEveryFilter) {
   }
   // A pod tolerating the taint may go there.
   api::Pod t2 = MakePod("t2", "100m", "1Mi");
-  t2.spec.tolerations.push_back(MakeToleration("gpu", "Equal", "yes", "NoSchedule"));
-  t2.spec.node_selector["kubernetes.io/hostname"] = "x";
+  t2.spec.Mutable().tolerations.push_back(MakeToleration("gpu", "Equal", "yes", "NoSchedule"));
+  t2.spec.Mutable().node_selector["kubernetes.io/hostname"] = "x";
   AddNode("tainted", {.labels = {{"kubernetes.io/hostname", "x"}},
                       .taints = {MakeTaint("gpu", "yes", "NoSchedule")}});
   Queue(t2);
@@ -179,7 +180,7 @@ TEST_F(FlowTest, SchedulesEverythingWhenCapacityAllows) {
       Queue(MakePod("any" + std::to_string(i)));
     for (int i = 0; i < 4; ++i) {
       api::Pod p = MakePod("gpu" + std::to_string(i), "200m");
-      p.spec.node_selector["gpu"] = "yes";
+      p.spec.Mutable().node_selector["gpu"] = "yes";
       Queue(p);
     }
   };
@@ -335,7 +336,7 @@ TEST(FlowSchedulerTest, RoundsBindThroughTheApiAndReportUnschedulable) {
   std::string unscheduled;
   for (int i = 0; i < 3; ++i) {
     auto pod = *api.Get<api::Pod>("default", "p" + std::to_string(i));
-    if (pod->spec.node_name.empty()) {
+    if (pod->spec->node_name.empty()) {
       unscheduled = pod->metadata.name;
       ASSERT_FALSE(pod->status.conditions.empty());
       EXPECT_EQ(pod->status.conditions[0].message, "0/2 nodes are available: 2 Insufficient cpu.");
@@ -354,7 +355,7 @@ TEST(FlowSchedulerTest, RoundsBindThroughTheApiAndReportUnschedulable) {
   EXPECT_EQ(s.queue().BackoffSize(), 1u);
   clock.Advance(seconds(1));
   clock.RunUntilIdle();
-  EXPECT_FALSE((*api.Get<api::Pod>("default", unscheduled))->spec.node_name.empty());
+  EXPECT_FALSE((*api.Get<api::Pod>("default", unscheduled))->spec->node_name.empty());
   EXPECT_EQ(s.cache().AssumedCount(), 0u);
 }
 

@@ -62,8 +62,8 @@ class PluginsTest : public ::testing::Test {
 
 TEST_F(PluginsTest, PodRequestsTakeLargestInitContainer) {
   api::Pod pod = MakePod("p", "200m", "100Mi");
-  pod.spec.containers.push_back(MakeContainer("300m", "100Mi"));
-  pod.spec.init_containers.push_back(MakeContainer("1", "50Mi"));
+  pod.spec.Mutable().containers.push_back(MakeContainer("300m", "100Mi"));
+  pod.spec.Mutable().init_containers.push_back(MakeContainer("1", "50Mi"));
   PodRequests r = ComputePodRequests(pod.spec);
   EXPECT_EQ(r.milli_cpu, 1000);              // init container dominates cpu
   EXPECT_EQ(r.memory, 200LL * 1024 * 1024);  // containers' sum dominates memory
@@ -118,7 +118,7 @@ TEST_F(PluginsTest, NodeSelector) {
   table_.UpsertNode(MakeNode("b", {.labels = {{"disk", "hdd"}}}));
   table_.UpsertNode(MakeNode("c"));
   api::Pod pod = MakePod("p");
-  pod.spec.node_selector = {{"disk", "ssd"}};
+  pod.spec.Mutable().node_selector = {{"disk", "ssd"}};
   EXPECT_EQ(Run(*NewNodeSelectorFilter(), pod),
             (std::vector<std::string>{"", "node(s) didn't match node selector",
                                       "node(s) didn't match node selector"}));
@@ -134,23 +134,24 @@ TEST_F(PluginsTest, TaintsAndTolerations) {
             (std::vector<std::string>{"node(s) had untolerated taint {dedicated: batch}",
                                       "node(s) had untolerated taint {gpu: }", ""}));
   api::Pod tolerant = MakePod("t");
-  tolerant.spec.tolerations = {MakeToleration("dedicated", "Equal", "batch", "NoSchedule"),
-                               MakeToleration("gpu", "Exists", "", "")};
+  tolerant.spec.Mutable().tolerations = {
+      MakeToleration("dedicated", "Equal", "batch", "NoSchedule"),
+      MakeToleration("gpu", "Exists", "", "")};
   EXPECT_EQ(Run(*f, tolerant), (std::vector<std::string>{"", "", ""}));
   api::Pod wrong = MakePod("w");
-  wrong.spec.tolerations = {MakeToleration("dedicated", "Equal", "web", "NoSchedule"),
-                            MakeToleration("gpu", "Exists", "", "NoSchedule")};
+  wrong.spec.Mutable().tolerations = {MakeToleration("dedicated", "Equal", "web", "NoSchedule"),
+                                      MakeToleration("gpu", "Exists", "", "NoSchedule")};
   EXPECT_EQ(Run(*f, wrong),
             (std::vector<std::string>{"node(s) had untolerated taint {dedicated: batch}",
                                       "node(s) had untolerated taint {gpu: }", ""}));
   api::Pod all = MakePod("all");
-  all.spec.tolerations = {MakeToleration("", "Exists", "", "")};
+  all.spec.Mutable().tolerations = {MakeToleration("", "Exists", "", "")};
   EXPECT_EQ(Run(*f, all), (std::vector<std::string>{"", "", ""}));
 
   // PreferNoSchedule is a score: count of untolerated ones, less is better.
   EXPECT_EQ(Score(*NewTaintTolerationScore(), MakePod("p")), (std::vector<int32_t>{0, 0, 1}));
   api::Pod spot = MakePod("s");
-  spot.spec.tolerations = {MakeToleration("spot", "Equal", "true", "PreferNoSchedule")};
+  spot.spec.Mutable().tolerations = {MakeToleration("spot", "Equal", "true", "PreferNoSchedule")};
   EXPECT_EQ(Score(*NewTaintTolerationScore(), spot), (std::vector<int32_t>{0, 0, 0}));
 }
 
@@ -158,28 +159,28 @@ TEST_F(PluginsTest, HostPorts) {
   table_.UpsertNode(MakeNode("a"));
   table_.UpsertNode(MakeNode("b"));
   api::Pod used = MakePod("used");
-  used.spec.containers[0].ports.push_back({.host_port = 8080, .container_port = 80});
+  used.spec.Mutable().containers[0].ports.push_back({.host_port = 8080, .container_port = 80});
   Bind(used, "a");
   api::Pod specific = MakePod("specific");
-  specific.spec.containers[0].ports.push_back(
+  specific.spec.Mutable().containers[0].ports.push_back(
       {.host_port = 9090, .container_port = 90, .host_ip = "10.0.0.1"});
   Bind(specific, "b");
 
   auto f = NewNodePortsFilter();
   const std::string busy = "node(s) didn't have free ports for the requested pod ports";
   api::Pod same = MakePod("same");
-  same.spec.containers[0].ports.push_back({.host_port = 8080, .container_port = 81});
+  same.spec.Mutable().containers[0].ports.push_back({.host_port = 8080, .container_port = 81});
   EXPECT_EQ(Run(*f, same), (std::vector<std::string>{busy, ""}));
   api::Pod udp = MakePod("udp");
-  udp.spec.containers[0].ports.push_back(
+  udp.spec.Mutable().containers[0].ports.push_back(
       {.host_port = 8080, .container_port = 81, .protocol = "UDP"});
   EXPECT_EQ(Run(*f, udp), (std::vector<std::string>{"", ""}));
   api::Pod other_ip = MakePod("other-ip");
-  other_ip.spec.containers[0].ports.push_back(
+  other_ip.spec.Mutable().containers[0].ports.push_back(
       {.host_port = 9090, .container_port = 90, .host_ip = "10.0.0.2"});
   EXPECT_EQ(Run(*f, other_ip), (std::vector<std::string>{"", ""}));
   api::Pod wildcard = MakePod("wildcard");
-  wildcard.spec.containers[0].ports.push_back({.host_port = 9090, .container_port = 90});
+  wildcard.spec.Mutable().containers[0].ports.push_back({.host_port = 9090, .container_port = 90});
   EXPECT_EQ(Run(*f, wildcard), (std::vector<std::string>{"", busy}));
   // Freed when the pod goes.
   table_.RemovePod("default/used");
@@ -195,7 +196,7 @@ TEST_F(PluginsTest, ReadyAndUnschedulable) {
   EXPECT_EQ(Run(*NewNodeUnschedulableFilter(), MakePod("p")),
             (std::vector<std::string>{"", "node(s) were unschedulable", ""}));
   api::Pod tolerant = MakePod("t");
-  tolerant.spec.tolerations = {
+  tolerant.spec.Mutable().tolerations = {
       MakeToleration(std::string(kUnschedulableTaintKey), "Exists", "", "NoSchedule")};
   EXPECT_EQ(Run(*NewNodeUnschedulableFilter(), tolerant), (std::vector<std::string>{"", "", ""}));
 }

@@ -41,7 +41,7 @@ class SchedulerTest : public ::testing::Test {
     EXPECT_TRUE(r.ok()) << r.status();
     return r.ok() ? *r : nullptr;
   }
-  std::string NodeOf(const std::string& pod) { return GetPod(pod)->spec.node_name; }
+  std::string NodeOf(const std::string& pod) { return GetPod(pod)->spec->node_name; }
   const api::PodCondition* Scheduled(const api::Pod& pod) {
     for (const auto& c : pod.status.conditions) {
       if (c.type == "PodScheduled") return &c;
@@ -82,10 +82,10 @@ TEST_F(SchedulerTest, BindsPendingPodsThroughTheApi) {
 TEST_F(SchedulerTest, HonoursSchedulerName) {
   CreateNode("n1");
   api::Pod other = MakePod("other");
-  other.spec.scheduler_name = "gpu-scheduler";
+  other.spec.Mutable().scheduler_name = "gpu-scheduler";
   CreatePod(other);
   api::Pod mine = MakePod("mine");
-  mine.spec.scheduler_name = "default-scheduler";
+  mine.spec.Mutable().scheduler_name = "default-scheduler";
   CreatePod(mine);
   StartScheduler();
   EXPECT_EQ(NodeOf("other"), "");
@@ -267,7 +267,7 @@ TEST_F(SchedulerTest, DeletedWhileBindingIsDropped) {
 TEST_F(SchedulerTest, PodsBoundElsewhereCountAndFinishedOnesFree) {
   CreateNode("n1", {.cpu = "1"});
   api::Pod manual = MakePod("manual", "900m");
-  manual.spec.node_name = "n1";
+  manual.spec.Mutable().node_name = "n1";
   CreatePod(manual);
   StartScheduler();
   CreatePod(MakePod("p", "200m"));
@@ -342,7 +342,7 @@ TEST_F(SchedulerTest, SamePlacementsEveryRun) {
     clock.RunUntilIdle();
     std::vector<std::string> out;
     for (int i = 0; i < 20; ++i) {
-      out.push_back((*api.Get<api::Pod>("default", "p" + std::to_string(i)))->spec.node_name);
+      out.push_back((*api.Get<api::Pod>("default", "p" + std::to_string(i)))->spec->node_name);
     }
     return out;
   };

@@ -50,7 +50,7 @@ inline api::Pod MakePod(const std::string& name, const std::string& cpu = "100m"
   api::Pod p;
   p.metadata.name = name;
   p.metadata.namespace_ = "default";
-  p.spec.containers.push_back(MakeContainer(cpu, memory));
+  p.spec.Mutable().containers.push_back(MakeContainer(cpu, memory));
   return p;
 }
 
