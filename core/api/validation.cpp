@@ -357,7 +357,11 @@ class Validator {
 
   void Pod(const api::Pod& pod) {
     PodSpec("spec", pod.spec);
-    OneOf("status.phase", pod.status.phase,
+    PodStatus(pod.status);
+  }
+
+  void PodStatus(const api::PodStatus& status) {
+    OneOf("status.phase", status.phase,
           {kPodPending, kPodRunning, kPodSucceeded, kPodFailed, kPodUnknown});
   }
 
@@ -459,8 +463,12 @@ class Validator {
                     ": a key may be used once per effect");
       }
     }
-    for (const auto* list : {&node.status.capacity, &node.status.allocatable}) {
-      std::string base = list == &node.status.capacity ? "status.capacity." : "status.allocatable.";
+    NodeStatus(node.status);
+  }
+
+  void NodeStatus(const api::NodeStatus& status) {
+    for (const auto* list : {&status.capacity, &status.allocatable}) {
+      std::string base = list == &status.capacity ? "status.capacity." : "status.allocatable.";
       for (const auto& [name, q] : *list) {
         if (q.Sign() < 0) {
           Add(base + name, "must be greater than or equal to 0, got " + q.ToString());
@@ -536,6 +544,27 @@ std::vector<FieldError> Validate(const Object& obj) {
     case Kind::kNamespace:
       v.Namespace(static_cast<const Namespace&>(obj));
       break;
+  }
+  return std::move(v.errors);
+}
+
+std::vector<FieldError> ValidateStatus(const Object& obj) {
+  Validator v;
+  switch (obj.kind()) {
+    case Kind::kPod:
+      v.PodStatus(static_cast<const Pod&>(obj).status);
+      break;
+    case Kind::kNode:
+      v.NodeStatus(static_cast<const Node&>(obj).status);
+      break;
+    case Kind::kNamespace:
+      v.Namespace(static_cast<const Namespace&>(obj));
+      break;
+    case Kind::kReplicationController:
+    case Kind::kService:
+    case Kind::kEndpoints:
+    case Kind::kEvent:
+      break;  // Validate() checks nothing in their status
   }
   return std::move(v.errors);
 }

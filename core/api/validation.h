@@ -23,6 +23,11 @@ namespace navarch::api {
 // Every problem of `obj`; empty when it is valid.
 std::vector<FieldError> Validate(const Object& obj);
 
+// The problems Validate() would report in the status of `obj` alone: for a
+// status write, whose metadata and spec are those of a stored (so already
+// valid) object. Validate(obj) reports these and more.
+std::vector<FieldError> ValidateStatus(const Object& obj);
+
 // One "file:line: path: message" line per error (joined with '\n'), looking
 // each path's line up in doc.field_lines, or its nearest recorded parent
 // path, or the document's line. `source` may be empty.

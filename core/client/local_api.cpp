@@ -82,6 +82,12 @@ Status ValidateObject(const api::Object& obj) {
   return InvalidArgument(ObjectName(obj) + " is invalid: " + JoinErrors(errors));
 }
 
+Status ValidateStatusOf(const api::Object& obj) {
+  auto errors = api::ValidateStatus(obj);
+  if (errors.empty()) return Status::Ok();
+  return InvalidArgument(ObjectName(obj) + " is invalid: " + JoinErrors(errors));
+}
+
 // Fills in the namespace of a namespaced object ("default" when empty) and
 // clears it for a cluster-scoped one.
 std::string EffectiveNamespace(Kind kind, std::string_view ns) {
@@ -300,7 +306,10 @@ Result<ObjectPtr> LocalApi::Write(ObjectPtr in, WriteKind write) {
     next->metadata.resource_version = current->metadata.resource_version;
     // A no-op write makes no revision (status writes checked that above).
     if (write != WriteKind::kStatus && next->Equals(*current)) return current;
-    NAVARCH_RETURN_IF_ERROR(ValidateObject(*next));
+    // A status write keeps the stored (valid) metadata and spec: only the new
+    // status needs checking.
+    NAVARCH_RETURN_IF_ERROR(write == WriteKind::kStatus ? ValidateStatusOf(*next)
+                                                        : ValidateObject(*next));
     auto result = Put(std::move(next), /*create=*/false, kv->mod_revision);
     // An unconditional write retries when it raced with another writer.
     if (result.code() == Code::kConflict && wanted == 0 && attempt + 1 < kUnconditionalRetries) {

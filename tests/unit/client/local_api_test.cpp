@@ -199,6 +199,21 @@ TEST_F(LocalApiTest, UpdateStatusChangesOnlyStatusAndUpdateOnlySpec) {
   EXPECT_EQ((*v3)->spec->node_name, "n1");
 }
 
+TEST_F(LocalApiTest, UpdateStatusSharesTheStoredSpecAndValidatesTheStatus) {
+  auto v1 = MustCreate(MakePod("default", "web"));
+  Pod s = *v1;
+  s.status.phase = std::string(api::kPodRunning);
+  auto v2 = api_.UpdateStatus(s);
+  ASSERT_TRUE(v2.ok()) << v2.status();
+  EXPECT_TRUE((*v2)->spec.SharesWith(v1->spec));  // no copy of the spec
+
+  Pod bad = **v2;
+  bad.status.phase = "Sleeping";
+  auto v3 = api_.UpdateStatus(bad);
+  EXPECT_EQ(v3.code(), Code::kInvalidArgument);
+  EXPECT_NE(v3.status().message().find("status.phase"), std::string::npos) << v3.status();
+}
+
 TEST_F(LocalApiTest, UpdateStatusOfKindWithoutStatusIsInvalid) {
   api::Endpoints ep;
   ep.metadata.namespace_ = "default";
