@@ -150,8 +150,9 @@ void Scheduler::OnPod(const std::shared_ptr<const api::Pod>& pod, const api::Pod
       return;
     }
     const std::string* counted = table_.PodNode(key);
-    const bool same_spec = old && old->spec == pod->spec;
-    if (counted && *counted == node && (same_spec || table_.IsAssumed(key))) {
+    // An assumed pod seen bound where it was assumed is confirmed without
+    // comparing specs (the common case: our own bind coming back).
+    if (counted && *counted == node && (table_.IsAssumed(key) || (old && old->spec == pod->spec))) {
       table_.ConfirmPod(key);
       return;
     }
