@@ -9,6 +9,7 @@
 #include <string>
 
 #include "backends/realtime/asio_clock.h"
+#include "cmd/navarch/cmd_cluster_common.h"
 #include "cmd/navarch/commands.h"
 #include "cmd/navarch/options.h"
 #include "core/apiserver/certs.h"
@@ -83,21 +84,13 @@ int RunApiserver(const Args& args) {
   po::variables_map vm;
   if (int rc = ParseOptions("apiserver", args, desc, pos, vm); rc >= 0) return rc;
 
-  const size_t colon = listen.rfind(':');
-  int port = -1;
-  if (colon != std::string::npos) {
-    try {
-      port = std::stoi(listen.substr(colon + 1));
-    } catch (...) {
-      port = -1;
-    }
-  }
-  if (colon == std::string::npos || port < 0 || port > 65535) {
-    std::cerr << "navarch apiserver: --listen " << listen
-              << ": give ADDRESS:PORT such as 127.0.0.1:6443\n";
+  auto addr = ParseHostPort("--listen", listen);
+  if (!addr.ok()) {
+    std::cerr << "navarch apiserver: " << addr.status().message() << "\n";
     return 2;
   }
-  const std::string host = listen.substr(0, colon);
+  const std::string host = addr->first;
+  const int port = addr->second;
   int32_t np_min = 0, np_max = 0;
   if (std::sscanf(node_ports.c_str(), "%d-%d", &np_min, &np_max) != 2) {
     std::cerr << "navarch apiserver: --service-node-port-range " << node_ports

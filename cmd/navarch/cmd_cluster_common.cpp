@@ -30,6 +30,26 @@ void ConnectionFlags::Add(po::options_description& desc) {
       "log verbosity on stderr: 0 errors only, 1 normal, 2 details, 3 every watch event");
 }
 
+Result<std::pair<std::string, uint16_t>> ParseHostPort(std::string_view flag,
+                                                       const std::string& value) {
+  const size_t colon = value.rfind(':');
+  if (colon == std::string::npos || colon == 0) {
+    return InvalidArgument(std::string(flag) + ": \"" + value +
+                           "\" is not HOST:PORT (e.g. 127.0.0.1:6443)");
+  }
+  const std::string port = value.substr(colon + 1);
+  int p = -1;
+  if (!port.empty() && port.size() <= 5 &&
+      port.find_first_not_of("0123456789") == std::string::npos) {
+    p = std::stoi(port);
+  }
+  if (p < 0 || p > 65535) {
+    return InvalidArgument(std::string(flag) + ": bad port \"" + port + "\" in \"" + value +
+                           "\" (0-65535)");
+  }
+  return std::make_pair(value.substr(0, colon), static_cast<uint16_t>(p));
+}
+
 std::string DefaultKubeconfigPath() {
   if (const char* env = std::getenv("KUBECONFIG"); env && *env) {
     std::string s(env);

@@ -8,6 +8,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <utility>
 
 #include "backends/realtime/asio_clock.h"
 #include "core/apiclient/http_api.h"
@@ -33,6 +34,10 @@ struct ConnectionFlags {
   // kubeconfig's server; --token its token.
   Result<apiclient::HttpApiOptions> Resolve() const;
 };
+
+// "HOST:PORT" (port 0-65535) of a listening flag; the error names `flag`.
+Result<std::pair<std::string, uint16_t>> ParseHostPort(std::string_view flag,
+                                                       const std::string& value);
 
 // The default kubeconfig path: $KUBECONFIG's first entry, else ~/.kube/config.
 std::string DefaultKubeconfigPath();

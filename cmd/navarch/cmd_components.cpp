@@ -4,13 +4,18 @@
 // `navarch up` (all of them in one process) is in cmd_up.cpp.
 #include <iostream>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "cmd/navarch/cmd_cluster_common.h"
 #include "cmd/navarch/cmd_kubelet_runtime.h"
+#include "cmd/navarch/cmd_log_source.h"
 #include "cmd/navarch/cmd_static_pods.h"
 #include "cmd/navarch/commands.h"
 #include "cmd/navarch/options.h"
+#include "core/apiserver/http_server.h"
+#include "core/apiserver/kubelet_logs.h"
+#include "core/apiserver/tokens.h"
 #include "core/controllers/endpoints_controller.h"
 #include "core/controllers/informer_set.h"
 #include "core/controllers/node_lifecycle_controller.h"
@@ -156,7 +161,11 @@ int RunKubelet(const Args& args) {
   ConnectionFlags conn;
   KubeletFlags kf;
   StaticPodFlags sp;
-  desc.add_options()("help,h", "show this help");
+  std::string log_listen = "127.0.0.1:0";
+  desc.add_options()("help,h", "show this help")(
+      "log-listen", po::value(&log_listen)->default_value(log_listen),
+      "HOST:PORT of the endpoint the API server reads container logs from (kubectl logs); port "
+      "0: any free port; \"off\": none");
   kf.Add(desc);
   sp.Add(desc);
   conn.Add(desc);
@@ -201,6 +210,44 @@ int RunKubelet(const Args& args) {
     return 1;
   }
   log.Info(1, "node " + kf.node_name + ", runtime " + (*rt)->runtime().Describe());
+  // The log endpoint (core/apiserver/kubelet_logs.h): advertised in the Node,
+  // so that the API server answers `kubectl logs` for this node's pods.
+  RuntimeLogSource logs(clock);
+  logs.AddNode(kf.node_name, &(*rt)->runtime());
+  NodeLogReader log_reader(logs, kf.node_name);
+  apiserver::KubeletLogHandler log_handler(log_reader);
+  std::optional<apiserver::TokenAuthenticator> log_auth;
+  std::unique_ptr<apiserver::HttpServer> log_server;
+  if (log_listen != "off" && !sp.standalone) {
+    auto addr = ParseHostPort("--log-listen", log_listen);
+    auto token = apiserver::GenerateToken();
+    if (!addr.ok() || !token.ok()) {
+      log.Error(addr.ok() ? token.status().message() : addr.status().message());
+      return 2;
+    }
+    auto auth = apiserver::TokenAuthenticator::Parse(*token + ",apiserver,apiserver\n",
+                                                     "the kubelet log token");
+    if (!auth.ok()) {
+      log.Error(auth.status().message());
+      return 1;
+    }
+    log_auth = std::move(*auth);
+    apiserver::HttpServerOptions ho;
+    ho.host = addr->first;
+    ho.port = addr->second;
+    ho.io_threads = 1;
+    ho.handler_threads = 4;
+    ho.drain_timeout = std::chrono::seconds(1);
+    ho.auth = &*log_auth;
+    log_server = std::make_unique<apiserver::HttpServer>(log_handler, ho);
+    if (Status s = log_server->Start(); !s.ok()) {
+      log.Error("--log-listen: " + s.message());
+      return 1;
+    }
+    options->kubelet_port = log_server->port();
+    options->annotations[std::string(apiserver::kKubeletLogTokenAnnotation)] = *token;
+    log.Info(1, "log endpoint http://" + ho.host + ":" + std::to_string(log_server->port()));
+  }
   std::unique_ptr<kubelet::Kubelet> k;
   return RunComponent(
       clock, log,

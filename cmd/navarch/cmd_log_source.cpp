@@ -14,49 +14,19 @@ void RuntimeLogSource::RemoveNode(const std::string& node) {
   nodes_.erase(node);
 }
 
-Result<RuntimeLogSource::Target> RuntimeLogSource::Find(const api::Pod& pod,
-                                                        const Options& options) {
-  const std::string name = "pods/" + pod.metadata.namespace_ + "/" + pod.metadata.name;
-  if (pod.spec->node_name.empty()) {
-    return InvalidArgument(name + " is not scheduled yet: no logs");
+bool RuntimeLogSource::Serves(const std::string& node) const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return nodes_.contains(node);
+}
+
+Result<runtime::ContainerRuntime*> RuntimeLogSource::RuntimeOf(const std::string& node) const {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = nodes_.find(node);
+  if (it == nodes_.end()) {
+    return NotFound("node " + node +
+                    " is not run by this process, so its logs cannot be read here");
   }
-  Target t;
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    auto it = nodes_.find(pod.spec->node_name);
-    if (it == nodes_.end()) {
-      return NotFound(name + ": node " + pod.spec->node_name +
-                      " is not run by this process, so its logs cannot be read here");
-    }
-    t.rt = it->second;
-  }
-  std::string container = options.container;
-  if (container.empty()) {
-    if (pod.spec->containers.empty()) return InvalidArgument(name + " has no containers");
-    container = pod.spec->containers.front().name;
-  }
-  for (const auto& cs : pod.status.container_statuses) {
-    if (cs.name != container) continue;
-    if (options.previous) {
-      if (!cs.last_state.terminated || cs.last_state.terminated->container_id.empty()) {
-        return InvalidArgument("previous terminated container \"" + container + "\" in " + name +
-                               " not found");
-      }
-      t.container_id = cs.last_state.terminated->container_id;
-    } else {
-      t.container_id = cs.container_id;
-    }
-    break;
-  }
-  if (t.container_id.empty()) {
-    bool known = false;
-    for (const auto& c : pod.spec->containers)
-      known = known || c.name == container;
-    if (!known) return InvalidArgument("container \"" + container + "\" is not in " + name);
-    return InvalidArgument("container \"" + container + "\" in " + name +
-                           " is waiting to start: no logs yet");
-  }
-  return t;
+  return it->second;
 }
 
 namespace {
@@ -72,7 +42,14 @@ runtime::LogOptions ToRuntime(const apiserver::LogSource::Options& o, bool follo
 }  // namespace
 
 Result<std::string> RuntimeLogSource::Read(const api::Pod& pod, const Options& options) {
-  NAVARCH_ASSIGN_OR_RETURN(Target t, Find(pod, options));
+  NAVARCH_ASSIGN_OR_RETURN(std::string id, apiserver::LogContainerId(pod, options));
+  return ReadContainer(pod.spec->node_name, id, options);
+}
+
+Result<std::string> RuntimeLogSource::ReadContainer(const std::string& node,
+                                                    const std::string& container_id,
+                                                    const Options& options) {
+  NAVARCH_ASSIGN_OR_RETURN(runtime::ContainerRuntime * rt, RuntimeOf(node));
   struct Shared {
     std::string text;
     std::promise<Status> done;
@@ -81,9 +58,9 @@ Result<std::string> RuntimeLogSource::Read(const api::Pod& pod, const Options& o
   auto shared = std::make_shared<Shared>();
   auto future = shared->done.get_future();
   const runtime::LogOptions lo = ToRuntime(options, false);
-  clock_.Post([shared, t, lo] {
-    shared->stream = t.rt->ContainerLogs(
-        t.container_id, lo, [shared](std::string_view chunk) { shared->text.append(chunk); },
+  clock_.Post([shared, rt, container_id, lo] {
+    shared->stream = rt->ContainerLogs(
+        container_id, lo, [shared](std::string_view chunk) { shared->text.append(chunk); },
         [shared](Status s) { shared->done.set_value(std::move(s)); });
   });
   if (future.wait_for(std::chrono::seconds(30)) != std::future_status::ready) {
@@ -100,7 +77,19 @@ Result<std::string> RuntimeLogSource::Read(const api::Pod& pod, const Options& o
 
 Status RuntimeLogSource::Follow(const api::Pod& pod, const Options& options,
                                 std::shared_ptr<apiserver::StreamWriter> out) {
-  NAVARCH_ASSIGN_OR_RETURN(Target t, Find(pod, options));
+  NAVARCH_ASSIGN_OR_RETURN(std::string id, apiserver::LogContainerId(pod, options));
+  return FollowContainer(pod.spec->node_name, id, options, std::move(out));
+}
+
+Status RuntimeLogSource::FollowContainer(const std::string& node, const std::string& container_id,
+                                         const Options& options,
+                                         std::shared_ptr<apiserver::StreamWriter> out) {
+  NAVARCH_ASSIGN_OR_RETURN(runtime::ContainerRuntime * rt, RuntimeOf(node));
+  struct Target {
+    runtime::ContainerRuntime* rt;
+    std::string container_id;
+  };
+  const Target t{rt, container_id};
   struct Shared {
     std::unique_ptr<runtime::LogStream> stream;
     bool closed = false;  // loop thread only

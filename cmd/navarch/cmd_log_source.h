@@ -1,12 +1,14 @@
 #pragma once
 // RuntimeLogSource: where the in-process API server of `navarch up` reads
 // container logs for pods/log (`kubectl logs`): straight from the container
-// runtime of the node the pod runs on, on the components' loop.
+// runtime of the node the pod runs on, on the components' loop; and the
+// reader behind `navarch kubelet`'s log endpoint (core/apiserver/kubelet_logs.h).
 
 #include <map>
 #include <mutex>
 #include <string>
 
+#include "core/apiserver/kubelet_logs.h"
 #include "core/apiserver/rest.h"
 #include "core/runtime/clock.h"
 #include "core/runtime/container_runtime.h"
@@ -28,17 +30,41 @@ class RuntimeLogSource final : public apiserver::LogSource {
   Result<std::string> Read(const api::Pod& pod, const Options& options) override;
   Status Follow(const api::Pod& pod, const Options& options,
                 std::shared_ptr<apiserver::StreamWriter> out) override;
+  bool Serves(const std::string& node) const override;
+
+  // By runtime container id, from the runtime of `node`.
+  Result<std::string> ReadContainer(const std::string& node, const std::string& container_id,
+                                    const Options& options);
+  Status FollowContainer(const std::string& node, const std::string& container_id,
+                         const Options& options, std::shared_ptr<apiserver::StreamWriter> out);
 
  private:
-  struct Target {
-    runtime::ContainerRuntime* rt = nullptr;
-    std::string container_id;
-  };
-  Result<Target> Find(const api::Pod& pod, const Options& options);
+  Result<runtime::ContainerRuntime*> RuntimeOf(const std::string& node) const;
 
   runtime::Clock& clock_;
-  std::mutex mu_;
+  mutable std::mutex mu_;
   std::map<std::string, runtime::ContainerRuntime*> nodes_;
+};
+
+// The log endpoint's reader of one node of a RuntimeLogSource (what
+// `navarch kubelet` serves on --log-listen).
+class NodeLogReader final : public apiserver::ContainerLogReader {
+ public:
+  NodeLogReader(RuntimeLogSource& source, std::string node)
+      : source_(source), node_(std::move(node)) {}
+  Result<std::string> ReadContainer(const std::string& container_id,
+                                    const apiserver::LogSource::Options& options) override {
+    return source_.ReadContainer(node_, container_id, options);
+  }
+  Status FollowContainer(const std::string& container_id,
+                         const apiserver::LogSource::Options& options,
+                         std::shared_ptr<apiserver::StreamWriter> out) override {
+    return source_.FollowContainer(node_, container_id, options, std::move(out));
+  }
+
+ private:
+  RuntimeLogSource& source_;
+  std::string node_;
 };
 
 }  // namespace navarch::cmd

@@ -25,6 +25,7 @@
 #include "core/apiserver/certs.h"
 #include "core/apiserver/http_server.h"
 #include "core/apiserver/kubeconfig_writer.h"
+#include "core/apiserver/metrics.h"
 #include "core/apiserver/rest.h"
 #include "core/apiserver/tokens.h"
 #include "core/client/local_api.h"
@@ -57,21 +58,6 @@ struct ControlPlane {
   std::unique_ptr<scheduler::Scheduler> scheduler;
   std::vector<Node> nodes;
 };
-
-Result<std::pair<std::string, uint16_t>> ParseListen(const std::string& listen) {
-  const size_t colon = listen.rfind(':');
-  if (colon == std::string::npos || colon == 0) {
-    return InvalidArgument("--listen: \"" + listen + "\" is not HOST:PORT (e.g. 127.0.0.1:6443)");
-  }
-  const std::string port = listen.substr(colon + 1);
-  int p = -1;
-  try {
-    p = std::stoi(port);
-  } catch (...) {
-  }
-  if (p < 0 || p > 65535) return InvalidArgument("--listen: bad port \"" + port + "\"");
-  return std::make_pair(listen.substr(0, colon), static_cast<uint16_t>(p));
-}
 
 Status StartControllers(client::Api& api, runtime::Clock& clock, ControlPlane& cp) {
   cp.informers = std::make_unique<controllers::InformerSet>(api, clock);
@@ -135,7 +121,7 @@ int RunUp(const Args& args) {
     log.Error("--nodes: must be between 0 and 1000");
     return 2;
   }
-  auto addr = ParseListen(listen);
+  auto addr = ParseHostPort("--listen", listen);
   if (!addr.ok()) {
     log.Error(addr.status().message());
     return 2;
@@ -214,7 +200,12 @@ int RunUp(const Args& args) {
   apiserver::RestOptions rest_options;
   rest_options.seed = (static_cast<uint64_t>(rd()) << 32) | rd();
   rest_options.server_address = listen;
-  apiserver::RestServer rest(**store, server_clock, rest_options);
+  // /metrics: requests of kubectl and other clients, watches, and the
+  // latency of the store operations the API server makes (the in-process
+  // components use the store directly, unmetered).
+  apiserver::Metrics metrics;
+  apiserver::MeteredStore metered(**store, server_clock, metrics);
+  apiserver::RestServer rest(metered, server_clock, rest_options, &metrics);
   server_clock.Start();
   if (Status s = rest.Start(); !s.ok()) {
     log.Error(s.ToString());

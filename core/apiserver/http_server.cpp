@@ -83,7 +83,7 @@ bool Anonymous(std::string_view path) {
 
 class HttpServer::Impl {
  public:
-  Impl(RestServer& rest, HttpServerOptions options)
+  Impl(RequestHandler& rest, HttpServerOptions options)
       : rest_(rest),
         options_(std::move(options)),
         acceptor_(io_),
@@ -103,7 +103,7 @@ class HttpServer::Impl {
   std::map<uint64_t, std::function<void()>> closers_;  // guarded by mu_
   uint64_t next_conn_ = 1;                             // guarded by mu_
 
-  RestServer& rest_;
+  RequestHandler& rest_;
   HttpServerOptions options_;
   net::io_context io_;
   std::optional<ssl::context> tls_;
@@ -540,9 +540,13 @@ void HttpServer::Impl::Stop() {
     t.join();
   threads_.clear();
   workers_.join();
+  // No thread runs the io_context any more: release the port now even if the
+  // posted close above was discarded by stop().
+  beast::error_code ec;
+  acceptor_.close(ec);
 }
 
-HttpServer::HttpServer(RestServer& rest, HttpServerOptions options)
+HttpServer::HttpServer(RequestHandler& rest, HttpServerOptions options)
     : impl_(std::make_unique<Impl>(rest, std::move(options))) {}
 HttpServer::~HttpServer() {
   Stop();

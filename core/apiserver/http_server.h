@@ -48,7 +48,8 @@ struct HttpServerOptions {
 
 class HttpServer {
  public:
-  HttpServer(RestServer& rest, HttpServerOptions options);
+  // `handler` (usually the RestServer) must outlive the server.
+  HttpServer(RequestHandler& handler, HttpServerOptions options);
   ~HttpServer();  // Stop()
   HttpServer(const HttpServer&) = delete;
   HttpServer& operator=(const HttpServer&) = delete;

@@ -116,7 +116,29 @@ class LogSource {
   // returned (and `out` is left to the caller).
   virtual Status Follow(const api::Pod& pod, const Options& options,
                         std::shared_ptr<StreamWriter> out) = 0;
+  // Whether this source reads the logs of pods on `node`; the server asks
+  // the node's kubelet over its log endpoint (kubelet_logs.h) otherwise.
+  virtual bool Serves(const std::string& node) const {
+    (void)node;
+    return true;
+  }
 };
+
+// What an HTTP binding serves: the REST layer, or another small endpoint
+// (the kubelet's log endpoint). Handle() may be called from many threads at
+// once; Shutdown() ends open streams when the binding stops.
+class RequestHandler {
+ public:
+  virtual ~RequestHandler() = default;
+  virtual Response Handle(const Request& request) = 0;
+  virtual void Shutdown() {}
+};
+
+// The container whose log `options` asks for in `pod` (options.container, or
+// the pod's only container; options.previous = the last terminated
+// instance): its runtime container id. kInvalidArgument naming the pod and
+// container when it has none yet (waiting to start) or is not in the pod.
+Result<std::string> LogContainerId(const api::Pod& pod, const LogSource::Options& options);
 
 struct RestOptions {
   // Service cluster IPs are allocated from this IPv4 CIDR (the network and
@@ -141,7 +163,7 @@ struct RestOptions {
   std::string server_address = "127.0.0.1:6443";
 };
 
-class RestServer {
+class RestServer final : public RequestHandler {
  public:
   // `metrics` may be null.
   RestServer(store::Store& store, runtime::Clock& clock, RestOptions options,
@@ -155,17 +177,18 @@ class RestServer {
   Status Start();
 
   // Serves one request. Thread-safe.
-  Response Handle(const Request& request);
+  Response Handle(const Request& request) override;
 
   // Ends every open watch stream (graceful shutdown). Later watches are
   // refused with 503.
-  void Shutdown();
+  void Shutdown() override;
 
   // Open watch streams.
   size_t WatchCount() const;
 
-  // Where pods/log reads logs; null = none (pods/log answers 503 unless the
-  // node advertises a kubelet endpoint, which this build does not proxy).
+  // Where pods/log reads logs in process (`navarch up`); for pods on nodes
+  // it does not serve (or when null), pods/log asks the kubelet of the pod's
+  // node over the log endpoint the Node advertises (kubelet_logs.h).
   void SetLogSource(LogSource* source);
 
   class Impl;

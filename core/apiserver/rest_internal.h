@@ -13,6 +13,7 @@
 
 #include "core/api/labels.h"
 #include "core/api/object.h"
+#include "core/apiserver/kubelet_logs.h"
 #include "core/apiserver/metrics.h"
 #include "core/apiserver/rest.h"
 #include "core/apiserver/service_allocator.h"
@@ -79,6 +80,8 @@ class RestServer::Impl {
   Response Scale(const Request& r, const Route& route);
   Response Bind(const Request& r, const Route& route);
   Response Log(const Request& r, const Route& route);
+  // pods/log through the kubelet of the pod's node (its log endpoint).
+  Response RemoteLog(const Route& route, const api::Pod& pod, const LogSource::Options& o);
 
   // --- watches (rest_watch.cpp) ---
   Response Watch(const Request& r, const Route& route);
@@ -122,6 +125,7 @@ class RestServer::Impl {
   std::atomic<size_t> next_api_{0};
   std::unique_ptr<ServiceAllocator> alloc_;
   std::atomic<LogSource*> logs_{nullptr};
+  KubeletLogClient kubelet_logs_;
   std::unique_ptr<WatchHubs> hubs_;
   std::atomic<bool> shutting_down_{false};
   std::once_flag openapi_once_;

@@ -792,9 +792,9 @@ Response RestServer::Impl::Bind(const Request& r, const Route& route) {
                                     " is being deleted, cannot be assigned to a host"));
     }
     if (!pod.spec->node_name.empty()) {
-      return ErrorResponse(
-          Conflict("Operation cannot be fulfilled on pods/binding \"" + route.name + "\": pod " +
-                   route.name + " is already assigned to node \"" + pod.spec->node_name + "\""));
+      return ErrorResponse(Conflict("Operation cannot be fulfilled on pods/binding \"" +
+                                    route.name + "\": pod " + route.name +
+                                    " is already assigned to node \"" + pod.spec->node_name + "\""));
     }
     auto next = std::make_shared<api::Pod>(pod);
     next->spec.Mutable().node_name = node;
@@ -860,18 +860,12 @@ Response RestServer::Impl::Log(const Request& r, const Route& route) {
     if (!v.ok()) return ErrorResponse(v.status());
     *field = *v;
   }
-  LogSource* source = logs_.load();
-  if (!source) {
-    return StatusResponse(503, "ServiceUnavailable",
-                          "no log source for pod " + route.name +
-                              ": logs are served when the API server runs in one process with "
-                              "its kubelets (navarch up); this build does not proxy log requests "
-                              "to a remote kubelet");
-  }
   if (pod.spec->node_name.empty()) {
     return StatusResponse(400, "BadRequest",
                           "pod " + route.name + " is not scheduled yet, so it has no logs");
   }
+  LogSource* source = logs_.load();
+  if (source == nullptr || !source->Serves(pod.spec->node_name)) return RemoteLog(route, pod, o);
   if (!o.follow) {
     auto text = source->Read(pod, o);
     if (!text.ok()) {
@@ -890,6 +884,53 @@ Response RestServer::Impl::Log(const Request& r, const Route& route) {
   auto pod_copy = std::make_shared<api::Pod>(pod);
   resp.stream = [source, pod_copy, o](std::shared_ptr<StreamWriter> out) {
     Status st = source->Follow(*pod_copy, o, out);
+    if (!st.ok()) {
+      out->Write("error: " + st.message() + "\n");
+      out->Finish();
+    }
+  };
+  return resp;
+}
+
+Response RestServer::Impl::RemoteLog(const Route& route, const api::Pod& pod,
+                                     const LogSource::Options& o) {
+  const std::string& node_name = pod.spec->node_name;
+  api::ObjectPtr node_obj;
+  {
+    auto lease = AcquireApi();
+    auto cur = lease->Get(api::Kind::kNode, "", node_name);
+    if (!cur.ok()) {
+      return StatusResponse(503, "ServiceUnavailable",
+                            "cannot read the logs of pod " + route.name + ": its node " +
+                                node_name + " is not registered (" + cur.status().message() + ")");
+    }
+    node_obj = *cur;
+  }
+  auto endpoint = KubeletEndpointOf(static_cast<const api::Node&>(*node_obj));
+  if (!endpoint.ok()) {
+    return StatusResponse(
+        503, "ServiceUnavailable",
+        "cannot read the logs of pod " + route.name + ": " + endpoint.status().message());
+  }
+  auto id = LogContainerId(pod, o);
+  if (!id.ok()) return StatusResponse(400, "BadRequest", id.status().message());
+  if (!o.follow) {
+    auto text = kubelet_logs_.Read(*endpoint, *id, o);
+    if (!text.ok()) {
+      return StatusResponse(HttpCodeOf(text.code()), ReasonOf(text.code()),
+                            "container \"" + o.container + "\" in pod \"" + route.name +
+                                "\": " + text.status().message());
+    }
+    Response resp;
+    resp.content_type = "text/plain";
+    resp.body = std::move(*text);
+    return resp;
+  }
+  Response resp;
+  resp.content_type = "text/plain";
+  KubeletLogClient* client = &kubelet_logs_;
+  resp.stream = [client, endpoint = *endpoint, id = *id, o](std::shared_ptr<StreamWriter> out) {
+    Status st = client->Follow(endpoint, id, o, out);
     if (!st.ok()) {
       out->Write("error: " + st.message() + "\n");
       out->Finish();

@@ -90,9 +90,7 @@ std::string TokenAuthenticator::TokenOf(std::string_view user) const {
   return it == by_user_.end() ? std::string() : it->second;
 }
 
-Result<bool> EnsureTokenFile(const std::string& path) {
-  struct stat st;
-  if (::stat(path.c_str(), &st) == 0) return false;
+Result<std::string> GenerateToken() {
   unsigned char bytes[32];
   if (RAND_bytes(bytes, sizeof(bytes)) != 1) {
     return Internal("cannot generate a token: OpenSSL's random generator failed");
@@ -103,6 +101,13 @@ Result<bool> EnsureTokenFile(const std::string& path) {
     std::snprintf(hex, sizeof(hex), "%02x", b);
     token += hex;
   }
+  return token;
+}
+
+Result<bool> EnsureTokenFile(const std::string& path) {
+  struct stat st;
+  if (::stat(path.c_str(), &st) == 0) return false;
+  NAVARCH_ASSIGN_OR_RETURN(std::string token, GenerateToken());
   const std::string line = token + ",admin,admin,\"system:masters\"\n";
   const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL, 0600);
   if (fd < 0) return Unavailable("cannot create token file " + path + ": check the directory");

@@ -35,6 +35,9 @@ class TokenAuthenticator {
   std::map<std::string, std::string, std::less<>> by_user_;
 };
 
+// A fresh token: 32 random bytes from OpenSSL's generator, hex-encoded.
+Result<std::string> GenerateToken();
+
 // Creates `path` with one admin token (`<token>,admin,admin,"system:masters"`)
 // when it does not exist; the token is 32 random bytes from OpenSSL's
 // generator, hex-encoded. The file is written with mode 0600. Returns true

@@ -442,6 +442,7 @@ Status Kubelet::SyncNode() {
     api::Node node;
     node.metadata.name = options_.node_name;
     node.metadata.labels = node_labels_;
+    node.metadata.annotations = options_.annotations;
     node.spec.taints = options_.taints;
     node.status = BuildNodeStatus({});
     NAVARCH_ASSIGN_OR_RETURN(auto created, gated_.Create(node));
@@ -457,11 +458,14 @@ Status Kubelet::SyncNode() {
   }
   if (!got.ok()) return got.status();
   const api::Node& current = **got;
-  // Our labels win over what is stored.
-  if (!ContainsLabels(current.metadata.labels, node_labels_)) {
+  // Our labels and annotations win over what is stored.
+  if (!ContainsLabels(current.metadata.labels, node_labels_) ||
+      !ContainsLabels(current.metadata.annotations, options_.annotations)) {
     api::Node relabelled = current;
     for (const auto& [k, v] : node_labels_)
       relabelled.metadata.labels[k] = v;
+    for (const auto& [k, v] : options_.annotations)
+      relabelled.metadata.annotations[k] = v;
     NAVARCH_RETURN_IF_ERROR(gated_.Update(std::move(relabelled)).status());
   }
   api::NodeStatus status = BuildNodeStatus(current.status);

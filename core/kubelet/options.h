@@ -44,6 +44,8 @@ struct KubeletOptions {
   // "kubernetes.io/hostname" = node_name is added unless given. Taints are
   // applied only when the Node is created, as Kubernetes' --register-with-taints.
   api::Labels labels;
+  // Merged into the Node like the labels (ours win), at every registration.
+  api::Annotations annotations;
   std::vector<api::Taint> taints;
   // status.capacity; status.allocatable defaults to capacity when empty.
   // "pods" defaults to 110 in both when absent.

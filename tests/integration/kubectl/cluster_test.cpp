@@ -197,6 +197,38 @@ TEST_F(ClusterTest, RestartKeepsObjectsAndTheClusterRecovers) {
   StopUp();
 }
 
+TEST_F(ClusterTest, TypedCreateCommandsThatSendProtobuf) {
+  NAVARCH_REQUIRE_KUBECTL();
+  // kubectl create namespace / create service send their object as
+  // Kubernetes protobuf, not JSON.
+  StartUp({"--nodes", "1"});
+  Kubectl& kubectl = *kubectl_;
+  auto ns = kubectl({"create", "namespace", "team-a"});
+  ASSERT_EQ(ns.exit_code, 0) << ns.err;
+  EXPECT_EQ(kubectl({"get", "namespace", "team-a", "-o", "jsonpath={.status.phase}"}).out,
+            "Active");
+  auto again = kubectl({"create", "namespace", "team-a"});
+  EXPECT_NE(again.exit_code, 0);
+  EXPECT_NE(again.err.find("AlreadyExists"), std::string::npos) << again.err;
+
+  auto svc = kubectl({"create", "service", "clusterip", "web", "-n", "team-a", "--tcp=80:8080"});
+  ASSERT_EQ(svc.exit_code, 0) << svc.err;
+  auto got = kubectl({"get", "svc", "web", "-n", "team-a", "-o",
+                      "jsonpath={.spec.clusterIP} {.spec.ports[0].port} "
+                      "{.spec.ports[0].targetPort} {.spec.selector.app}"});
+  ASSERT_EQ(got.exit_code, 0) << got.err;
+  EXPECT_EQ(got.out.rfind("10.96.", 0), 0u) << got.out;
+  EXPECT_NE(got.out.find(" 80 8080 web"), std::string::npos) << got.out;
+
+  auto np =
+      kubectl({"create", "service", "nodeport", "edge", "--tcp=81:8081", "--node-port=30081"});
+  ASSERT_EQ(np.exit_code, 0) << np.err;
+  EXPECT_EQ(
+      kubectl({"get", "svc", "edge", "-o", "jsonpath={.spec.type} {.spec.ports[0].nodePort}"}).out,
+      "NodePort 30081");
+  StopUp();
+}
+
 TEST_F(ClusterTest, SeparateProcessesResumeAfterRestarts) {
   NAVARCH_REQUIRE_KUBECTL();
   // The API server and controllers in one process, no kubelet and no
@@ -217,6 +249,24 @@ TEST_F(ClusterTest, SeparateProcessesResumeAfterRestarts) {
   ASSERT_EQ((*kubectl_)({"apply", "-f", dir_ / "rc.yaml"}).exit_code, 0);
   ASSERT_TRUE(Eventually([&] { return AllRunning(*kubectl_, 3); }))
       << (*kubectl_)({"get", "pods"}).out << scheduler->Stderr() << kubelet->Stderr();
+
+  // kubectl logs: the API server reads them from the kubelet process over
+  // the log endpoint the Node advertises.
+  {
+    const std::string pod = LivePods(*kubectl_).begin()->first;
+    auto logs = (*kubectl_)({"logs", pod});
+    ASSERT_EQ(logs.exit_code, 0) << logs.err << kubelet->Stderr();
+    EXPECT_NE(logs.out.find("started nginx:1.25 (attempt 0)"), std::string::npos) << logs.out;
+    auto follow = (*kubectl_)({"logs", "-f", pod});  // the simulated runtime cannot follow
+    ASSERT_EQ(follow.exit_code, 0) << follow.err;
+    EXPECT_NE(follow.out.find("started nginx:1.25 (attempt 0)"), std::string::npos) << follow.out;
+    auto node = (*kubectl_)(
+        {"get", "node", "solo", "-o", "jsonpath={.status.daemonEndpoints.kubeletEndpoint.Port}"});
+    EXPECT_NE(node.out, "10250") << "the kubelet advertises the port it bound";
+    auto missing = (*kubectl_)({"logs", pod, "-c", "nope"});
+    EXPECT_NE(missing.exit_code, 0);
+    EXPECT_NE(missing.err.find("nope"), std::string::npos) << missing.err;
+  }
 
   // kill -9 the scheduler: new pods stay Pending until it is back.
   scheduler->Signal(SIGKILL);

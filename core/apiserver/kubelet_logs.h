@@ -1,0 +1,95 @@
+#pragma once
+// Container logs across processes: the kubelet's log endpoint and the API
+// server's client of it.
+//
+// A kubelet process (`navarch kubelet`) serves the logs of the containers it
+// runs on a small HTTP endpoint and advertises it in its Node:
+//   status.addresses                             the first InternalIP is the host
+//   status.daemonEndpoints.kubeletEndpoint.Port  the port
+//   metadata.annotations[navarch.io/kubelet-log-token]
+//                                                the bearer token it accepts
+// The token is random per kubelet start. It guards the endpoint against other
+// local users; anyone who may read Nodes through the API may read it, which
+// is no more than they may already do (read pods/log).
+//
+// Wire (plain HTTP/1.1; bind it to loopback or a private network):
+//   GET /containerLogs/<containerID>[?tailLines=N][&limitBytes=N][&timestamps=true][&follow=true]
+//   Authorization: Bearer <token>
+// 200 text/plain with the log (chunked, growing, while following); an error
+// is a JSON Status object with its code and message.
+//
+// The API server answers pods/log from its in-process LogSource when that
+// serves the pod's node (`navarch up`), otherwise through KubeletLogClient
+// to the node's endpoint.
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "core/api/types.h"
+#include "core/apiserver/rest.h"
+#include "core/base/status.h"
+
+namespace navarch::apiserver {
+
+inline constexpr std::string_view kKubeletLogTokenAnnotation = "navarch.io/kubelet-log-token";
+
+struct KubeletEndpoint {
+  std::string host;
+  uint16_t port = 0;
+  std::string token;
+};
+
+// The log endpoint `node` advertises. kUnavailable naming the node when it
+// advertises none (no port, no InternalIP or no token: a kubelet without a
+// log endpoint, or a simulated node).
+Result<KubeletEndpoint> KubeletEndpointOf(const api::Node& node);
+
+// The API server's side: reads and follows logs from kubelets' endpoints.
+// Owns one I/O thread; every connection is asynchronous on it. Thread-safe.
+class KubeletLogClient {
+ public:
+  KubeletLogClient();
+  ~KubeletLogClient();  // closes open follows and joins the I/O thread
+  KubeletLogClient(const KubeletLogClient&) = delete;
+  KubeletLogClient& operator=(const KubeletLogClient&) = delete;
+
+  // The log so far. Errors: kUnavailable when the kubelet cannot be reached
+  // or does not answer within 30 s; the kubelet's own Status otherwise.
+  Result<std::string> Read(const KubeletEndpoint& endpoint, const std::string& container_id,
+                           const LogSource::Options& options);
+  // Waits until the kubelet has answered with its headers (an error then is
+  // returned and `out` left untouched), then relays the log to `out` as it
+  // grows, and Finish()es it when the kubelet ends the stream or `out`
+  // closes.
+  Status Follow(const KubeletEndpoint& endpoint, const std::string& container_id,
+                const LogSource::Options& options, std::shared_ptr<StreamWriter> out);
+
+  class Impl;
+
+ private:
+  std::unique_ptr<Impl> impl_;
+};
+
+// The kubelet's side: answers GET /containerLogs/<id> from `source`.
+class ContainerLogReader {
+ public:
+  virtual ~ContainerLogReader() = default;
+  // As LogSource::Read/Follow, by runtime container id.
+  virtual Result<std::string> ReadContainer(const std::string& container_id,
+                                            const LogSource::Options& options) = 0;
+  virtual Status FollowContainer(const std::string& container_id, const LogSource::Options& options,
+                                 std::shared_ptr<StreamWriter> out) = 0;
+};
+
+class KubeletLogHandler final : public RequestHandler {
+ public:
+  explicit KubeletLogHandler(ContainerLogReader& reader) : reader_(reader) {}
+  Response Handle(const Request& request) override;
+
+ private:
+  ContainerLogReader& reader_;
+};
+
+}  // namespace navarch::apiserver
