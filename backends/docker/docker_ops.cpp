@@ -197,6 +197,36 @@ std::string Lower(std::string s) {
   return s;
 }
 
+std::vector<runtime::PortMapping> PortsOf(const json::object* network_settings) {
+  std::vector<runtime::PortMapping> out;
+  const json::object* ports = ObjField(network_settings, "Ports");
+  if (!ports) return out;
+  for (const auto& [key, bindings] : *ports) {
+    if (!bindings.is_array()) continue;
+    const std::string k(key);
+    const size_t slash = k.find('/');
+    runtime::PortMapping m;
+    std::from_chars(k.data(), k.data() + (slash == std::string::npos ? k.size() : slash),
+                    m.container_port);
+    std::string proto = slash == std::string::npos ? "tcp" : k.substr(slash + 1);
+    std::transform(proto.begin(), proto.end(), proto.begin(),
+                   [](unsigned char c) { return std::toupper(c); });
+    m.protocol = proto;
+    for (const auto& b : bindings.as_array()) {
+      runtime::PortMapping one = m;
+      one.host_ip = Str(Obj(&b), "HostIp");
+      const std::string hp = Str(Obj(&b), "HostPort");
+      std::from_chars(hp.data(), hp.data() + hp.size(), one.host_port);
+      out.push_back(std::move(one));
+    }
+  }
+  std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) {
+    return std::tie(a.container_port, a.protocol, a.host_ip, a.host_port) <
+           std::tie(b.container_port, b.protocol, b.host_ip, b.host_port);
+  });
+  return out;
+}
+
 }  // namespace
 
 // --- Daemon --------------------------------------------------------------------
@@ -327,6 +357,7 @@ asio::awaitable<Result<runtime::RunPodSandboxResult>> Ops::RunSandbox(
     if (!Ok2xx(ins)) co_return FromHttp(ins, "inspecting the sandbox of pod " + pod);
     NAVARCH_ASSIGN_OR_RETURN_CO(auto v, ParseBody(ins, "container inspect"));
     out.pod_ip = PodIpOf(ObjField(Obj(&v), "NetworkSettings"));
+    out.published_ports = PortsOf(ObjField(Obj(&v), "NetworkSettings"));
   }
   co_return out;
 }
@@ -422,33 +453,7 @@ asio::awaitable<Result<std::vector<runtime::PortMapping>>> Ops::PublishedPorts(
   if (r.status == 404) co_return NotFound("pod sandbox " + Short(id) + " does not exist");
   if (!Ok2xx(r)) co_return FromHttp(r, "inspecting pod sandbox " + Short(id));
   NAVARCH_ASSIGN_OR_RETURN_CO(auto v, ParseBody(r, "container inspect"));
-  std::vector<runtime::PortMapping> out;
-  const json::object* ports = ObjField(ObjField(Obj(&v), "NetworkSettings"), "Ports");
-  if (!ports) co_return out;
-  for (const auto& [key, bindings] : *ports) {
-    if (!bindings.is_array()) continue;
-    const std::string k(key);
-    const size_t slash = k.find('/');
-    runtime::PortMapping m;
-    std::from_chars(k.data(), k.data() + (slash == std::string::npos ? k.size() : slash),
-                    m.container_port);
-    std::string proto = slash == std::string::npos ? "tcp" : k.substr(slash + 1);
-    std::transform(proto.begin(), proto.end(), proto.begin(),
-                   [](unsigned char c) { return std::toupper(c); });
-    m.protocol = proto;
-    for (const auto& b : bindings.as_array()) {
-      runtime::PortMapping one = m;
-      one.host_ip = Str(Obj(&b), "HostIp");
-      const std::string hp = Str(Obj(&b), "HostPort");
-      std::from_chars(hp.data(), hp.data() + hp.size(), one.host_port);
-      out.push_back(std::move(one));
-    }
-  }
-  std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) {
-    return std::tie(a.container_port, a.protocol, a.host_ip, a.host_port) <
-           std::tie(b.container_port, b.protocol, b.host_ip, b.host_port);
-  });
-  co_return out;
+  co_return PortsOf(ObjField(Obj(&v), "NetworkSettings"));
 }
 
 // --- Containers ----------------------------------------------------------------

@@ -460,7 +460,8 @@ void PodWorker::RunSandbox() {
   cfg.host_network = pod_->spec->host_network;
   for (const auto& ctr : pod_->spec->containers) {
     for (const auto& p : ctr.ports) {
-      if (p.host_port == 0 && !pod_->spec->host_network) continue;
+      // Every container port: one without hostPort is published on a port
+      // the runtime picks, by runtimes that publish on their host.
       runtime::PortMapping m;
       m.protocol = p.protocol.empty() ? "TCP" : p.protocol;
       m.container_port = p.container_port;
@@ -488,12 +489,37 @@ void PodWorker::RunSandbox() {
     self->sandbox_retry_.Reset();
     self->sandbox_id_ = r->id;
     self->pod_ip_ = r->pod_ip;
+    if (!r->published_ports.empty()) self->RecordPublishedPorts(r->published_ports);
     self->sandbox_state_ = SState::kReady;
     for (auto& c : self->ctrs_)
       c.waiting_message.clear();
     self->Dirty();
     self->RequestSync();  // a terminating pod removes it again
   });
+}
+
+void PodWorker::RecordPublishedPorts(const std::vector<runtime::PortMapping>& ports) {
+  std::string value;
+  for (const auto& m : ports) {
+    if (m.host_port <= 0) continue;
+    if (!value.empty()) value += ",";
+    value += std::to_string(m.container_port) + "/" + m.protocol + "=" + m.host_ip + ":" +
+             std::to_string(m.host_port);
+  }
+  if (value.empty() || env_.api == nullptr) return;
+  const std::string key(runtime::kPublishedPortsAnnotation);
+  for (int attempt = 0; attempt < 5; ++attempt) {
+    auto cur = env_.api->Get<api::Pod>(pod_->metadata.namespace_, pod_->metadata.name);
+    // Gone, replaced by another pod of that name, or a static pod's mirror:
+    // nothing to record on.
+    if (!cur.ok() || (*cur)->metadata.uid != uid_) return;
+    auto it = (*cur)->metadata.annotations.find(key);
+    if (it != (*cur)->metadata.annotations.end() && it->second == value) return;
+    api::Pod next = **cur;
+    next.metadata.annotations[key] = value;
+    auto res = env_.api->Update(next);
+    if (res.code() != Code::kConflict) return;  // written, or an error the next sandbox retries
+  }
 }
 
 void PodWorker::LoseSandbox() {

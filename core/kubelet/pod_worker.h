@@ -179,6 +179,10 @@ class PodWorker : public std::enable_shared_from_this<PodWorker> {
 
   // Sandbox.
   void RunSandbox();
+  // Writes runtime::kPublishedPortsAnnotation on the pod when the runtime
+  // published its ports on the host (a metadata update, retried on conflict;
+  // nothing when the value is already there).
+  void RecordPublishedPorts(const std::vector<runtime::PortMapping>& ports);
   void LoseSandbox();
   // Containers.
   void StartAttempt(Ctr& c);

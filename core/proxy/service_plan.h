@@ -50,10 +50,11 @@
 #include "core/base/status.h"
 #include "core/base/time.h"
 #include "core/proxy/forwarder.h"
+#include "core/runtime/container_runtime.h"
 
 namespace navarch::proxy {
 
-inline constexpr std::string_view kPublishedPortsAnnotation = "navarch.io/published-ports";
+inline constexpr std::string_view kPublishedPortsAnnotation = runtime::kPublishedPortsAnnotation;
 inline constexpr std::string_view kAffinityTimeoutAnnotation =
     "navarch.io/session-affinity-timeout-seconds";
 

@@ -87,8 +87,11 @@ using StatusCallback = std::function<void(Status)>;
 struct PortMapping {
   std::string protocol = "TCP";  // "TCP" | "UDP"
   int32_t container_port = 0;
-  int32_t host_port = 0;  // 0 = not published on the host
-  std::string host_ip;    // "" = all addresses
+  // 0 = no fixed host port: a runtime that publishes pod ports on its host
+  // (Docker) picks a free one and reports it in RunPodSandboxResult; one that
+  // does not (the simulated runtime) ignores the mapping.
+  int32_t host_port = 0;
+  std::string host_ip;  // "" = all addresses
   bool operator==(const PortMapping&) const = default;
 };
 
@@ -107,7 +110,16 @@ struct PodSandboxConfig {
 struct RunPodSandboxResult {
   SandboxId id;
   std::string pod_ip;  // the node's IP with host_network
+  // Where the pod's ports are reachable on the host, when the runtime
+  // publishes them there (host_port set, also for allocated ones); sorted by
+  // container port. Empty for runtimes that do not publish.
+  std::vector<PortMapping> published_ports;
 };
+
+// The pod annotation in which the kubelet records `published_ports`, so that
+// a service proxy on the host can reach the pod: a comma-separated list of
+// "<containerPort>/<PROTOCOL>=<hostIP>:<hostPort>" (e.g. "8080/TCP=127.0.0.1:32768").
+inline constexpr std::string_view kPublishedPortsAnnotation = "navarch.io/published-ports";
 
 enum class SandboxState { kReady, kNotReady };
 

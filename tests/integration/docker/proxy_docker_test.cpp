@@ -106,6 +106,21 @@ TEST_F(ProxyDockerTest, ServiceWithThreeReplicasAnswersFromAllThroughTheProxy) {
     answered.insert(body);
   }
   EXPECT_EQ(answered, (std::set<std::string>{"web-1\n", "web-2\n", "web-3\n"}));
+
+  // Each pod's containerPort 8080 (no hostPort) is published on a loopback
+  // port Docker picked, recorded by the kubelet on the pod where the proxy
+  // reads it, and it answers there.
+  for (int i = 1; i <= 3; ++i) {
+    const std::string name = "web-" + std::to_string(i);
+    const std::string value = OnLoop([&] {
+      auto pod = GetPod(name);
+      auto it = pod->metadata.annotations.find(std::string(runtime::kPublishedPortsAnnotation));
+      return it == pod->metadata.annotations.end() ? std::string() : it->second;
+    });
+    ASSERT_EQ(value.rfind("8080/TCP=127.0.0.1:", 0), 0u) << name << ": " << value;
+    const int32_t published = std::stoi(value.substr(value.find(':') + 1));
+    EXPECT_EQ(HttpGet(published), name + "\n") << value;
+  }
 }
 
 }  // namespace
