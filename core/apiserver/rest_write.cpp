@@ -792,9 +792,9 @@ Response RestServer::Impl::Bind(const Request& r, const Route& route) {
                                     " is being deleted, cannot be assigned to a host"));
     }
     if (!pod.spec->node_name.empty()) {
-      return ErrorResponse(Conflict("Operation cannot be fulfilled on pods/binding \"" +
-                                    route.name + "\": pod " + route.name +
-                                    " is already assigned to node \"" + pod.spec->node_name + "\""));
+      return ErrorResponse(
+          Conflict("Operation cannot be fulfilled on pods/binding \"" + route.name + "\": pod " +
+                   route.name + " is already assigned to node \"" + pod.spec->node_name + "\""));
     }
     auto next = std::make_shared<api::Pod>(pod);
     next->spec.Mutable().node_name = node;
