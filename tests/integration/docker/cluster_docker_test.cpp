@@ -403,6 +403,22 @@ spec:
   EXPECT_EQ(named.exit_code, 0) << named.err;
   EXPECT_NE(named.out.find("third line"), std::string::npos);
   EXPECT_NE(K({"logs", "talker", "-c", "nope"}).exit_code, 0);
+  // --tail: only the last line (stdout and stderr are one log).
+  auto tail = K({"logs", "talker", "--tail=1"});
+  EXPECT_EQ(tail.exit_code, 0) << tail.err;
+  EXPECT_EQ(tail.out.find("first line"), std::string::npos) << tail.out;
+  EXPECT_NE(tail.out.find("third line"), std::string::npos) << tail.out;
+  // -f: what was logged arrives and the stream stays open while the
+  // container runs.
+  Process follow({KubectlPath(), "--kubeconfig", kubeconfig_, "--cache-dir", dir_ / "kube-cache",
+                  "-n", ns_, "logs", "-f", "talker"},
+                 dir_ / "follow");
+  EXPECT_TRUE(Eventually([&] { return follow.Stdout().find("third line") != std::string::npos; },
+                         seconds(15)))
+      << follow.Stdout() << follow.Stderr();
+  EXPECT_TRUE(follow.Running()) << "kubectl logs -f ended: " << follow.Stderr();
+  follow.Signal(SIGTERM);
+  follow.Wait();
 }
 
 TEST_F(UpDockerTest, ContainersOfOnePodTalkOverLocalhost) {
