@@ -451,9 +451,13 @@ Response RestServer::Impl::List(const Request& r, const Route& route) {
     lo.resource_version = QueryOr(r, "resourceVersion");
   }
   client::ObjectList list;
+  // The items' JSON straight from the store, unless the response is a Table
+  // or needs the objects filtered further.
+  std::vector<std::string> encoded;
+  const bool want_encoded = sel->extra.empty() && !WantsTable(r);
   {
     auto lease = AcquireApi();
-    auto res = lease->List(route.kind, lo);
+    auto res = lease->List(route.kind, lo, want_encoded ? &encoded : nullptr);
     if (!res.ok()) {
       if (res.code() == Code::kCompacted) {
         return StatusResponse(410, "Expired", res.status().message());
@@ -486,7 +490,11 @@ Response RestServer::Impl::List(const Request& r, const Route& route) {
   body += "},\"items\":[";
   for (size_t i = 0; i < list.items.size(); ++i) {
     if (i) body += ',';
-    body += api::EncodeJson(*list.items[i]);
+    if (want_encoded) {
+      body += encoded[i];
+    } else {
+      body += api::EncodeJson(*list.items[i]);
+    }
   }
   body += "]}";
   Response resp;

@@ -385,7 +385,39 @@ Result<ObjectPtr> LocalApi::Get(Kind kind, std::string_view ns, std::string_view
   return ObjectFromKeyValue(*kv);
 }
 
+namespace {
+
+// The stored JSON of an object (written without resourceVersion) with
+// metadata.resourceVersion = `rv` spliced in; "" when `stored` does not
+// have the shape api::EncodeJson writes.
+std::string StoredJsonWithResourceVersion(std::string_view stored, std::string_view rv) {
+  static constexpr std::string_view kMeta = "\"metadata\":{";
+  size_t at = stored.find(kMeta);
+  if (at == std::string_view::npos ||
+      stored.find("\"resourceVersion\"") != std::string_view::npos) {
+    return {};
+  }
+  at += kMeta.size();
+  if (at >= stored.size()) return {};
+  std::string out;
+  out.reserve(stored.size() + rv.size() + 24);
+  out.append(stored.substr(0, at));
+  out += "\"resourceVersion\":\"";
+  out.append(rv);
+  out += '"';
+  if (stored[at] != '}') out += ',';
+  out.append(stored.substr(at));
+  return out;
+}
+
+}  // namespace
+
 Result<ObjectList> LocalApi::List(Kind kind, const ListOptions& options) {
+  return List(kind, options, nullptr);
+}
+
+Result<ObjectList> LocalApi::List(Kind kind, const ListOptions& options,
+                                  std::vector<std::string>* encoded) {
   const std::string what = std::string(api::InfoOf(kind).resource);
   NAVARCH_RETURN_IF_ERROR(options.field_selector.CheckKind(kind));
   NAVARCH_ASSIGN_OR_RETURN(
@@ -429,6 +461,10 @@ Result<ObjectList> LocalApi::List(Kind kind, const ListOptions& options) {
       NAVARCH_ASSIGN_OR_RETURN(ObjectPtr obj, ObjectFromKeyValue(kv));
       if (!options.label_selector.Matches(obj->metadata.labels)) continue;
       if (!options.field_selector.Matches(*obj)) continue;
+      if (encoded) {
+        std::string json = StoredJsonWithResourceVersion(kv.value, obj->metadata.resource_version);
+        encoded->push_back(json.empty() ? api::EncodeJson(*obj) : std::move(json));
+      }
       out.items.push_back(std::move(obj));
       if (limit > 0 && static_cast<int64_t>(out.items.size()) == limit) {
         if (i + 1 < page->items.size() || page->more) {

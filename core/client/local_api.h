@@ -94,6 +94,11 @@ class LocalApi final : public Api {
   Result<ObjectPtr> Create(ObjectPtr obj) override;
   Result<ObjectPtr> Get(Kind kind, std::string_view ns, std::string_view name) override;
   Result<ObjectList> List(Kind kind, const ListOptions& options) override;
+  // As List, and in `encoded` each listed item's JSON encoding (with
+  // metadata.resourceVersion), taken from the stored value when the store
+  // keeps one — so that serving a large list does not encode every object
+  // again. Field order within metadata may differ from api::EncodeJson's.
+  Result<ObjectList> List(Kind kind, const ListOptions& options, std::vector<std::string>* encoded);
   Result<ObjectPtr> Update(ObjectPtr obj) override;
   Result<ObjectPtr> UpdateStatus(ObjectPtr obj) override;
   Result<ObjectPtr> Delete(Kind kind, std::string_view ns, std::string_view name,

@@ -3,6 +3,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include "core/api/codec.h"
 #include "tests/unit/client/client_test_util.h"
 
 namespace navarch::client {
@@ -398,6 +399,35 @@ TEST(LocalApiDecodeTest, ObjectsWithoutACachedCopyAreDecodedFromJson) {
   auto decoded = ObjectFromKeyValue(plain);
   ASSERT_TRUE(decoded.ok()) << decoded.status();
   EXPECT_TRUE((*decoded)->Equals(**created));
+}
+
+TEST_F(LocalApiTest, ListWithEncodedItemsGivesEachItemsJsonWithItsResourceVersion) {
+  ASSERT_TRUE(MustCreate(MakePod("default", "a")));
+  auto b = MustCreate(MakePod("default", "b"));
+  ASSERT_TRUE(b);
+  api::Pod relabelled = *b;
+  relabelled.metadata.labels["tier"] = "web";
+  ASSERT_TRUE(api_.Update(relabelled).ok());
+  ListOptions lo;
+  lo.namespace_ = "default";
+  std::vector<std::string> encoded;
+  auto list = api_.List(api::Kind::kPod, lo, &encoded);
+  ASSERT_TRUE(list.ok()) << list.status();
+  ASSERT_EQ(encoded.size(), list->items.size());
+  ASSERT_EQ(encoded.size(), 2u);
+  for (size_t i = 0; i < encoded.size(); ++i) {
+    auto decoded = api::DecodeJson(encoded[i]);
+    ASSERT_TRUE(decoded.ok()) << decoded.status() << "\n" << encoded[i];
+    EXPECT_TRUE((*decoded)->Equals(*list->items[i])) << encoded[i];
+    EXPECT_FALSE((*decoded)->metadata.resource_version.empty());
+  }
+  // A label selector lists (and encodes) only what matches.
+  lo.label_selector = *api::LabelSelector::Parse("tier=web");
+  encoded.clear();
+  list = api_.List(api::Kind::kPod, lo, &encoded);
+  ASSERT_TRUE(list.ok());
+  ASSERT_EQ(encoded.size(), 1u);
+  EXPECT_THAT(encoded[0], HasSubstr("\"name\":\"b\""));
 }
 
 }  // namespace
