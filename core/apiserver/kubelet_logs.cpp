@@ -363,6 +363,28 @@ Status KubeletLogClient::Follow(const KubeletEndpoint& endpoint, const std::stri
   return Status::Ok();
 }
 
+// --- responses -------------------------------------------------------------------
+
+Response LogTextResponse(std::string text) {
+  Response resp;
+  resp.content_type = "text/plain";
+  resp.body = std::move(text);
+  return resp;
+}
+
+Response LogFollowResponse(std::function<Status(std::shared_ptr<StreamWriter>)> follow) {
+  Response resp;
+  resp.content_type = "text/plain";
+  resp.stream = [follow = std::move(follow)](std::shared_ptr<StreamWriter> out) {
+    Status st = follow(out);
+    if (!st.ok()) {
+      out->Write("error: " + st.message() + "\n");
+      out->Finish();
+    }
+  };
+  return resp;
+}
+
 // --- kubelet side ----------------------------------------------------------------
 
 Response KubeletLogHandler::Handle(const Request& r) {
@@ -388,22 +410,12 @@ Response KubeletLogHandler::Handle(const Request& r) {
   if (!o.follow) {
     auto text = reader_.ReadContainer(id, o);
     if (!text.ok()) return ErrorResponse(text.status());
-    Response resp;
-    resp.content_type = "text/plain";
-    resp.body = std::move(*text);
-    return resp;
+    return LogTextResponse(std::move(*text));
   }
-  Response resp;
-  resp.content_type = "text/plain";
   ContainerLogReader* reader = &reader_;
-  resp.stream = [reader, id, o](std::shared_ptr<StreamWriter> out) {
-    Status st = reader->FollowContainer(id, o, out);
-    if (!st.ok()) {
-      out->Write("error: " + st.message() + "\n");
-      out->Finish();
-    }
-  };
-  return resp;
+  return LogFollowResponse([reader, id, o](std::shared_ptr<StreamWriter> out) {
+    return reader->FollowContainer(id, o, std::move(out));
+  });
 }
 
 }  // namespace navarch::apiserver

@@ -23,6 +23,7 @@
 // to the node's endpoint.
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -82,6 +83,12 @@ class ContainerLogReader {
   virtual Status FollowContainer(const std::string& container_id, const LogSource::Options& options,
                                  std::shared_ptr<StreamWriter> out) = 0;
 };
+
+// Log responses, shared by pods/log and the kubelet's endpoint: the text as
+// text/plain; or a chunked text/plain stream that `follow` starts on the
+// transport's writer (an error it returns becomes a last "error: ..." line).
+Response LogTextResponse(std::string text);
+Response LogFollowResponse(std::function<Status(std::shared_ptr<StreamWriter>)> follow);
 
 class KubeletLogHandler final : public RequestHandler {
  public:

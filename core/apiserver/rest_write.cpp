@@ -874,22 +874,12 @@ Response RestServer::Impl::Log(const Request& r, const Route& route) {
                             "container \"" + o.container + "\" in pod \"" + route.name +
                                 "\": " + text.status().message());
     }
-    Response resp;
-    resp.content_type = "text/plain";
-    resp.body = std::move(*text);
-    return resp;
+    return LogTextResponse(std::move(*text));
   }
-  Response resp;
-  resp.content_type = "text/plain";
   auto pod_copy = std::make_shared<api::Pod>(pod);
-  resp.stream = [source, pod_copy, o](std::shared_ptr<StreamWriter> out) {
-    Status st = source->Follow(*pod_copy, o, out);
-    if (!st.ok()) {
-      out->Write("error: " + st.message() + "\n");
-      out->Finish();
-    }
-  };
-  return resp;
+  return LogFollowResponse([source, pod_copy, o](std::shared_ptr<StreamWriter> out) {
+    return source->Follow(*pod_copy, o, std::move(out));
+  });
 }
 
 Response RestServer::Impl::RemoteLog(const Route& route, const api::Pod& pod,
@@ -921,22 +911,13 @@ Response RestServer::Impl::RemoteLog(const Route& route, const api::Pod& pod,
                             "container \"" + o.container + "\" in pod \"" + route.name +
                                 "\": " + text.status().message());
     }
-    Response resp;
-    resp.content_type = "text/plain";
-    resp.body = std::move(*text);
-    return resp;
+    return LogTextResponse(std::move(*text));
   }
-  Response resp;
-  resp.content_type = "text/plain";
   KubeletLogClient* client = &kubelet_logs_;
-  resp.stream = [client, endpoint = *endpoint, id = *id, o](std::shared_ptr<StreamWriter> out) {
-    Status st = client->Follow(endpoint, id, o, out);
-    if (!st.ok()) {
-      out->Write("error: " + st.message() + "\n");
-      out->Finish();
-    }
-  };
-  return resp;
+  return LogFollowResponse(
+      [client, endpoint = *endpoint, id = *id, o](std::shared_ptr<StreamWriter> out) {
+        return client->Follow(endpoint, id, o, std::move(out));
+      });
 }
 
 }  // namespace navarch::apiserver
