@@ -15,6 +15,7 @@
 
 #include "core/api/quantity.h"
 #include "core/scheduler/scheduler.h"
+#include "tests/unit/scheduler/test_util.h"
 
 namespace navarch::sim {
 namespace {
@@ -211,26 +212,8 @@ api::Node MakeNode(const std::string& name, const std::string& zone, const char*
 
 scheduler::PodInfo MakePod(const std::string& name, const std::string& rc, const char* cpu,
                            const char* memory) {
-  api::Pod p;
-  p.metadata.name = name;
-  p.metadata.namespace_ = "default";
-  if (!rc.empty()) {
-    api::OwnerReference ref;
-    ref.api_version = "v1";
-    ref.kind = "ReplicationController";
-    ref.name = rc;
-    ref.uid = "uid-" + rc;
-    ref.controller = true;
-    p.metadata.owner_references.push_back(ref);
-  }
-  api::Container c;
-  c.name = "app";
-  c.image = "app:1";
-  c.resources.requests["cpu"] = api::Quantity::MustParse(cpu);
-  c.resources.requests["memory"] = api::Quantity::MustParse(memory);
-  api::PodSpec spec;
-  spec.containers.push_back(c);
-  p.spec = std::move(spec);
+  api::Pod p = scheduler::testing::MakePod(name, cpu, memory);
+  if (!rc.empty()) p = scheduler::testing::WithOwner(std::move(p), rc);
   return scheduler::CompilePod(p);
 }
 
