@@ -67,6 +67,10 @@ class MeteredStore final : public store::Store {
                                  const store::WriteOptions& options) override;
   Result<store::KeyValue> Delete(std::string_view key, store::Revision expected_revision) override;
   Result<std::unique_ptr<store::Watcher>> Watch(const store::WatchOptions& options) override;
+  void Remember(std::string_view key, store::Revision mod_revision,
+                std::shared_ptr<const void> cached) override {
+    inner_.Remember(key, mod_revision, std::move(cached));
+  }
   Status Compact(store::Revision revision) override { return inner_.Compact(revision); }
   store::Revision CurrentRevision() override { return inner_.CurrentRevision(); }
   store::Revision CompactedRevision() override { return inner_.CompactedRevision(); }

@@ -158,6 +158,10 @@ Status RestServer::Impl::Start() {
                            ServiceAllocator::Create(options_.service_cidr, options_.node_port_min,
                                                     options_.node_port_max));
   auto lease = AcquireApi();
+  // After a restart the store holds no decoded objects; decoding them once
+  // here keeps the first reads (a Table list of 10,000 pods) as fast as the
+  // later ones.
+  NAVARCH_RETURN_IF_ERROR(lease->DecodeStored().status());
   for (const char* name : {"default", "kube-system", "kube-public", "kube-node-lease"}) {
     auto existing = lease->Get(api::Kind::kNamespace, "", name);
     if (existing.ok()) continue;
@@ -477,7 +481,14 @@ Response RestServer::Impl::List(const Request& r, const Route& route) {
     return TableFor(route.kind, list.items, list.resource_version, list.continue_token);
   }
   std::string body;
-  body.reserve(256 + list.items.size() * 1024);
+  size_t bytes = 256;
+  if (want_encoded) {
+    for (const auto& e : encoded)
+      bytes += e.size() + 1;
+  } else {
+    bytes += list.items.size() * 1024;
+  }
+  body.reserve(bytes);
   body += "{\"kind\":\"";
   body += api::InfoOf(route.kind).name;
   body += "List\",\"apiVersion\":\"v1\",\"metadata\":{\"resourceVersion\":\"";
@@ -488,11 +499,14 @@ Response RestServer::Impl::List(const Request& r, const Route& route) {
     body += json::serialize(json::string(list.continue_token));
   }
   body += "},\"items\":[";
-  for (size_t i = 0; i < list.items.size(); ++i) {
-    if (i) body += ',';
-    if (want_encoded) {
+  if (want_encoded) {
+    for (size_t i = 0; i < encoded.size(); ++i) {
+      if (i) body += ',';
       body += encoded[i];
-    } else {
+    }
+  } else {
+    for (size_t i = 0; i < list.items.size(); ++i) {
+      if (i) body += ',';
       body += api::EncodeJson(*list.items[i]);
     }
   }

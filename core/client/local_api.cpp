@@ -183,7 +183,7 @@ Status LocalApi::CheckNamespace(const api::Object& obj) {
                     " not found; create the Namespace first");
   }
   if (!kv.ok()) return kv.status();
-  NAVARCH_ASSIGN_OR_RETURN(ObjectPtr nsobj, ObjectFromKeyValue(*kv));
+  NAVARCH_ASSIGN_OR_RETURN(ObjectPtr nsobj, Read(*kv));
   if (nsobj->metadata.deletion_timestamp) {
     return InvalidArgument("cannot create " + ObjectName(obj) + ": namespaces/" + ns +
                            " is being terminated");
@@ -198,7 +198,8 @@ Result<ObjectPtr> LocalApi::Put(std::shared_ptr<api::Object> obj, bool create,
   std::string value = options_.encode_values ? api::EncodeJson(*obj) : std::string();
   // The cached object carries the revision the write will most likely get,
   // so that readers can hand it out without copying. If another writer
-  // slipped in, readers see the mismatch and copy (ObjectFromKeyValue).
+  // slipped in, the store is given a copy with the right one afterwards
+  // (until then, readers see the mismatch and copy: ObjectFromKeyValue).
   store::Revision predicted = store_.CurrentRevision() + 1;
   obj->metadata.resource_version = std::to_string(predicted);
   ObjectPtr shared = std::move(obj);
@@ -219,7 +220,9 @@ Result<ObjectPtr> LocalApi::Put(std::shared_ptr<api::Object> obj, bool create,
         return result.status().WithContext(ObjectName(*shared));
     }
   }
-  return WithResourceVersion(std::move(shared), result->mod_revision);
+  ObjectPtr out = WithResourceVersion(shared, result->mod_revision);
+  if (out != shared) store_.Remember(key, result->mod_revision, out);
+  return out;
 }
 
 Result<ObjectPtr> LocalApi::Create(ObjectPtr in) {
@@ -284,7 +287,7 @@ Result<ObjectPtr> LocalApi::Write(ObjectPtr in, WriteKind write) {
                       std::to_string(wanted) + " but the stored one is " +
                       std::to_string(kv->mod_revision) + "; re-read it and retry");
     }
-    NAVARCH_ASSIGN_OR_RETURN(ObjectPtr current, ObjectFromKeyValue(*kv));
+    NAVARCH_ASSIGN_OR_RETURN(ObjectPtr current, Read(*kv));
     std::shared_ptr<api::Object> next;
     if (write == WriteKind::kStatus) {
       // Only the status changes: an equal one is a no-op write (no copy, no
@@ -335,7 +338,7 @@ Result<ObjectPtr> LocalApi::Delete(Kind kind, std::string_view ns_in, std::strin
                     std::to_string(wanted) + " was required but the stored one is " +
                     std::to_string(kv->mod_revision) + "; re-read it and retry");
   }
-  NAVARCH_ASSIGN_OR_RETURN(ObjectPtr current, ObjectFromKeyValue(*kv));
+  NAVARCH_ASSIGN_OR_RETURN(ObjectPtr current, Read(*kv));
   if (!options.uid.empty() && options.uid != current->metadata.uid) {
     return Conflict(name + ": delete precondition failed: uid " + options.uid +
                     " was required but the object's uid is " + current->metadata.uid +
@@ -377,12 +380,39 @@ Result<ObjectPtr> LocalApi::Delete(Kind kind, std::string_view ns_in, std::strin
 
 // --- Reads --------------------------------------------------------------
 
+Result<ObjectPtr> LocalApi::Read(const store::KeyValue& kv) {
+  NAVARCH_ASSIGN_OR_RETURN(ObjectPtr obj, ObjectFromKeyValue(kv));
+  if (!kv.cached) store_.Remember(kv.key, kv.mod_revision, obj);
+  return obj;
+}
+
+Result<int64_t> LocalApi::DecodeStored() {
+  int64_t decoded = 0;
+  for (Kind kind : api::AllKinds()) {
+    const std::string prefix = StorePrefix(kind, "");
+    store::ListOptions lo;
+    lo.limit = kListPageSize;
+    for (;;) {
+      auto page = store_.List(prefix, lo);
+      if (!page.ok()) return page.status().WithContext("decode stored objects");
+      for (const auto& kv : page->items) {
+        // One that does not decode is left for the reads of it to report.
+        if (!kv.cached && Read(kv).ok()) ++decoded;
+      }
+      if (!page->more) break;
+      lo.at_revision = page->revision;
+      lo.start_after = page->items.back().key;
+    }
+  }
+  return decoded;
+}
+
 Result<ObjectPtr> LocalApi::Get(Kind kind, std::string_view ns, std::string_view name) {
   const std::string eff = EffectiveNamespace(kind, ns);
   auto kv = store_.Get(StoreKey(kind, eff, name));
   if (kv.code() == Code::kNotFound) return NotFound(ObjectName(kind, eff, name) + " not found");
   if (!kv.ok()) return kv.status().WithContext(ObjectName(kind, eff, name));
-  return ObjectFromKeyValue(*kv);
+  return Read(*kv);
 }
 
 namespace {
@@ -443,6 +473,8 @@ Result<ObjectList> LocalApi::List(Kind kind, const ListOptions& options,
 
   ObjectList out;
   const int64_t limit = options.limit > 0 ? options.limit : 0;
+  const bool unfiltered = options.label_selector.Empty() && options.field_selector.Empty();
+  int64_t listed = 0;
   for (;;) {
     store::ListOptions lo;
     lo.at_revision = at;
@@ -458,15 +490,26 @@ Result<ObjectList> LocalApi::List(Kind kind, const ListOptions& options,
     for (size_t i = 0; i < page->items.size(); ++i) {
       const auto& kv = page->items[i];
       start_after = kv.key;
-      NAVARCH_ASSIGN_OR_RETURN(ObjectPtr obj, ObjectFromKeyValue(kv));
-      if (!options.label_selector.Matches(obj->metadata.labels)) continue;
-      if (!options.field_selector.Matches(*obj)) continue;
-      if (encoded) {
-        std::string json = StoredJsonWithResourceVersion(kv.value, obj->metadata.resource_version);
-        encoded->push_back(json.empty() ? api::EncodeJson(*obj) : std::move(json));
+      // Without selectors, an encoded list needs no object at all: the
+      // stored JSON with the item's revision spliced in is the answer.
+      std::string json;
+      if (encoded && unfiltered) {
+        json = StoredJsonWithResourceVersion(kv.value, std::to_string(kv.mod_revision));
       }
-      out.items.push_back(std::move(obj));
-      if (limit > 0 && static_cast<int64_t>(out.items.size()) == limit) {
+      if (json.empty()) {
+        NAVARCH_ASSIGN_OR_RETURN(ObjectPtr obj, Read(kv));
+        if (!options.label_selector.Matches(obj->metadata.labels)) continue;
+        if (!options.field_selector.Matches(*obj)) continue;
+        if (!encoded) {
+          out.items.push_back(std::move(obj));
+        } else {
+          json = StoredJsonWithResourceVersion(kv.value, obj->metadata.resource_version);
+          if (json.empty()) json = api::EncodeJson(*obj);
+        }
+      }
+      if (encoded) encoded->push_back(std::move(json));
+      ++listed;
+      if (limit > 0 && listed == limit) {
         if (i + 1 < page->items.size() || page->more) {
           out.continue_token = std::to_string(at) + ":" + kv.key;
         }

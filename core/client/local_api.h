@@ -94,10 +94,12 @@ class LocalApi final : public Api {
   Result<ObjectPtr> Create(ObjectPtr obj) override;
   Result<ObjectPtr> Get(Kind kind, std::string_view ns, std::string_view name) override;
   Result<ObjectList> List(Kind kind, const ListOptions& options) override;
-  // As List, and in `encoded` each listed item's JSON encoding (with
-  // metadata.resourceVersion), taken from the stored value when the store
-  // keeps one — so that serving a large list does not encode every object
-  // again. Field order within metadata may differ from api::EncodeJson's.
+  // As List, but the items come only as JSON in `encoded` (each with its
+  // metadata.resourceVersion; the result's `items` stays empty), taken from
+  // the stored value when the store keeps one, so that serving a large list
+  // neither decodes nor encodes every object again (without selectors, no
+  // object is decoded at all). Field order within metadata may differ from
+  // api::EncodeJson's.
   Result<ObjectList> List(Kind kind, const ListOptions& options, std::vector<std::string>* encoded);
   Result<ObjectPtr> Update(ObjectPtr obj) override;
   Result<ObjectPtr> UpdateStatus(ObjectPtr obj) override;
@@ -105,6 +107,14 @@ class LocalApi final : public Api {
                            const DeleteOptions& options = {}) override;
   Result<std::unique_ptr<WatchHandle>> Watch(Kind kind, const WatchOptions& options,
                                              WatchHandler handler) override;
+
+  // Decodes every stored object the store holds no decoded form of (after a
+  // restart, everything) and hands the result to the store
+  // (store::Store::Remember), so that later reads skip decoding. A server
+  // calls it once at start; the count of objects decoded is returned. An
+  // object that does not decode is skipped here: every read of it reports
+  // the error, naming its key.
+  Result<int64_t> DecodeStored();
 
   // Number of store watchers LocalApi holds (shared ones plus private
   // replays) — for tests and status pages.
@@ -117,6 +127,9 @@ class LocalApi final : public Api {
   // update expecting mod_revision `expected`.
   Result<ObjectPtr> Put(std::shared_ptr<api::Object> obj, bool create, store::Revision expected);
   Status CheckNamespace(const api::Object& obj);
+  // ObjectFromKeyValue, and a freshly decoded object is offered to the
+  // store for the next reader.
+  Result<ObjectPtr> Read(const store::KeyValue& kv);
   std::string NextUid();
   std::string NextNameSuffix();
 

@@ -49,6 +49,16 @@ Result<KeyValue> MemoryStore::Get(std::string_view key) {
   return ToKeyValue(it->first, it->second.back());
 }
 
+void MemoryStore::Remember(std::string_view key, Revision mod_revision,
+                           std::shared_ptr<const void> cached) {
+  if (!cached) return;
+  std::lock_guard lock(mu_);
+  auto it = Find(key);
+  if (it == keys_.end()) return;
+  Version& v = it->second.back();
+  if (!v.deleted && v.mod == mod_revision) v.cached = std::move(cached);
+}
+
 Result<ListResult> MemoryStore::List(std::string_view prefix, const ListOptions& options) {
   if (options.at_revision < 0) return NegativeError("list at_revision", options.at_revision);
   if (options.limit < 0) return NegativeError("list limit", options.limit);

@@ -57,6 +57,8 @@ class MemoryStore final : public Store {
                           const WriteOptions& options = {}) override;
   Result<KeyValue> Delete(std::string_view key, Revision expected_revision) override;
   Result<std::unique_ptr<Watcher>> Watch(const WatchOptions& options) override;
+  void Remember(std::string_view key, Revision mod_revision,
+                std::shared_ptr<const void> cached) override;
   Status Compact(Revision revision) override;
   Revision CurrentRevision() override;
   Revision CompactedRevision() override;

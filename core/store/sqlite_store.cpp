@@ -320,6 +320,15 @@ Result<KeyValue> SqliteStore::Get(std::string_view key) {
                   it->second.cached};
 }
 
+void SqliteStore::Remember(std::string_view key, Revision mod_revision,
+                           std::shared_ptr<const void> cached) {
+  if (!cached) return;
+  std::unique_lock lock(state_mu_);
+  auto it = live_.find(key);
+  if (it == live_.end()) return;
+  if (it->second.mod == mod_revision) it->second.cached = std::move(cached);
+}
+
 Result<ListResult> SqliteStore::List(std::string_view prefix, const ListOptions& options) {
   if (options.at_revision < 0) return NegativeError("list at_revision", options.at_revision);
   if (options.limit < 0) return NegativeError("list limit", options.limit);

@@ -98,6 +98,8 @@ class SqliteStore final : public Store {
                           const WriteOptions& options = {}) override;
   Result<KeyValue> Delete(std::string_view key, Revision expected_revision) override;
   Result<std::unique_ptr<Watcher>> Watch(const WatchOptions& options) override;
+  void Remember(std::string_view key, Revision mod_revision,
+                std::shared_ptr<const void> cached) override;
   Status Compact(Revision revision) override;
   Revision CurrentRevision() override;
   Revision CompactedRevision() override;
@@ -145,7 +147,7 @@ class SqliteStore final : public Store {
   std::deque<PendingWrite*> queue_;
 
   // In-memory state. Readers take it shared; the leader takes it exclusive
-  // only to apply a committed batch.
+  // only to apply a committed batch, Remember() to set one decoded form.
   std::shared_mutex state_mu_;
   LiveMap live_;
   std::deque<Event> recent_;  // the last events, ascending, ending at current_

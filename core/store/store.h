@@ -160,6 +160,15 @@ class Store {
 
   virtual Result<std::unique_ptr<Watcher>> Watch(const WatchOptions& options) = 0;
 
+  // Offers a decoded form of `key`'s current value (see KeyValue::cached):
+  // one a reader had to decode (after a restart), or a better one than the
+  // writer supplied. Kept, in place of any earlier one, only when `key` is
+  // still at `mod_revision`; later reads hand it back. Stores that keep no
+  // decoded forms ignore it. Same promise as WriteOptions::cached: immutable
+  // and equal to the stored value.
+  virtual void Remember(std::string_view key, Revision mod_revision,
+                        std::shared_ptr<const void> cached) = 0;
+
   // Forgets history older than `revision`: the state as of `revision` and
   // everything after it is kept. Afterwards List(at_revision < revision) and
   // Watch(after_revision < revision) fail with kCompacted. Compacting to a

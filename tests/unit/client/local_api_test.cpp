@@ -35,6 +35,47 @@ TEST_F(LocalApiTest, CreateFillsServerFieldsAndStoresUnderRegistryKey) {
   EXPECT_TRUE((*got)->Equals(*pod));
 }
 
+TEST_F(LocalApiTest, DecodeStoredHandsTheStoreADecodedFormOfWhatItLoadedRaw) {
+  // As after a restart: values in the store, no decoded forms.
+  auto pod = MustCreate(MakePod("default", "web"));
+  ASSERT_TRUE(pod);
+  const std::string json = store_.Get("/registry/pods/default/web")->value;
+  ASSERT_TRUE(store_.Delete("/registry/pods/default/web", 0).ok());
+  auto raw = store_.Create("/registry/pods/default/web", json);
+  ASSERT_TRUE(raw.ok());
+  ASSERT_TRUE(store_.Create("/registry/pods/default/broken", "{not json").ok());
+  ASSERT_EQ(store_.Get("/registry/pods/default/web")->cached, nullptr);
+
+  auto decoded = api_.DecodeStored();
+  ASSERT_TRUE(decoded.ok()) << decoded.status();
+  EXPECT_EQ(*decoded, 1) << "the pod, not the undecodable value";
+  auto kv = store_.Get("/registry/pods/default/web");
+  ASSERT_NE(kv->cached, nullptr);
+  auto got = api_.Get<Pod>("default", "web");
+  ASSERT_TRUE(got.ok()) << got.status();
+  EXPECT_EQ(static_cast<const void*>(got->get()), kv->cached.get()) << "read without decoding";
+  EXPECT_EQ((*got)->metadata.resource_version, std::to_string(raw->mod_revision));
+  EXPECT_EQ((*got)->metadata.uid, pod->metadata.uid);
+  // The undecodable value is reported by every read of it, naming its key.
+  auto broken = api_.Get<Pod>("default", "broken");
+  EXPECT_EQ(broken.code(), Code::kInvalidArgument);
+  EXPECT_THAT(broken.status().message(), HasSubstr("/registry/pods/default/broken"));
+  EXPECT_EQ(*api_.DecodeStored(), 0) << "nothing left to decode";
+}
+
+TEST_F(LocalApiTest, ReadsHandTheStoreWhatTheyDecoded) {
+  auto pod = MustCreate(MakePod("default", "web"));
+  ASSERT_TRUE(pod);
+  const std::string json = store_.Get("/registry/pods/default/web")->value;
+  ASSERT_TRUE(store_.Update("/registry/pods/default/web", json, 0).ok());
+  ASSERT_EQ(store_.Get("/registry/pods/default/web")->cached, nullptr);
+  auto first = api_.Get<Pod>("default", "web");
+  ASSERT_TRUE(first.ok()) << first.status();
+  auto second = api_.Get<Pod>("default", "web");
+  ASSERT_TRUE(second.ok());
+  EXPECT_EQ(first->get(), second->get()) << "the second read reuses the first one's object";
+}
+
 TEST_F(LocalApiTest, NamespacedObjectWithoutNamespaceGoesToDefault) {
   auto pod = MustCreate(MakePod("", "web"));
   ASSERT_TRUE(pod);
@@ -413,14 +454,18 @@ TEST_F(LocalApiTest, ListWithEncodedItemsGivesEachItemsJsonWithItsResourceVersio
   std::vector<std::string> encoded;
   auto list = api_.List(api::Kind::kPod, lo, &encoded);
   ASSERT_TRUE(list.ok()) << list.status();
-  ASSERT_EQ(encoded.size(), list->items.size());
+  EXPECT_TRUE(list->items.empty());
   ASSERT_EQ(encoded.size(), 2u);
   for (size_t i = 0; i < encoded.size(); ++i) {
     auto decoded = api::DecodeJson(encoded[i]);
     ASSERT_TRUE(decoded.ok()) << decoded.status() << "\n" << encoded[i];
-    EXPECT_TRUE((*decoded)->Equals(*list->items[i])) << encoded[i];
+    auto stored = api_.Get(api::Kind::kPod, "default", i == 0 ? "a" : "b");
+    ASSERT_TRUE(stored.ok());
+    EXPECT_TRUE((*decoded)->Equals(**stored)) << encoded[i];
+    EXPECT_EQ((*decoded)->metadata.resource_version, (*stored)->metadata.resource_version);
     EXPECT_FALSE((*decoded)->metadata.resource_version.empty());
   }
+  EXPECT_EQ(list->resource_version, api_.List(api::Kind::kPod, lo)->resource_version);
   // A label selector lists (and encodes) only what matches.
   lo.label_selector = *api::LabelSelector::Parse("tier=web");
   encoded.clear();
@@ -428,6 +473,29 @@ TEST_F(LocalApiTest, ListWithEncodedItemsGivesEachItemsJsonWithItsResourceVersio
   ASSERT_TRUE(list.ok());
   ASSERT_EQ(encoded.size(), 1u);
   EXPECT_THAT(encoded[0], HasSubstr("\"name\":\"b\""));
+}
+
+TEST_F(LocalApiTest, ListWithEncodedItemsPagesWithLimitAndContinue) {
+  for (const char* name : {"a", "b", "c"})
+    ASSERT_TRUE(MustCreate(MakePod("default", name)));
+  ListOptions lo;
+  lo.namespace_ = "default";
+  lo.limit = 2;
+  std::vector<std::string> encoded;
+  auto first = api_.List(api::Kind::kPod, lo, &encoded);
+  ASSERT_TRUE(first.ok()) << first.status();
+  ASSERT_EQ(encoded.size(), 2u);
+  EXPECT_THAT(encoded[0], HasSubstr("\"name\":\"a\""));
+  EXPECT_THAT(encoded[1], HasSubstr("\"name\":\"b\""));
+  ASSERT_FALSE(first->continue_token.empty());
+  lo.continue_token = first->continue_token;
+  encoded.clear();
+  auto second = api_.List(api::Kind::kPod, lo, &encoded);
+  ASSERT_TRUE(second.ok()) << second.status();
+  ASSERT_EQ(encoded.size(), 1u);
+  EXPECT_THAT(encoded[0], HasSubstr("\"name\":\"c\""));
+  EXPECT_TRUE(second->continue_token.empty());
+  EXPECT_EQ(second->resource_version, first->resource_version);
 }
 
 }  // namespace

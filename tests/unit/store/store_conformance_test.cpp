@@ -249,6 +249,34 @@ TYPED_TEST(StoreConformanceTest, CachedObjectIsHandedBack) {
   EXPECT_EQ(events[1].prev.cached, obj);
 }
 
+TYPED_TEST(StoreConformanceTest, RememberKeepsADecodedFormOnlyForTheCurrentRevision) {
+  const KeyValue a1 = this->MustCreate("/r/a", "a1");
+  if (this->Reopen()) {
+    EXPECT_EQ(this->store().Get("/r/a")->cached, nullptr) << "nothing decoded survives reopen";
+  }
+  auto first = std::make_shared<const std::string>("a1 decoded");
+  this->store().Remember("/r/a", a1.mod_revision, first);
+  EXPECT_EQ(this->store().Get("/r/a")->cached, first);
+  EXPECT_EQ(this->store().List("/r/", {})->items.at(0).cached, first);
+  // A second offer for the same revision replaces the first.
+  auto other = std::make_shared<const std::string>("a1 decoded again");
+  this->store().Remember("/r/a", a1.mod_revision, other);
+  EXPECT_EQ(this->store().Get("/r/a")->cached, other);
+  // An offer for a revision the key has moved past is dropped.
+  const KeyValue a2 = this->MustUpdate("/r/a", "a2");
+  this->store().Remember("/r/a", a1.mod_revision, std::make_shared<const std::string>("stale"));
+  EXPECT_EQ(this->store().Get("/r/a")->cached, nullptr) << "the update supplied none";
+  auto second = std::make_shared<const std::string>("a2 decoded");
+  this->store().Remember("/r/a", a2.mod_revision, second);
+  EXPECT_EQ(this->store().Get("/r/a")->cached, second);
+  // Deleted and unknown keys take nothing, and nothing is created.
+  this->MustDelete("/r/a");
+  this->store().Remember("/r/a", a2.mod_revision, second);
+  this->store().Remember("/r/none", 1, second);
+  EXPECT_EQ(this->store().Get("/r/a").code(), Code::kNotFound);
+  EXPECT_EQ(this->store().Get("/r/none").code(), Code::kNotFound);
+}
+
 // ---- List ------------------------------------------------------------------
 
 TYPED_TEST(StoreConformanceTest, ListByPrefixIsSortedAndFiltered) {
