@@ -12,6 +12,7 @@ Informer::Informer(Api& api, runtime::Clock& clock, Kind kind, InformerOptions o
     return std::vector<std::string>{obj.metadata.namespace_};
   });
   (void)st;  // a fresh informer has no index by that name
+  indexes_.find(kIndexNamespace)->second.fixed_by_key = true;
   if (kind_ == Kind::kPod) {
     st = AddIndex(std::string(kIndexNodeName), [](const api::Object& obj) {
       const auto* pod = api::As<api::Pod>(&obj);
@@ -35,8 +36,8 @@ Status Informer::AddIndex(std::string name, IndexFunc fn) {
   }
   Index& index = indexes_[name];
   index.fn = std::move(fn);
-  for (const auto& [key, obj] : items_)
-    IndexObject(index, key, *obj);
+  for (auto it = items_.begin(); it != items_.end(); ++it)
+    IndexValues(index, it, index.fn(*it->second));
   return Status::Ok();
 }
 
@@ -92,14 +93,14 @@ Status Informer::ListAndWatch() {
     auto it = items_.find(key);
     if (it == items_.end()) {
       changes.emplace_back(nullptr, obj);
-      Put(key, obj, nullptr);
+      Put(it, key, obj);
     } else if (it->second->metadata.resource_version != obj->metadata.resource_version) {
       changes.emplace_back(it->second, obj);
-      Put(key, obj, it->second);
+      Put(it, key, obj);
     }
   }
   for (const auto& obj : gone)
-    Erase(api::KeyOf(*obj), obj);
+    Erase(items_.find(api::KeyOf(*obj)));
   last_rv_ = list.resource_version;
   synced_ = true;
   for (const auto& [old, obj] : changes) {
@@ -121,14 +122,20 @@ void Informer::OnEvent(const WatchEvent& ev) {
     return;
   }
   const ObjectPtr& obj = ev.object;
-  std::string key = api::KeyOf(*obj);
-  last_rv_ = obj->metadata.resource_version;
-  auto it = items_.find(key);
+  const api::ObjectMeta& m = obj->metadata;
+  key_.clear();
+  if (!m.namespace_.empty()) {
+    key_ += m.namespace_;
+    key_ += '/';
+  }
+  key_ += m.name;
+  last_rv_ = m.resource_version;
+  auto it = items_.find(key_);
   ObjectPtr old = it == items_.end() ? nullptr : it->second;
   switch (ev.type) {
     case WatchEvent::Type::kAdded:
     case WatchEvent::Type::kModified:
-      Put(key, obj, old);
+      Put(it, key_, obj);
       if (old) {
         EmitUpdate(old, obj);
       } else {
@@ -137,7 +144,7 @@ void Informer::OnEvent(const WatchEvent& ev) {
       break;
     case WatchEvent::Type::kDeleted:
       if (old) {
-        Erase(key, old);
+        Erase(it);
         EmitDelete(obj);
       }
       break;
@@ -168,43 +175,39 @@ void Informer::ScheduleRelist() {
 
 // --- Cache and indexes ----------------------------------------------------
 
-void Informer::Put(const std::string& key, ObjectPtr obj, const ObjectPtr& old) {
-  for (auto& [name, index] : indexes_) {
-    if (!old) {
-      IndexObject(index, key, *obj);
-      continue;
-    }
-    // Most updates (status writes) leave the indexed values alone; then the
-    // index is already right and re-inserting the key would only churn it.
-    std::vector<std::string> before = index.fn(*old);
-    std::vector<std::string> after = index.fn(*obj);
-    if (before == after) continue;
-    UnindexValues(index, key, before);
-    IndexValues(index, key, std::move(after));
+void Informer::Put(Items::iterator at, std::string_view key, ObjectPtr obj) {
+  if (at == items_.end()) {
+    at = items_.emplace(std::string(key), std::move(obj)).first;
+    for (auto& [name, index] : indexes_)
+      IndexValues(index, at, index.fn(*at->second));
+    return;
   }
-  items_[key] = std::move(obj);
+  ObjectPtr old = std::exchange(at->second, std::move(obj));
+  for (auto& [name, index] : indexes_) {
+    if (index.fixed_by_key) continue;
+    // Most updates (status writes) leave the indexed values alone; then the
+    // index is already right (its entries point at the replaced object).
+    std::vector<std::string> before = index.fn(*old);
+    std::vector<std::string> after = index.fn(*at->second);
+    if (before == after) continue;
+    UnindexValues(index, at->first, before);
+    IndexValues(index, at, std::move(after));
+  }
 }
 
-void Informer::Erase(const std::string& key, const ObjectPtr& old) {
+void Informer::Erase(Items::iterator at) {
+  if (at == items_.end()) return;
   for (auto& [name, index] : indexes_)
-    UnindexObject(index, key, *old);
-  items_.erase(key);
+    UnindexValues(index, at->first, index.fn(*at->second));
+  items_.erase(at);
 }
 
-void Informer::IndexObject(Index& index, const std::string& key, const api::Object& obj) {
-  IndexValues(index, key, index.fn(obj));
-}
-
-void Informer::UnindexObject(Index& index, const std::string& key, const api::Object& obj) {
-  UnindexValues(index, key, index.fn(obj));
-}
-
-void Informer::IndexValues(Index& index, const std::string& key, std::vector<std::string> values) {
+void Informer::IndexValues(Index& index, Items::iterator at, std::vector<std::string> values) {
   for (auto& value : values)
-    index.values[std::move(value)].insert(key);
+    index.values[std::move(value)].emplace(at->first, &at->second);
 }
 
-void Informer::UnindexValues(Index& index, const std::string& key,
+void Informer::UnindexValues(Index& index, std::string_view key,
                              const std::vector<std::string>& values) {
   for (const auto& value : values) {
     auto it = index.values.find(value);
@@ -231,8 +234,8 @@ std::vector<ObjectPtr> Informer::List() const {
   return out;
 }
 
-const std::set<std::string>* Informer::KeysByIndex(std::string_view index,
-                                                   std::string_view value) const {
+const Informer::IndexEntries* Informer::KeysByIndex(std::string_view index,
+                                                    std::string_view value) const {
   auto it = indexes_.find(index);
   if (it == indexes_.end()) return nullptr;
   auto v = it->second.values.find(value);
@@ -241,10 +244,10 @@ const std::set<std::string>* Informer::KeysByIndex(std::string_view index,
 
 std::vector<ObjectPtr> Informer::ByIndex(std::string_view index, std::string_view value) const {
   std::vector<ObjectPtr> out;
-  if (const auto* keys = KeysByIndex(index, value)) {
-    out.reserve(keys->size());
-    for (const auto& key : *keys)
-      out.push_back(items_.find(key)->second);
+  if (const auto* entries = KeysByIndex(index, value)) {
+    out.reserve(entries->size());
+    for (const auto& [key, obj] : *entries)
+      out.push_back(*obj);
   }
   return out;
 }

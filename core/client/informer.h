@@ -95,8 +95,10 @@ class Informer {
   // Objects whose index `index` contains `value`, sorted by key. Empty for an
   // unknown index.
   std::vector<ObjectPtr> ByIndex(std::string_view index, std::string_view value) const;
-  // The keys of ByIndex without building the object vector.
-  const std::set<std::string>* KeysByIndex(std::string_view index, std::string_view value) const;
+  // What ByIndex walks, without building the object vector: key -> the
+  // cached object. Valid until the cache next changes (the next event).
+  using IndexEntries = std::map<std::string_view, const ObjectPtr*, std::less<>>;
+  const IndexEntries* KeysByIndex(std::string_view index, std::string_view value) const;
 
   // The resource_version of the last list or event applied.
   const std::string& LastResourceVersion() const { return last_rv_; }
@@ -104,22 +106,28 @@ class Informer {
   uint64_t Relists() const { return relists_; }
 
  private:
+  using Items = std::map<std::string, ObjectPtr, std::less<>>;
   struct Index {
     IndexFunc fn;
-    std::map<std::string, std::set<std::string>, std::less<>> values;  // value -> keys
+    // The value is part of the object's key (kIndexNamespace): an update
+    // cannot move the object in this index.
+    bool fixed_by_key = false;
+    // value -> the objects having it. The entries point into items_ (its
+    // nodes never move, and an update replaces the object in place), so a
+    // lookup by index needs no lookup by key.
+    std::map<std::string, IndexEntries, std::less<>> values;
   };
 
   // Lists, applies the difference to the cache, emits it, and watches.
   Status ListAndWatch();
   void OnEvent(const WatchEvent& ev);
   void ScheduleRelist();
-  // Cache mutations keep every index in step.
-  void Put(const std::string& key, ObjectPtr obj, const ObjectPtr& old);
-  void Erase(const std::string& key, const ObjectPtr& old);
-  void IndexObject(Index& index, const std::string& key, const api::Object& obj);
-  void UnindexObject(Index& index, const std::string& key, const api::Object& obj);
-  static void IndexValues(Index& index, const std::string& key, std::vector<std::string> values);
-  static void UnindexValues(Index& index, const std::string& key,
+  // Cache mutations keep every index in step. Put stores `obj` under `key`
+  // (replacing the object at `at`, when it is not items_.end()).
+  void Put(Items::iterator at, std::string_view key, ObjectPtr obj);
+  void Erase(Items::iterator at);
+  static void IndexValues(Index& index, Items::iterator at, std::vector<std::string> values);
+  static void UnindexValues(Index& index, std::string_view key,
                             const std::vector<std::string>& values);
 
   void EmitAdd(const ObjectPtr& obj);
@@ -131,10 +139,11 @@ class Informer {
   const Kind kind_;
   const InformerOptions options_;
   std::vector<InformerHandlers> handlers_;
-  std::map<std::string, ObjectPtr, std::less<>> items_;
+  Items items_;
   std::map<std::string, Index, std::less<>> indexes_;
   std::unique_ptr<WatchHandle> watch_;
   std::string last_rv_;
+  std::string key_;  // OnEvent's key, reused to spare an allocation per event
   bool synced_ = false;
   bool started_ = false;
   uint64_t relists_ = 0;

@@ -142,9 +142,11 @@ void EndpointsController::OnService(const client::ObjectPtr& obj, bool deleted) 
 void EndpointsController::EnqueueFor(const api::Pod& pod) {
   const auto* keys = services_.KeysByIndex(client::kIndexNamespace, pod.metadata.namespace_);
   if (!keys) return;
-  for (const auto& key : *keys) {
+  for (const auto& [key, svc] : *keys) {
     auto it = selectors_.find(key);
-    if (it != selectors_.end() && it->second.Matches(pod.metadata.labels)) queue_.Add(key);
+    if (it != selectors_.end() && it->second.Matches(pod.metadata.labels)) {
+      queue_.Add(std::string(key));
+    }
   }
 }
 

@@ -280,7 +280,7 @@ void Kubelet::OnPodUpdate(const client::ObjectPtr& obj) {
     OnPodAdd(obj);
     return;
   }
-  it->second->SetReported(pod->status, pod->metadata.resource_version);
+  it->second->SetReported(pod);
   it->second->UpdatePod(pod);
 }
 
@@ -377,7 +377,7 @@ void Kubelet::FlushStatuses() {
     auto r = gated_.UpdateStatus(std::move(next));
     if (r.ok()) {
       ++stats_.pod_status_writes;
-      w.SetReported((*r)->status, (*r)->metadata.resource_version);
+      w.SetReported(api::As<api::Pod>(*r));
     } else if (r.code() != Code::kNotFound) {
       ++stats_.api_failures;
       failed = true;

@@ -36,7 +36,7 @@ PodWorker::PodWorker(WorkerEnv& env, std::shared_ptr<const api::Pod> pod)
       pod_(std::move(pod)),
       uid_(pod_->metadata.uid),
       first_seen_(env.clock->Now()),
-      reported_(pod_->status),
+      reported_(pod_),
       reported_revision_(ParseRevision(pod_->metadata.resource_version)),
       sandbox_retry_(env.options->runtime_retry),
       api_retry_(env.options->api_retry) {
@@ -190,11 +190,13 @@ void PodWorker::PodRemoved() {
   RequestSync();
 }
 
-void PodWorker::SetReported(const api::PodStatus& status, const std::string& resource_version) {
-  const uint64_t rev = ParseRevision(resource_version);
+void PodWorker::SetReported(std::shared_ptr<const api::Pod> pod) {
+  if (!pod) return;
+  const uint64_t rev = ParseRevision(pod->metadata.resource_version);
   if (rev != 0 && rev < reported_revision_) return;  // older than what we wrote
-  reported_ = status;
+  reported_ = std::move(pod);
   reported_revision_ = rev;
+  const api::PodStatus& status = reported_->status;
   if ((status.phase == api::kPodSucceeded || status.phase == api::kPodFailed) &&
       mode_ == Mode::kRunning) {
     mode_ = Mode::kTerminal;
@@ -298,7 +300,7 @@ void PodWorker::SyncRunning() {
   for (size_t i = init_count_; i < ctrs_.size(); ++i)
     SyncContainer(ctrs_[i]);
   // Done for good?
-  const std::string phase = BuildStatus(reported_).phase;
+  const std::string phase = BuildStatus(reported()).phase;
   if (phase == api::kPodSucceeded || phase == api::kPodFailed) {
     mode_ = Mode::kTerminal;
     Dirty();

@@ -106,10 +106,12 @@ class PodWorker : public std::enable_shared_from_this<PodWorker> {
   // far as the kubelet knows; used for transition times and startTime).
   api::PodStatus BuildStatus(const api::PodStatus& previous) const;
 
-  // The status last known to be in the Api, and the revision it was read or
-  // written at. The kubelet compares BuildStatus() with it.
-  const api::PodStatus& reported() const { return reported_; }
-  void SetReported(const api::PodStatus& status, const std::string& resource_version);
+  // The status last known to be in the Api: that of the pod object last
+  // read or written (kept as that object, shared with the informer and the
+  // store, rather than as a copy). The kubelet compares BuildStatus() with it.
+  const api::PodStatus& reported() const { return reported_->status; }
+  // Ignored when `pod` is older than the object already held.
+  void SetReported(std::shared_ptr<const api::Pod> pod);
 
   const std::string& uid() const { return uid_; }
   const std::shared_ptr<const api::Pod>& pod() const { return pod_; }
@@ -217,7 +219,7 @@ class PodWorker : public std::enable_shared_from_this<PodWorker> {
   std::string reject_reason_, reject_message_;
   Time first_seen_;
 
-  api::PodStatus reported_;
+  std::shared_ptr<const api::Pod> reported_;  // never null
   uint64_t reported_revision_ = 0;
 
   // Sandbox.

@@ -130,8 +130,8 @@ void ServiceProxy::MarkPodDirty(const client::ObjectPtr& pod) {
   if (!endpoints_) return;
   const auto* keys = endpoints_->KeysByIndex(kIndexTargetPods, Key(*pod));
   if (!keys) return;
-  for (const auto& key : *keys)
-    MarkDirty(key);
+  for (const auto& [key, endpoints] : *keys)
+    MarkDirty(std::string(key));
 }
 
 void ServiceProxy::Flush() {
