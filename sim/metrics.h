@@ -37,6 +37,7 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "core/api/types.h"
@@ -219,8 +220,9 @@ class Metrics {
   std::unique_ptr<client::Informer> rc_informer_;
 
   std::vector<PodLifecycle> pods_;
-  std::map<std::string, size_t, std::less<>> by_key_;  // live pods (and the last of a name)
-  std::map<std::string, size_t, std::less<>> by_uid_;
+  // Point lookups only (never iterated, so their order cannot reach a report).
+  std::unordered_map<std::string, size_t> by_key_;  // live pods (and the last of a name)
+  std::unordered_map<std::string, size_t> by_uid_;
   std::map<std::string, NodeState, std::less<>> nodes_;
   std::map<std::string, RcState, std::less<>> rcs_;
   std::set<size_t> unsettled_;

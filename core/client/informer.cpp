@@ -12,12 +12,13 @@ Informer::Informer(Api& api, runtime::Clock& clock, Kind kind, InformerOptions o
     return std::vector<std::string>{obj.metadata.namespace_};
   });
   (void)st;  // a fresh informer has no index by that name
-  indexes_.find(kIndexNamespace)->second.fixed_by_key = true;
+  indexes_.find(kIndexNamespace)->second.depends = Index::Depends::kKey;
   if (kind_ == Kind::kPod) {
     st = AddIndex(std::string(kIndexNodeName), [](const api::Object& obj) {
       const auto* pod = api::As<api::Pod>(&obj);
       return std::vector<std::string>{pod ? pod->spec->node_name : std::string()};
     });
+    indexes_.find(kIndexNodeName)->second.depends = Index::Depends::kPodSpec;
   }
 }
 
@@ -183,8 +184,12 @@ void Informer::Put(Items::iterator at, std::string_view key, ObjectPtr obj) {
     return;
   }
   ObjectPtr old = std::exchange(at->second, std::move(obj));
+  const auto* old_pod = api::As<api::Pod>(old.get());
+  const auto* new_pod = api::As<api::Pod>(at->second.get());
+  const bool same_spec = old_pod && new_pod && old_pod->spec.SharesWith(new_pod->spec);
   for (auto& [name, index] : indexes_) {
-    if (index.fixed_by_key) continue;
+    if (index.depends == Index::Depends::kKey) continue;
+    if (index.depends == Index::Depends::kPodSpec && same_spec) continue;
     // Most updates (status writes) leave the indexed values alone; then the
     // index is already right (its entries point at the replaced object).
     std::vector<std::string> before = index.fn(*old);

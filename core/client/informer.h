@@ -109,9 +109,11 @@ class Informer {
   using Items = std::map<std::string, ObjectPtr, std::less<>>;
   struct Index {
     IndexFunc fn;
-    // The value is part of the object's key (kIndexNamespace): an update
-    // cannot move the object in this index.
-    bool fixed_by_key = false;
+    // What the built-in indexes' values depend on, so that an update that
+    // cannot change them skips recomputing them: the key (kIndexNamespace),
+    // or a pod's spec (kIndexNodeName: unchanged while the new version
+    // shares the old one's spec). User indexes: anything.
+    enum class Depends { kAnything, kKey, kPodSpec } depends = Depends::kAnything;
     // value -> the objects having it. The entries point into items_ (its
     // nodes never move, and an update replaces the object in place), so a
     // lookup by index needs no lookup by key.

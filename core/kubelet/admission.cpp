@@ -7,6 +7,20 @@ namespace navarch::kubelet {
 AdmissionResult AdmitPod(const api::Pod& pod, const api::Labels& node_labels,
                          const api::ResourceList& allocatable,
                          const std::vector<const api::Pod*>& admitted) {
+  std::vector<api::ResourceList> requests;
+  requests.reserve(admitted.size());
+  for (const api::Pod* other : admitted)
+    requests.push_back(PodRequests(other->spec));
+  std::vector<const api::ResourceList*> ptrs;
+  ptrs.reserve(requests.size());
+  for (const auto& r : requests)
+    ptrs.push_back(&r);
+  return AdmitPod(pod, PodRequests(pod.spec), node_labels, allocatable, ptrs);
+}
+
+AdmissionResult AdmitPod(const api::Pod& pod, const api::ResourceList& wanted_requests,
+                         const api::Labels& node_labels, const api::ResourceList& allocatable,
+                         const std::vector<const api::ResourceList*>& admitted) {
   AdmissionResult out;
   for (const auto& [key, value] : pod.spec->node_selector) {
     auto it = node_labels.find(key);
@@ -19,11 +33,11 @@ AdmissionResult AdmitPod(const api::Pod& pod, const api::Labels& node_labels,
     }
   }
   api::ResourceList used;
-  for (const api::Pod* other : admitted) {
-    for (const auto& [name, q] : PodRequests(other->spec))
+  for (const api::ResourceList* other : admitted) {
+    for (const auto& [name, q] : *other)
       used[name] += q;
   }
-  api::ResourceList wanted = PodRequests(pod.spec);
+  api::ResourceList wanted = wanted_requests;
   wanted[std::string(api::kResourcePods)] = api::Quantity::FromValue(1);
   used[std::string(api::kResourcePods)] =
       api::Quantity::FromValue(static_cast<int64_t>(admitted.size()));

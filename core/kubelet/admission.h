@@ -27,5 +27,10 @@ struct AdmissionResult {
 AdmissionResult AdmitPod(const api::Pod& pod, const api::Labels& node_labels,
                          const api::ResourceList& allocatable,
                          const std::vector<const api::Pod*>& admitted);
+// The same, with the admitted pods given by their PodRequests() (as the
+// kubelet keeps them) and `wanted` = PodRequests(pod).
+AdmissionResult AdmitPod(const api::Pod& pod, const api::ResourceList& wanted,
+                         const api::Labels& node_labels, const api::ResourceList& allocatable,
+                         const std::vector<const api::ResourceList*>& admitted);
 
 }  // namespace navarch::kubelet

@@ -253,11 +253,12 @@ void Kubelet::OnPodAdd(const client::ObjectPtr& obj) {
     ++stats_.pods_adopted;
   } else if (!terminal && options_.admission && !pod->metadata.deletion_timestamp &&
              phase != api::kPodRunning) {
-    std::vector<const api::Pod*> admitted;
+    std::vector<const api::ResourceList*> admitted;
     for (const auto& [other_uid, w] : workers_) {
-      if (other_uid != uid && w->HoldsResources()) admitted.push_back(w->pod().get());
+      if (other_uid != uid && w->HoldsResources()) admitted.push_back(&w->requests());
     }
-    AdmissionResult verdict = AdmitPod(*pod, node_labels_, allocatable_, admitted);
+    AdmissionResult verdict =
+        AdmitPod(*pod, worker->requests(), node_labels_, allocatable_, admitted);
     if (!verdict.admitted) worker->Reject(std::move(verdict.reason), std::move(verdict.message));
   }
   if (terminal) worker->MarkTerminal();

@@ -62,19 +62,24 @@ const api::PodCondition* FindPodCondition(const std::vector<api::PodCondition>& 
 void SetPodCondition(std::vector<api::PodCondition>& conds,
                      const std::vector<api::PodCondition>& previous, std::string_view type,
                      bool status, std::string_view reason, std::string message, Time now) {
+  const std::string_view st = status ? "True" : "False";
+  const api::PodCondition* prev = FindPodCondition(previous, type);
+  const Time transition = prev && prev->status == st ? prev->last_transition_time : now;
+  for (auto& existing : conds) {
+    if (existing.type != type) continue;
+    // Usually the condition is already as wanted: then nothing is copied.
+    if (existing.status != st) existing.status = std::string(st);
+    if (existing.reason != reason) existing.reason = std::string(reason);
+    if (existing.message != message) existing.message = std::move(message);
+    existing.last_transition_time = transition;
+    return;
+  }
   api::PodCondition c;
   c.type = std::string(type);
-  c.status = status ? "True" : "False";
+  c.status = std::string(st);
   c.reason = std::string(reason);
   c.message = std::move(message);
-  const api::PodCondition* prev = FindPodCondition(previous, type);
-  c.last_transition_time = prev && prev->status == c.status ? prev->last_transition_time : now;
-  for (auto& existing : conds) {
-    if (existing.type == type) {
-      existing = std::move(c);
-      return;
-    }
-  }
+  c.last_transition_time = transition;
   conds.push_back(std::move(c));
 }
 

@@ -40,6 +40,8 @@ PodWorker::PodWorker(WorkerEnv& env, std::shared_ptr<const api::Pod> pod)
       reported_revision_(ParseRevision(pod_->metadata.resource_version)),
       sandbox_retry_(env.options->runtime_retry),
       api_retry_(env.options->api_retry) {
+  requests_ = PodRequests(pod_->spec);
+  qos_class_ = QosClass(pod_->spec);
   init_count_ = pod_->spec->init_containers.size();
   ctrs_.reserve(init_count_ + pod_->spec->containers.size());
   auto add = [&](const api::Container& spec, bool init, size_t index) {
@@ -178,6 +180,10 @@ void PodWorker::MarkTerminal() {
 }
 
 void PodWorker::UpdatePod(std::shared_ptr<const api::Pod> pod) {
+  if (!pod->spec.SharesWith(pod_->spec)) {
+    requests_ = PodRequests(pod->spec);
+    qos_class_ = QosClass(pod->spec);
+  }
   pod_ = std::move(pod);
   if (pod_->metadata.deletion_timestamp && !Terminating()) EnterTerminating();
   RequestSync();
@@ -883,7 +889,7 @@ api::PodStatus PodWorker::BuildStatus(const api::PodStatus& previous) const {
   }
   s.start_time = previous.start_time ? previous.start_time : std::optional<Time>(first_seen_);
   s.host_ip = env_.host_ip;
-  s.qos_class = QosClass(pod_->spec);
+  s.qos_class = qos_class_;
   if (mode_ == Mode::kRejected) {
     s.phase = std::string(api::kPodFailed);
     s.reason = reject_reason_;

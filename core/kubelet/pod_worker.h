@@ -114,6 +114,8 @@ class PodWorker : public std::enable_shared_from_this<PodWorker> {
   void SetReported(std::shared_ptr<const api::Pod> pod);
 
   const std::string& uid() const { return uid_; }
+  // PodRequests() of the pod's spec, computed once per spec.
+  const api::ResourceList& requests() const { return requests_; }
   const std::shared_ptr<const api::Pod>& pod() const { return pod_; }
   Mode mode() const { return mode_; }
   // Whether the pod counts against the node's resources (admission).
@@ -220,6 +222,9 @@ class PodWorker : public std::enable_shared_from_this<PodWorker> {
   Time first_seen_;
 
   std::shared_ptr<const api::Pod> reported_;  // never null
+  // Derived from pod_'s spec; recomputed when an update brings a new spec.
+  api::ResourceList requests_;
+  std::string qos_class_;
   uint64_t reported_revision_ = 0;
 
   // Sandbox.
