@@ -110,9 +110,7 @@ int main(int argc, char** argv) {
   if (flags.huge_pages) {
     navarch::sim::ReexecWithHugePageHeap(std::vector<std::string>(argv, argv + argc));
   }
-  std::printf("heap: %s\n", navarch::sim::HugePageHeap()
-                                ? "transparent huge pages (glibc.malloc.hugetlb=1)"
-                                : "default allocator settings");
+  std::printf("heap: %s\n", navarch::sim::HeapDescription().c_str());
   int rest_argc = static_cast<int>(rest.size());
   benchmark::Initialize(&rest_argc, rest.data());
   if (benchmark::ReportUnrecognizedArguments(rest_argc, rest.data())) return 2;

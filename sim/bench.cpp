@@ -1,5 +1,6 @@
 #include "sim/bench.h"
 
+#include <dlfcn.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -186,7 +187,33 @@ Result<BenchResult> RunBenchmark(const BenchSize& size, const BenchOptions& opti
   return r;
 }
 
+namespace {
+
+// gperftools' tcmalloc exports tc_version(); glibc does not.
+using TcVersionFn = const char* (*)(int*, int*, const char**);
+TcVersionFn TcVersion() {
+  return reinterpret_cast<TcVersionFn>(dlsym(RTLD_DEFAULT, "tc_version"));
+}
+
+}  // namespace
+
+bool TcmallocHeap() {
+  return TcVersion() != nullptr;
+}
+
+std::string HeapDescription() {
+  if (auto version = TcVersion()) {
+    int major = 0, minor = 0;
+    const char* patch = nullptr;
+    const char* text = version(&major, &minor, &patch);
+    return std::string("tcmalloc (") + (text ? text : "gperftools") + ")";
+  }
+  return HugePageHeap() ? "glibc malloc, transparent huge pages (glibc.malloc.hugetlb=1)"
+                        : "glibc malloc";
+}
+
 bool HugePageHeap() {
+  if (TcmallocHeap()) return false;
   const char* t = std::getenv("GLIBC_TUNABLES");
   if (t == nullptr) return false;
   const std::string_view all(t);
@@ -199,7 +226,7 @@ bool HugePageHeap() {
 
 void ReexecWithHugePageHeap(const std::vector<std::string>& argv) {
   const char* old = std::getenv("GLIBC_TUNABLES");
-  if (argv.empty() ||
+  if (argv.empty() || TcmallocHeap() ||
       (old != nullptr && std::string_view(old).find(kHugeTlbTunable) != std::string_view::npos)) {
     return;  // already decided, by us or by the user
   }

@@ -65,16 +65,26 @@ struct BenchResult {
 // their message.
 Result<BenchResult> RunBenchmark(const BenchSize& size, const BenchOptions& options);
 
+// Whether this process allocates with tcmalloc (linked in, as navarch and the
+// benchmarks are by default, or preloaded).
+bool TcmallocHeap();
+
 // Whether the glibc allocator of this process asks for transparent huge pages
-// for its heap (GLIBC_TUNABLES sets glibc.malloc.hugetlb to 1 or 2).
+// for its heap (GLIBC_TUNABLES sets glibc.malloc.hugetlb to 1 or 2; false
+// under tcmalloc, which ignores it).
 bool HugePageHeap();
 
+// The allocator in use, for reports: "tcmalloc (gperftools 2.10)", "glibc
+// malloc, transparent huge pages (glibc.malloc.hugetlb=1)" or "glibc malloc".
+std::string HeapDescription();
+
 // Re-executes this program (/proc/self/exe with `argv`) with
-// glibc.malloc.hugetlb=1 added to GLIBC_TUNABLES, so that the allocator asks
-// for transparent huge pages for its heap: a simulation of 100,000 pods
+// glibc.malloc.hugetlb=1 added to GLIBC_TUNABLES, so that glibc's allocator
+// asks for transparent huge pages for its heap: a simulation of 100,000 pods
 // touches gigabytes of fresh heap, and 4 KiB page faults are then a large
-// share of its time. Returns only when it did not re-execute: the tunable is
-// already set (or set to something else by the user), or exec failed.
+// share of its time. Returns only when it did not re-execute: tcmalloc is the
+// allocator, the tunable is already set (or set to something else by the
+// user), or exec failed.
 void ReexecWithHugePageHeap(const std::vector<std::string>& argv);
 
 }  // namespace navarch::sim

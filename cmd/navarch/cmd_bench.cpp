@@ -55,7 +55,8 @@ int RunBench(const Args& args) {
       "format", po::value(&format)->default_value(format), "markdown, csv or json")(
       "huge-pages", po::value(&huge_pages)->default_value(true),
       "back the heap with transparent huge pages (re-runs the program with "
-      "GLIBC_TUNABLES=glibc.malloc.hugetlb=1 unless GLIBC_TUNABLES already sets it); "
+      "GLIBC_TUNABLES=glibc.malloc.hugetlb=1 unless GLIBC_TUNABLES already sets it; only "
+      "for glibc malloc: a build with tcmalloc, the default, ignores it); "
       "false keeps the allocator as it is");
   po::positional_options_description pos;
   po::variables_map vm;
@@ -82,10 +83,7 @@ int RunBench(const Args& args) {
     argv.insert(argv.end(), args.begin(), args.end());
     sim::ReexecWithHugePageHeap(argv);  // returns only when it did not re-execute
   }
-  std::cerr << "navarch bench: heap: "
-            << (sim::HugePageHeap() ? "transparent huge pages (glibc.malloc.hugetlb=1)"
-                                    : "default allocator settings")
-            << "\n";
+  std::cerr << "navarch bench: heap: " << sim::HeapDescription() << "\n";
   const auto sched_list = SplitList(schedulers);
   const auto mode_list = SplitList(modes);
   if (workloads.empty() || sched_list.empty() || mode_list.empty()) {

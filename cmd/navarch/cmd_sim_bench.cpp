@@ -35,7 +35,8 @@ int RunSimBench(const Args& args) {
       "record every scheduling decision with its explanation (slower)")(
       "huge-pages", po::value(&huge_pages)->default_value(true),
       "back the heap with transparent huge pages (re-runs the program with "
-      "GLIBC_TUNABLES=glibc.malloc.hugetlb=1 unless GLIBC_TUNABLES already sets it); "
+      "GLIBC_TUNABLES=glibc.malloc.hugetlb=1 unless GLIBC_TUNABLES already sets it; only "
+      "for glibc malloc: a build with tcmalloc, the default, ignores it); "
       "false keeps the allocator as it is");
   po::positional_options_description pos;
   po::variables_map vm;
@@ -52,8 +53,7 @@ int RunSimBench(const Args& args) {
     sim::ReexecWithHugePageHeap(argv);  // returns only when it did not re-execute
   }
 
-  std::printf("heap: %s\n", sim::HugePageHeap() ? "transparent huge pages (glibc.malloc.hugetlb=1)"
-                                                : "default allocator settings");
+  std::printf("heap: %s\n", sim::HeapDescription().c_str());
   std::printf("%-14s %9s %9s %10s %12s %12s %10s %9s %s\n", "benchmark", "wall_s", "cpu_s",
               "peak_rss", "events", "events/s", "sim_time", "pods", "result");
   int failures = 0;
