@@ -281,8 +281,11 @@ void Kubelet::OnPodUpdate(const client::ObjectPtr& obj) {
     OnPodAdd(obj);
     return;
   }
+  // The watch bringing back the kubelet's own status write (the very object
+  // UpdateStatus returned) changes nothing the worker acts on.
+  const bool own_write = it->second->IsReported(*pod);
   it->second->SetReported(pod);
-  it->second->UpdatePod(pod);
+  it->second->UpdatePod(pod, own_write);
 }
 
 void Kubelet::OnPodDelete(const client::ObjectPtr& obj) {

@@ -179,12 +179,16 @@ void PodWorker::MarkTerminal() {
   if (mode_ == Mode::kRunning) mode_ = Mode::kTerminal;
 }
 
-void PodWorker::UpdatePod(std::shared_ptr<const api::Pod> pod) {
-  if (!pod->spec.SharesWith(pod_->spec)) {
+void PodWorker::UpdatePod(std::shared_ptr<const api::Pod> pod, bool own_status_write) {
+  const bool same_spec = pod->spec.SharesWith(pod_->spec);
+  if (!same_spec) {
     requests_ = PodRequests(pod->spec);
     qos_class_ = QosClass(pod->spec);
   }
+  const bool quiet = own_status_write && same_spec &&
+                     pod->metadata.deletion_timestamp == pod_->metadata.deletion_timestamp;
   pod_ = std::move(pod);
+  if (quiet) return;
   if (pod_->metadata.deletion_timestamp && !Terminating()) EnterTerminating();
   RequestSync();
   Dirty();

@@ -92,7 +92,10 @@ class PodWorker : public std::enable_shared_from_this<PodWorker> {
   void MarkTerminal();
 
   // A new state of the pod from the Api (resource_version non-decreasing).
-  void UpdatePod(std::shared_ptr<const api::Pod> pod);
+  // `own_status_write`: `pod` is the object of the worker's last status
+  // write; unless its spec or deletion changed too, the worker only keeps it
+  // (no sync, no status flush).
+  void UpdatePod(std::shared_ptr<const api::Pod> pod, bool own_status_write = false);
   // The pod left the Api (deleted outright, or no longer bound here): tear
   // it down without writing to the Api.
   void PodRemoved();
@@ -110,6 +113,8 @@ class PodWorker : public std::enable_shared_from_this<PodWorker> {
   // read or written (kept as that object, shared with the informer and the
   // store, rather than as a copy). The kubelet compares BuildStatus() with it.
   const api::PodStatus& reported() const { return reported_->status; }
+  // Whether `pod` is the object reported() comes from.
+  bool IsReported(const api::Pod& pod) const { return reported_.get() == &pod; }
   // Ignored when `pod` is older than the object already held.
   void SetReported(std::shared_ptr<const api::Pod> pod);
 
