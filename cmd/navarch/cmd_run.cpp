@@ -69,27 +69,14 @@ int RunDocker(const Args& args) {
   pos.add("scenario", 1);
   po::variables_map vm;
   if (int rc = ParseOptions("run", args, desc, pos, vm); rc >= 0) return rc;
-  if (scenario_path.empty()) {
-    std::cerr << "navarch run: no scenario file given\nRun 'navarch run --help' for usage.\n";
-    return 2;
-  }
-  auto interval = ParseDuration(sample);
-  if (!interval.ok() || *interval <= Duration{0}) {
-    std::cerr << "navarch run: --sample-interval " << sample
-              << ": give a positive duration such as 10s or 1m\n";
-    return 2;
-  }
+  auto interval = ParseSampleInterval("run", sample);
+  if (!interval) return 2;
   if (dm.max_containers < 1 || dm.max_nodes < 1) {
     std::cerr << "navarch run: --max-containers and --max-nodes must be at least 1\n";
     return 2;
   }
-  auto scenario = sim::LoadScenarioFile(scenario_path);
-  if (!scenario.ok()) {
-    std::string text = scenario.status().message();
-    if (!text.empty() && text.back() != '\n') text += '\n';
-    std::cerr << text;
-    return 2;
-  }
+  auto scenario = LoadScenarioArg("run", scenario_path);
+  if (!scenario) return 2;
   if (out.empty()) out = "out/" + scenario->name + "-docker";
   const std::string name = scenario->name;
 

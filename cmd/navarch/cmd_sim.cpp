@@ -87,24 +87,11 @@ int RunSim(const Args& args) {
   pos.add("scenario", 1);
   po::variables_map vm;
   if (int rc = ParseOptions("sim", args, desc, pos, vm); rc >= 0) return rc;
-  if (scenario_path.empty()) {
-    std::cerr << "navarch sim: no scenario file given\nRun 'navarch sim --help' for usage.\n";
-    return 2;
-  }
-  auto interval = ParseDuration(sample);
-  if (!interval.ok() || *interval <= Duration{0}) {
-    std::cerr << "navarch sim: --sample-interval " << sample
-              << ": give a positive duration such as 10s or 1m\n";
-    return 2;
-  }
+  auto interval = ParseSampleInterval("sim", sample);
+  if (!interval) return 2;
 
-  auto scenario = sim::LoadScenarioFile(scenario_path);
-  if (!scenario.ok()) {
-    std::string text = scenario.status().message();
-    if (!text.empty() && text.back() != '\n') text += '\n';
-    std::cerr << text;
-    return 2;
-  }
+  auto scenario = LoadScenarioArg("sim", scenario_path);
+  if (!scenario) return 2;
   if (out.empty()) out = "out/" + scenario->name;
 
   if (!compare.empty()) {

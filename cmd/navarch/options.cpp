@@ -24,4 +24,30 @@ int ParseOptions(std::string_view command, const Args& args,
   return -1;
 }
 
+std::optional<Duration> ParseSampleInterval(std::string_view command, const std::string& text) {
+  auto interval = ParseDuration(text);
+  if (!interval.ok() || *interval <= Duration{0}) {
+    std::cerr << "navarch " << command << ": --sample-interval " << text
+              << ": give a positive duration such as 10s or 1m\n";
+    return std::nullopt;
+  }
+  return *interval;
+}
+
+std::optional<sim::Scenario> LoadScenarioArg(std::string_view command, const std::string& path) {
+  if (path.empty()) {
+    std::cerr << "navarch " << command << ": no scenario file given\nRun 'navarch " << command
+              << " --help' for usage.\n";
+    return std::nullopt;
+  }
+  auto scenario = sim::LoadScenarioFile(path);
+  if (!scenario.ok()) {
+    std::string text = scenario.status().message();
+    if (!text.empty() && text.back() != '\n') text += '\n';
+    std::cerr << text;
+    return std::nullopt;
+  }
+  return std::move(*scenario);
+}
+
 }  // namespace navarch::cmd

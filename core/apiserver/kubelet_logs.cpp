@@ -280,6 +280,24 @@ class KubeletLogClient::Impl {
   std::thread thread_;
 };
 
+namespace {
+
+// Starts `fetch` and waits for `answer`, its first outcome; cancels it when
+// the kubelet does not answer in time.
+Status StartAndAwait(LogFetch& fetch, std::future<Status>& answer,
+                     const KubeletEndpoint& endpoint) {
+  fetch.Start();
+  if (answer.wait_for(kConnectTimeout + kReadTimeout + std::chrono::seconds(5)) !=
+      std::future_status::ready) {
+    fetch.Cancel();
+    return Unavailable("the kubelet log endpoint " + endpoint.host + ":" +
+                       std::to_string(endpoint.port) + " did not answer in time");
+  }
+  return answer.get();
+}
+
+}  // namespace
+
 KubeletLogClient::KubeletLogClient() : impl_(std::make_unique<Impl>()) {}
 KubeletLogClient::~KubeletLogClient() = default;
 
@@ -305,14 +323,7 @@ Result<std::string> KubeletLogClient::Read(const KubeletEndpoint& endpoint,
   cb.on_done = [shared](Status s) { shared->done.set_value(std::move(s)); };
   auto fetch = std::make_shared<LogFetch>(impl_->io_, endpoint, Target(container_id, o), false,
                                           std::move(cb));
-  fetch->Start();
-  if (future.wait_for(kConnectTimeout + kReadTimeout + std::chrono::seconds(5)) !=
-      std::future_status::ready) {
-    fetch->Cancel();
-    return Unavailable("the kubelet log endpoint " + endpoint.host + ":" +
-                       std::to_string(endpoint.port) + " did not answer in time");
-  }
-  NAVARCH_RETURN_IF_ERROR(future.get());
+  NAVARCH_RETURN_IF_ERROR(StartAndAwait(*fetch, future, endpoint));
   std::lock_guard<std::mutex> lock(shared->mu);
   return std::move(shared->text);
 }
@@ -351,14 +362,7 @@ Status KubeletLogClient::Follow(const KubeletEndpoint& endpoint, const std::stri
   };
   auto fetch = std::make_shared<LogFetch>(impl_->io_, endpoint, Target(container_id, o), true,
                                           std::move(cb));
-  fetch->Start();
-  if (first.wait_for(kConnectTimeout + kReadTimeout + std::chrono::seconds(5)) !=
-      std::future_status::ready) {
-    fetch->Cancel();
-    return Unavailable("the kubelet log endpoint " + endpoint.host + ":" +
-                       std::to_string(endpoint.port) + " did not answer in time");
-  }
-  NAVARCH_RETURN_IF_ERROR(first.get());
+  NAVARCH_RETURN_IF_ERROR(StartAndAwait(*fetch, first, endpoint));
   out->OnClosed([fetch] { fetch->Cancel(); });
   return Status::Ok();
 }

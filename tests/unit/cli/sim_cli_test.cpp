@@ -72,8 +72,13 @@ TEST(SimCli, InvalidScenarioExitsTwoWithEveryError) {
 }
 
 TEST(SimCli, UsageErrorsExitTwo) {
-  EXPECT_EQ(NavarchSim("").exit_code, 2);
+  SimRun none = NavarchSim("");
+  EXPECT_EQ(none.exit_code, 2);
+  EXPECT_THAT(none.output, HasSubstr("navarch sim: no scenario file given"));
   EXPECT_EQ(NavarchSim("--frobnicate x.yaml").exit_code, 2);
+  SimRun interval = NavarchSim(kSource + "/scenarios/quickstart.yaml --sample-interval 0s");
+  EXPECT_EQ(interval.exit_code, 2);
+  EXPECT_THAT(interval.output, HasSubstr("navarch sim: --sample-interval 0s: give a positive"));
   SimRun bad_profile =
       NavarchSim(kSource + "/scenarios/quickstart.yaml --scheduler random --out " + kOut + "/f");
   EXPECT_EQ(bad_profile.exit_code, 2);
