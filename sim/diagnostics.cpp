@@ -22,7 +22,7 @@ void Diagnostics::Error(int line, std::string_view path, std::string_view messag
   keys_.push_back(Key{source_, line});
 }
 
-void Diagnostics::Error(const YAML::Node& at, std::string_view path, std::string_view message) {
+void Diagnostics::Error(const yaml::Node& at, std::string_view path, std::string_view message) {
   Error(LineOf(at), path, message);
 }
 
@@ -74,9 +74,9 @@ Status Diagnostics::ToStatus() const {
   return InvalidArgument(std::move(message));
 }
 
-int LineOf(const YAML::Node& node) {
+int LineOf(const yaml::Node& node) {
   if (!node.IsDefined()) return 0;
-  const YAML::Mark mark = node.Mark();
+  const yaml::Mark mark = node.mark();
   return mark.line >= 0 ? mark.line + 1 : 0;
 }
 
@@ -97,7 +97,7 @@ std::string IndexPath(std::string_view parent, size_t index) {
 
 namespace {
 
-bool IsScalar(const YAML::Node& node, std::string_view path, std::string_view what,
+bool IsScalar(const yaml::Node& node, std::string_view path, std::string_view what,
               Diagnostics& diag) {
   if (node.IsScalar()) return true;
   diag.Error(node, path, "expected " + std::string(what));
@@ -106,16 +106,16 @@ bool IsScalar(const YAML::Node& node, std::string_view path, std::string_view wh
 
 }  // namespace
 
-std::optional<std::string> ReadString(const YAML::Node& node, std::string_view path,
+std::optional<std::string> ReadString(const yaml::Node& node, std::string_view path,
                                       Diagnostics& diag) {
   if (!IsScalar(node, path, "a string", diag)) return std::nullopt;
-  return node.Scalar();
+  return node.scalar();
 }
 
-std::optional<int64_t> ReadInt(const YAML::Node& node, std::string_view path, Diagnostics& diag,
+std::optional<int64_t> ReadInt(const yaml::Node& node, std::string_view path, Diagnostics& diag,
                                int64_t min, int64_t max) {
   if (!IsScalar(node, path, "an integer", diag)) return std::nullopt;
-  const std::string& text = node.Scalar();
+  const std::string& text = node.scalar();
   int64_t value = 0;
   auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
   if (ec != std::errc() || end != text.data() + text.size() || text.empty()) {
@@ -131,9 +131,9 @@ std::optional<int64_t> ReadInt(const YAML::Node& node, std::string_view path, Di
   return value;
 }
 
-std::optional<double> ReadDouble(const YAML::Node& node, std::string_view path, Diagnostics& diag) {
+std::optional<double> ReadDouble(const yaml::Node& node, std::string_view path, Diagnostics& diag) {
   if (!IsScalar(node, path, "a number", diag)) return std::nullopt;
-  const std::string& text = node.Scalar();
+  const std::string& text = node.scalar();
   double value = 0;
   auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
   if (ec != std::errc() || end != text.data() + text.size() || text.empty() ||
@@ -144,19 +144,19 @@ std::optional<double> ReadDouble(const YAML::Node& node, std::string_view path, 
   return value;
 }
 
-std::optional<bool> ReadBool(const YAML::Node& node, std::string_view path, Diagnostics& diag) {
+std::optional<bool> ReadBool(const yaml::Node& node, std::string_view path, Diagnostics& diag) {
   if (!IsScalar(node, path, "true or false", diag)) return std::nullopt;
-  const std::string& text = node.Scalar();
+  const std::string& text = node.scalar();
   if (text == "true") return true;
   if (text == "false") return false;
   diag.Error(node, path, "expected true or false, got \"" + text + "\"");
   return std::nullopt;
 }
 
-std::optional<Duration> ReadDuration(const YAML::Node& node, std::string_view path,
+std::optional<Duration> ReadDuration(const yaml::Node& node, std::string_view path,
                                      Diagnostics& diag) {
   if (!IsScalar(node, path, "a duration such as 30s, 1m30s or 250ms", diag)) return std::nullopt;
-  const std::string& text = node.Scalar();
+  const std::string& text = node.scalar();
   Result<Duration> d = ParseDuration(text);
   if (!d.ok()) {
     diag.Error(node, path,
@@ -170,18 +170,18 @@ std::optional<Duration> ReadDuration(const YAML::Node& node, std::string_view pa
   return *d;
 }
 
-std::optional<double> ReadProbability(const YAML::Node& node, std::string_view path,
+std::optional<double> ReadProbability(const yaml::Node& node, std::string_view path,
                                       Diagnostics& diag) {
   std::optional<double> p = ReadDouble(node, path, diag);
   if (!p) return std::nullopt;
   if (*p < 0 || *p > 1) {
-    diag.Error(node, path, "a probability must be between 0 and 1, got " + node.Scalar());
+    diag.Error(node, path, "a probability must be between 0 and 1, got " + node.scalar());
     return std::nullopt;
   }
   return p;
 }
 
-std::optional<std::vector<std::string>> ReadStringList(const YAML::Node& node,
+std::optional<std::vector<std::string>> ReadStringList(const yaml::Node& node,
                                                        std::string_view path, Diagnostics& diag) {
   if (!node.IsSequence()) {
     diag.Error(node, path, "expected a list of strings");
@@ -201,7 +201,7 @@ std::optional<std::vector<std::string>> ReadStringList(const YAML::Node& node,
   return out;
 }
 
-std::optional<std::map<std::string, std::string>> ReadStringMap(const YAML::Node& node,
+std::optional<std::map<std::string, std::string>> ReadStringMap(const yaml::Node& node,
                                                                 std::string_view path,
                                                                 Diagnostics& diag) {
   if (!node.IsMap()) {
@@ -210,8 +210,8 @@ std::optional<std::map<std::string, std::string>> ReadStringMap(const YAML::Node
   }
   std::map<std::string, std::string> out;
   bool ok = true;
-  for (auto it = node.begin(); it != node.end(); ++it) {
-    std::string key = it->first.Scalar();
+  for (auto it = node.entries().begin(); it != node.entries().end(); ++it) {
+    std::string key = it->first.scalar();
     std::optional<std::string> value = ReadString(it->second, JoinPath(path, key), diag);
     if (value) {
       out[key] = std::move(*value);
@@ -223,7 +223,7 @@ std::optional<std::map<std::string, std::string>> ReadStringMap(const YAML::Node
   return out;
 }
 
-YamlMap::YamlMap(const YAML::Node& node, std::string path, Diagnostics& diag)
+YamlMap::YamlMap(const yaml::Node& node, std::string path, Diagnostics& diag)
     : node_(node), path_(std::move(path)), diag_(diag) {
   if (!node.IsDefined() || node.IsNull()) return;
   if (!node.IsMap()) {
@@ -233,61 +233,61 @@ YamlMap::YamlMap(const YAML::Node& node, std::string path, Diagnostics& diag)
   valid_ = true;
 }
 
-YAML::Node YamlMap::Get(std::string_view key) {
+yaml::Node YamlMap::Get(std::string_view key) {
   accepted_.emplace_back(key);
-  if (!valid_) return YAML::Node(YAML::NodeType::Undefined);
-  for (auto it = node_.begin(); it != node_.end(); ++it) {
-    if (it->first.IsScalar() && it->first.Scalar() == key) return it->second;
+  if (!valid_) return yaml::Node();
+  for (auto it = node_.entries().begin(); it != node_.entries().end(); ++it) {
+    if (it->first.IsScalar() && it->first.scalar() == key) return it->second;
   }
-  return YAML::Node(YAML::NodeType::Undefined);
+  return yaml::Node();
 }
 
 bool YamlMap::Has(std::string_view key) const {
   if (!valid_) return false;
-  for (auto it = node_.begin(); it != node_.end(); ++it) {
-    if (it->first.IsScalar() && it->first.Scalar() == key) return true;
+  for (auto it = node_.entries().begin(); it != node_.entries().end(); ++it) {
+    if (it->first.IsScalar() && it->first.scalar() == key) return true;
   }
   return false;
 }
 
-YAML::Node YamlMap::Require(std::string_view key) {
-  YAML::Node n = Get(key);
+yaml::Node YamlMap::Require(std::string_view key) {
+  yaml::Node n = Get(key);
   if (!n.IsDefined() && valid_) diag_.Error(node_, PathOf(key), "required field is missing");
   return n;
 }
 
 std::optional<std::string> YamlMap::String(std::string_view key) {
-  YAML::Node n = Get(key);
+  yaml::Node n = Get(key);
   if (!n.IsDefined()) return std::nullopt;
   return ReadString(n, PathOf(key), diag_);
 }
 
 std::optional<int64_t> YamlMap::Int(std::string_view key, int64_t min, int64_t max) {
-  YAML::Node n = Get(key);
+  yaml::Node n = Get(key);
   if (!n.IsDefined()) return std::nullopt;
   return ReadInt(n, PathOf(key), diag_, min, max);
 }
 
 std::optional<double> YamlMap::Double(std::string_view key) {
-  YAML::Node n = Get(key);
+  yaml::Node n = Get(key);
   if (!n.IsDefined()) return std::nullopt;
   return ReadDouble(n, PathOf(key), diag_);
 }
 
 std::optional<bool> YamlMap::Bool(std::string_view key) {
-  YAML::Node n = Get(key);
+  yaml::Node n = Get(key);
   if (!n.IsDefined()) return std::nullopt;
   return ReadBool(n, PathOf(key), diag_);
 }
 
 std::optional<Duration> YamlMap::DurationField(std::string_view key) {
-  YAML::Node n = Get(key);
+  yaml::Node n = Get(key);
   if (!n.IsDefined()) return std::nullopt;
   return ReadDuration(n, PathOf(key), diag_);
 }
 
 std::optional<double> YamlMap::Probability(std::string_view key) {
-  YAML::Node n = Get(key);
+  yaml::Node n = Get(key);
   if (!n.IsDefined()) return std::nullopt;
   return ReadProbability(n, PathOf(key), diag_);
 }
@@ -295,8 +295,8 @@ std::optional<double> YamlMap::Probability(std::string_view key) {
 std::vector<std::string> YamlMap::Keys() const {
   std::vector<std::string> out;
   if (!valid_) return out;
-  for (auto it = node_.begin(); it != node_.end(); ++it)
-    out.push_back(it->first.Scalar());
+  for (auto it = node_.entries().begin(); it != node_.entries().end(); ++it)
+    out.push_back(it->first.scalar());
   return out;
 }
 
@@ -305,8 +305,8 @@ void YamlMap::Finish() {
   std::vector<std::string> known = accepted_;
   std::sort(known.begin(), known.end());
   known.erase(std::unique(known.begin(), known.end()), known.end());
-  for (auto it = node_.begin(); it != node_.end(); ++it) {
-    const std::string key = it->first.IsScalar() ? it->first.Scalar() : std::string("?");
+  for (auto it = node_.entries().begin(); it != node_.entries().end(); ++it) {
+    const std::string key = it->first.IsScalar() ? it->first.scalar() : std::string("?");
     if (std::binary_search(known.begin(), known.end(), key)) continue;
     std::string list;
     for (const std::string& k : known) {

@@ -17,7 +17,7 @@
 #include <string_view>
 #include <vector>
 
-#include <yaml-cpp/yaml.h>
+#include "core/base/yaml.h"
 
 #include "core/base/status.h"
 #include "core/base/time.h"
@@ -35,7 +35,7 @@ class Diagnostics {
   void Error(int line, std::string_view path, std::string_view message);
   // Records a problem at the position of `at` (its line, or none if `at` is
   // not a valid node).
-  void Error(const YAML::Node& at, std::string_view path, std::string_view message);
+  void Error(const yaml::Node& at, std::string_view path, std::string_view message);
   // Records lines that are already formatted (e.g. from the manifest codec).
   void AddFormatted(std::string_view lines);
 
@@ -58,7 +58,7 @@ class Diagnostics {
 };
 
 // The 1-based line of a node, 0 when unknown.
-int LineOf(const YAML::Node& node);
+int LineOf(const yaml::Node& node);
 
 // "a.b" / "a[3]" path building.
 std::string JoinPath(std::string_view parent, std::string_view key);
@@ -66,23 +66,23 @@ std::string IndexPath(std::string_view parent, size_t index);
 
 // Scalar readers: return nullopt (and record a problem) when `node` is not a
 // scalar of the right form. `path` names the field in messages.
-std::optional<std::string> ReadString(const YAML::Node& node, std::string_view path,
+std::optional<std::string> ReadString(const yaml::Node& node, std::string_view path,
                                       Diagnostics& diag);
-std::optional<int64_t> ReadInt(const YAML::Node& node, std::string_view path, Diagnostics& diag,
+std::optional<int64_t> ReadInt(const yaml::Node& node, std::string_view path, Diagnostics& diag,
                                int64_t min, int64_t max);
-std::optional<double> ReadDouble(const YAML::Node& node, std::string_view path, Diagnostics& diag);
-std::optional<bool> ReadBool(const YAML::Node& node, std::string_view path, Diagnostics& diag);
+std::optional<double> ReadDouble(const yaml::Node& node, std::string_view path, Diagnostics& diag);
+std::optional<bool> ReadBool(const yaml::Node& node, std::string_view path, Diagnostics& diag);
 // Go-style duration text ("90s", "1m30s", "250ms"); must not be negative.
-std::optional<Duration> ReadDuration(const YAML::Node& node, std::string_view path,
+std::optional<Duration> ReadDuration(const yaml::Node& node, std::string_view path,
                                      Diagnostics& diag);
 // A probability in [0, 1].
-std::optional<double> ReadProbability(const YAML::Node& node, std::string_view path,
+std::optional<double> ReadProbability(const yaml::Node& node, std::string_view path,
                                       Diagnostics& diag);
 // A list of strings.
-std::optional<std::vector<std::string>> ReadStringList(const YAML::Node& node,
+std::optional<std::vector<std::string>> ReadStringList(const yaml::Node& node,
                                                        std::string_view path, Diagnostics& diag);
 // A mapping of string to string (labels).
-std::optional<std::map<std::string, std::string>> ReadStringMap(const YAML::Node& node,
+std::optional<std::map<std::string, std::string>> ReadStringMap(const yaml::Node& node,
                                                                 std::string_view path,
                                                                 Diagnostics& diag);
 
@@ -91,20 +91,20 @@ class YamlMap {
  public:
   // Records a problem if `node` is present but not a mapping (valid() is
   // then false and every Get returns an undefined node).
-  YamlMap(const YAML::Node& node, std::string path, Diagnostics& diag);
+  YamlMap(const yaml::Node& node, std::string path, Diagnostics& diag);
 
   bool valid() const { return valid_; }
-  const YAML::Node& node() const { return node_; }
+  const yaml::Node& node() const { return node_; }
   const std::string& path() const { return path_; }
   std::string PathOf(std::string_view key) const { return JoinPath(path_, key); }
   Diagnostics& diag() const { return diag_; }
 
   // Marks `key` as accepted and returns its value (an undefined node when
   // absent; test with `if (node)`).
-  YAML::Node Get(std::string_view key);
+  yaml::Node Get(std::string_view key);
   bool Has(std::string_view key) const;
   // Like Get, and records "required" when absent.
-  YAML::Node Require(std::string_view key);
+  yaml::Node Require(std::string_view key);
 
   std::optional<std::string> String(std::string_view key);
   std::optional<int64_t> Int(std::string_view key, int64_t min, int64_t max);
@@ -121,7 +121,7 @@ class YamlMap {
   void Finish();
 
  private:
-  YAML::Node node_;
+  yaml::Node node_;
   std::string path_;
   Diagnostics& diag_;
   bool valid_ = false;

@@ -151,7 +151,7 @@ constexpr std::string_view kForms =
 
 }  // namespace
 
-std::optional<Distribution> ParseDistribution(const YAML::Node& node, std::string_view path,
+std::optional<Distribution> ParseDistribution(const yaml::Node& node, std::string_view path,
                                               Diagnostics& diag) {
   if (node.IsScalar()) {
     std::optional<Duration> d = ReadDuration(node, path, diag);
@@ -162,8 +162,8 @@ std::optional<Distribution> ParseDistribution(const YAML::Node& node, std::strin
     diag.Error(node, path, "expected a distribution: " + std::string(kForms));
     return std::nullopt;
   }
-  const std::string kind = node.begin()->first.Scalar();
-  const YAML::Node body = node.begin()->second;
+  const std::string kind = node.entries().begin()->first.scalar();
+  const yaml::Node body = node.entries().begin()->second;
   const std::string body_path = JoinPath(path, kind);
   if (kind == "constant") {
     std::optional<Duration> d = ReadDuration(body, body_path, diag);
@@ -189,7 +189,7 @@ std::optional<Distribution> ParseDistribution(const YAML::Node& node, std::strin
     return Distribution::Empirical(std::move(values));
   }
   if (kind != "uniform" && kind != "exponential" && kind != "normal" && kind != "lognormal") {
-    diag.Error(node.begin()->first, body_path,
+    diag.Error(node.entries().begin()->first, body_path,
                "unknown distribution \"" + kind + "\"; " + std::string(kForms));
     return std::nullopt;
   }
@@ -200,8 +200,8 @@ std::optional<Distribution> ParseDistribution(const YAML::Node& node, std::strin
   }
   YamlMap m(body, body_path, diag);
   if (kind == "uniform") {
-    YAML::Node lo_node = m.Require("min");
-    YAML::Node hi_node = m.Require("max");
+    yaml::Node lo_node = m.Require("min");
+    yaml::Node hi_node = m.Require("max");
     m.Finish();
     std::optional<Duration> lo, hi;
     if (lo_node) lo = ReadDuration(lo_node, m.PathOf("min"), diag);
@@ -215,7 +215,7 @@ std::optional<Distribution> ParseDistribution(const YAML::Node& node, std::strin
     return Distribution::Uniform(*lo, *hi);
   }
   if (kind == "exponential") {
-    YAML::Node mean_node = m.Require("mean");
+    yaml::Node mean_node = m.Require("mean");
     m.Finish();
     if (!mean_node) return std::nullopt;
     std::optional<Duration> mean = ReadDuration(mean_node, m.PathOf("mean"), diag);
@@ -227,8 +227,8 @@ std::optional<Distribution> ParseDistribution(const YAML::Node& node, std::strin
     return Distribution::Exponential(*mean);
   }
   if (kind == "normal") {
-    YAML::Node mean_node = m.Require("mean");
-    YAML::Node sd_node = m.Require("stddev");
+    yaml::Node mean_node = m.Require("mean");
+    yaml::Node sd_node = m.Require("stddev");
     m.Finish();
     std::optional<Duration> mean, sd;
     if (mean_node) mean = ReadDuration(mean_node, m.PathOf("mean"), diag);
@@ -237,8 +237,8 @@ std::optional<Distribution> ParseDistribution(const YAML::Node& node, std::strin
     return Distribution::Normal(*mean, *sd);
   }
   if (kind == "lognormal") {
-    YAML::Node median_node = m.Require("median");
-    YAML::Node p99_node = m.Require("p99");
+    yaml::Node median_node = m.Require("median");
+    yaml::Node p99_node = m.Require("p99");
     m.Finish();
     std::optional<Duration> median, p99;
     if (median_node) median = ReadDuration(median_node, m.PathOf("median"), diag);

@@ -25,7 +25,7 @@
 #include <string_view>
 #include <vector>
 
-#include <yaml-cpp/yaml.h>
+#include "core/base/yaml.h"
 
 #include "core/base/time.h"
 #include "core/runtime/rng.h"
@@ -76,7 +76,7 @@ class Distribution {
 
 // Parses a duration distribution in one of the forms above. Records every
 // problem in `diag` (naming `path`) and returns nullopt on error.
-std::optional<Distribution> ParseDistribution(const YAML::Node& node, std::string_view path,
+std::optional<Distribution> ParseDistribution(const yaml::Node& node, std::string_view path,
                                               Diagnostics& diag);
 
 }  // namespace navarch::sim

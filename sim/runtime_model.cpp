@@ -78,20 +78,20 @@ Distribution RuntimeModel::PullLatency(std::string_view image) const {
 
 namespace {
 
-std::optional<CrashModel> ParseCrash(const YAML::Node& node, const std::string& path,
+std::optional<CrashModel> ParseCrash(const yaml::Node& node, const std::string& path,
                                      Diagnostics& diag) {
   YamlMap m(node, path, diag);
   if (!m.valid()) return std::nullopt;
   CrashModel crash;
   bool ok = true;
-  if (YAML::Node p = m.Require("probability")) {
+  if (yaml::Node p = m.Require("probability")) {
     std::optional<double> v = ReadProbability(p, m.PathOf("probability"), diag);
     ok = ok && v;
     if (v) crash.probability = *v;
   } else {
     ok = false;
   }
-  if (YAML::Node a = m.Get("after")) {
+  if (yaml::Node a = m.Get("after")) {
     std::optional<Distribution> d = ParseDistribution(a, m.PathOf("after"), diag);
     ok = ok && d;
     if (d) crash.after = *d;
@@ -104,7 +104,7 @@ std::optional<CrashModel> ParseCrash(const YAML::Node& node, const std::string& 
   return crash;
 }
 
-std::optional<ProbeBehaviour> ParseProbe(const YAML::Node& node, const std::string& path,
+std::optional<ProbeBehaviour> ParseProbe(const yaml::Node& node, const std::string& path,
                                          Diagnostics& diag) {
   YamlMap m(node, path, diag);
   if (!m.valid()) {
@@ -112,7 +112,7 @@ std::optional<ProbeBehaviour> ParseProbe(const YAML::Node& node, const std::stri
     return std::nullopt;
   }
   ProbeBehaviour probe;
-  if (YAML::Node t = m.Get("type")) {
+  if (yaml::Node t = m.Get("type")) {
     std::optional<std::string> s = ReadString(t, m.PathOf("type"), diag);
     if (s) {
       if (*s == "exec") {
@@ -143,15 +143,15 @@ std::optional<ProbeBehaviour> ParseProbe(const YAML::Node& node, const std::stri
 BehaviourOverrides ParseOverrides(YamlMap& m, Diagnostics& diag) {
   BehaviourOverrides o;
   const auto dist = [&](std::string_view key) -> std::optional<Distribution> {
-    YAML::Node n = m.Get(key);
+    yaml::Node n = m.Get(key);
     if (!n) return std::nullopt;
     return ParseDistribution(n, m.PathOf(key), diag);
   };
   o.image_pull = dist("imagePull");
   o.container_start = dist("containerStart");
   o.container_stop = dist("containerStop");
-  if (YAML::Node n = m.Get("runDuration")) {
-    if (n.IsScalar() && n.Scalar() == "forever") {
+  if (yaml::Node n = m.Get("runDuration")) {
+    if (n.IsScalar() && n.scalar() == "forever") {
       o.run_duration = std::optional<Distribution>();
     } else if (std::optional<Distribution> d =
                    ParseDistribution(n, m.PathOf("runDuration"), diag)) {
@@ -164,8 +164,8 @@ BehaviourOverrides ParseOverrides(YamlMap& m, Diagnostics& diag) {
     o.failure_exit_code = static_cast<int32_t>(*c);
   }
   o.start_failure_probability = m.Probability("startFailureProbability");
-  if (YAML::Node n = m.Get("crash")) o.crash = ParseCrash(n, m.PathOf("crash"), diag);
-  if (YAML::Node n = m.Get("probes")) {
+  if (yaml::Node n = m.Get("crash")) o.crash = ParseCrash(n, m.PathOf("crash"), diag);
+  if (yaml::Node n = m.Get("probes")) {
     if (!n.IsSequence()) {
       diag.Error(n, m.PathOf("probes"), "expected a list of probe behaviours");
     } else {
@@ -184,23 +184,23 @@ BehaviourOverrides ParseOverrides(YamlMap& m, Diagnostics& diag) {
 
 }  // namespace
 
-std::optional<RuntimeModel> RuntimeModel::Parse(const YAML::Node& node, std::string_view path,
+std::optional<RuntimeModel> RuntimeModel::Parse(const yaml::Node& node, std::string_view path,
                                                 Diagnostics& diag) {
   RuntimeModel model;
   const size_t before = diag.problems().size();
   YamlMap m(node, std::string(path), diag);
   if (!m.valid())
     return node.IsDefined() && !node.IsNull() ? std::nullopt : std::optional<RuntimeModel>(model);
-  if (YAML::Node n = m.Get("sandboxStart")) {
+  if (yaml::Node n = m.Get("sandboxStart")) {
     if (auto d = ParseDistribution(n, m.PathOf("sandboxStart"), diag)) model.sandbox_start = *d;
   }
-  if (YAML::Node n = m.Get("batchRunDuration")) {
+  if (yaml::Node n = m.Get("batchRunDuration")) {
     if (auto d = ParseDistribution(n, m.PathOf("batchRunDuration"), diag)) {
       model.batch_run_duration = *d;
     }
   }
   model.defaults = ParseOverrides(m, diag);
-  if (YAML::Node rules = m.Get("rules")) {
+  if (yaml::Node rules = m.Get("rules")) {
     if (!rules.IsSequence()) {
       diag.Error(rules, m.PathOf("rules"), "expected a list of rules");
     } else {
@@ -214,7 +214,7 @@ std::optional<RuntimeModel> RuntimeModel::Parse(const YAML::Node& node, std::str
         RuntimeRule rule;
         rule.line = LineOf(rules[i]);
         if (std::optional<std::string> image = r.String("image")) rule.image = *image;
-        if (YAML::Node labels = r.Get("labels")) {
+        if (yaml::Node labels = r.Get("labels")) {
           if (auto l = ReadStringMap(labels, r.PathOf("labels"), diag)) rule.labels = *l;
         }
         rule.overrides = ParseOverrides(r, diag);

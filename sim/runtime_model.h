@@ -35,7 +35,7 @@
 #include <string_view>
 #include <vector>
 
-#include <yaml-cpp/yaml.h>
+#include "core/base/yaml.h"
 
 #include "core/runtime/container_runtime.h"
 #include "sim/diagnostics.h"
@@ -119,7 +119,7 @@ class RuntimeModel {
   Distribution PullLatency(std::string_view image) const;
 
   // Parses the `runtime:` section; records problems in `diag`.
-  static std::optional<RuntimeModel> Parse(const YAML::Node& node, std::string_view path,
+  static std::optional<RuntimeModel> Parse(const yaml::Node& node, std::string_view path,
                                            Diagnostics& diag);
 };
 

@@ -43,40 +43,15 @@ Result<Scenario> ParseScenario(std::string_view text, const std::string& source,
 
 namespace internal {
 
-std::string ExtractNodeText(std::string_view text, const YAML::Node& node) {
-  const YAML::Mark mark = node.Mark();
-  if (mark.pos < 0 || mark.line < 0 || static_cast<size_t>(mark.pos) > text.size()) return "";
-  const size_t column = static_cast<size_t>(mark.column);
-  std::string out(static_cast<size_t>(mark.line), '\n');
-  size_t pos = static_cast<size_t>(mark.pos);
-  size_t eol = text.find('\n', pos);
-  out.append(text.substr(pos, eol == std::string_view::npos ? std::string_view::npos : eol - pos));
-  out += '\n';
-  while (eol != std::string_view::npos) {
-    const size_t start = eol + 1;
-    eol = text.find('\n', start);
-    std::string_view line =
-        text.substr(start, eol == std::string_view::npos ? std::string_view::npos : eol - start);
-    const size_t indent = line.find_first_not_of(' ');
-    if (indent == std::string_view::npos || line[indent] == '#' || line[indent] == '\r') {
-      out += '\n';  // blank or comment: keep the line count
-      continue;
-    }
-    if (indent < column) break;
-    out.append(line.substr(column));
-    out += '\n';
-  }
-  return out;
-}
-
 std::optional<Scenario> ScenarioParser::Parse() {
-  YAML::Node root;
-  try {
-    root = YAML::Load(std::string(text_));
-  } catch (const YAML::Exception& e) {
-    diag_.Error(e.mark.line >= 0 ? e.mark.line + 1 : 0, "", "invalid YAML: " + e.msg);
+  yaml::Loaded loaded = yaml::Load(text_);
+  if (!loaded.ok) {
+    std::string what = "invalid YAML";
+    if (loaded.error.column > 0) what += " at column " + std::to_string(loaded.error.column);
+    diag_.Error(loaded.error.line, loaded.error.path, what + ": " + loaded.error.message);
     return std::nullopt;
   }
+  const yaml::Node root = loaded.documents[0];
   Scenario s;
   s.source = source_;
   s.base_dir = base_dir_;
@@ -86,13 +61,13 @@ std::optional<Scenario> ScenarioParser::Parse() {
     return std::nullopt;
   }
   YamlMap m(root, "", diag_);
-  if (YAML::Node n = m.Require("name")) {
+  if (yaml::Node n = m.Require("name")) {
     if (auto v = ReadString(n, "name", diag_)) s.name = *v;
   }
   if (auto v = m.String("description")) s.description = *v;
   if (auto v = m.Int("seed", 0, INT64_MAX)) s.seed = static_cast<uint64_t>(*v);
   s.duration = m.DurationField("duration");
-  if (YAML::Node n = m.Get("runUntilIdle")) {
+  if (yaml::Node n = m.Get("runUntilIdle")) {
     if (n.IsScalar()) {
       if (auto b = ReadBool(n, "runUntilIdle", diag_)) s.run_until_idle = *b;
     } else {
@@ -112,22 +87,22 @@ std::optional<Scenario> ScenarioParser::Parse() {
   if (s.duration && s.duration->count() <= 0) {
     diag_.Error(m.Get("duration"), "duration", "must be above zero");
   }
-  if (YAML::Node n = m.Require("cluster")) ParseCluster(n, s);
-  if (YAML::Node n = m.Get("scheduler")) ParseScheduler(n, s);
-  if (YAML::Node n = m.Get("runtime")) {
+  if (yaml::Node n = m.Require("cluster")) ParseCluster(n, s);
+  if (yaml::Node n = m.Get("scheduler")) ParseScheduler(n, s);
+  if (yaml::Node n = m.Get("runtime")) {
     if (auto model = RuntimeModel::Parse(n, "runtime", diag_)) s.runtime = std::move(*model);
   }
-  if (YAML::Node n = m.Get("controllers")) ParseControllers(n, s);
-  if (YAML::Node n = m.Get("api")) ParseApi(n, s);
-  if (YAML::Node n = m.Get("objects")) {
+  if (yaml::Node n = m.Get("controllers")) ParseControllers(n, s);
+  if (yaml::Node n = m.Get("api")) ParseApi(n, s);
+  if (yaml::Node n = m.Get("objects")) {
     if (!n.IsSequence()) {
       diag_.Error(n, "objects", "expected a list of manifests or {file: path} items");
     } else {
       s.objects = ParseManifests(n, "objects");
     }
   }
-  if (YAML::Node n = m.Get("events")) ParseEvents(n, s);
-  if (YAML::Node n = m.Get("expect")) ParseExpectations(n, s);
+  if (yaml::Node n = m.Get("events")) ParseEvents(n, s);
+  if (yaml::Node n = m.Get("expect")) ParseExpectations(n, s);
   m.Finish();
   if (!diag_.ok()) return std::nullopt;
   CheckReferences(s);
@@ -135,10 +110,10 @@ std::optional<Scenario> ScenarioParser::Parse() {
   return s;
 }
 
-void ScenarioParser::ParseCluster(const YAML::Node& node, Scenario& s) {
+void ScenarioParser::ParseCluster(const yaml::Node& node, Scenario& s) {
   YamlMap m(node, "cluster", diag_);
   if (!m.valid()) return;
-  YAML::Node groups = m.Require("nodeGroups");
+  yaml::Node groups = m.Require("nodeGroups");
   m.Finish();
   if (!groups) return;
   if (!groups.IsSequence() || groups.size() == 0) {
@@ -160,7 +135,7 @@ void ScenarioParser::ParseCluster(const YAML::Node& node, Scenario& s) {
   }
 }
 
-std::optional<NodeGroupSpec> ScenarioParser::ParseGroup(const YAML::Node& node,
+std::optional<NodeGroupSpec> ScenarioParser::ParseGroup(const yaml::Node& node,
                                                         const std::string& path) {
   const size_t before = diag_.problems().size();
   YamlMap m(node, path, diag_);
@@ -169,10 +144,10 @@ std::optional<NodeGroupSpec> ScenarioParser::ParseGroup(const YAML::Node& node,
     return std::nullopt;
   }
   NodeGroupSpec g;
-  if (YAML::Node n = m.Require("name")) {
+  if (yaml::Node n = m.Require("name")) {
     if (auto v = ReadString(n, m.PathOf("name"), diag_)) g.name = *v;
   }
-  if (YAML::Node n = m.Require("count")) {
+  if (yaml::Node n = m.Require("count")) {
     if (auto v = ReadInt(n, m.PathOf("count"), diag_, 0, 1'000'000)) {
       g.count = static_cast<int32_t>(*v);
     }
@@ -184,7 +159,7 @@ std::optional<NodeGroupSpec> ScenarioParser::ParseGroup(const YAML::Node& node,
                 "count " + std::to_string(g.count) + " must lie within [minSize, maxSize] = [" +
                     std::to_string(g.min_size) + ", " + std::to_string(g.max_size) + "]");
   }
-  if (YAML::Node n = m.Get("zones")) {
+  if (yaml::Node n = m.Get("zones")) {
     if (auto zones = ReadStringList(n, m.PathOf("zones"), diag_)) {
       if (zones->empty()) diag_.Error(n, m.PathOf("zones"), "list at least one zone");
       g.zones = std::move(*zones);
@@ -195,10 +170,10 @@ std::optional<NodeGroupSpec> ScenarioParser::ParseGroup(const YAML::Node& node,
   g.racks_per_zone = static_cast<int32_t>(m.Int("racksPerZone", 1, 10'000).value_or(1));
   g.instance_type = m.String("instanceType").value_or("sim-standard");
   g.capacity = runtime::MachineCapacity{4000, int64_t{16} << 30, 110};
-  if (YAML::Node cap = m.Get("capacity")) {
+  if (yaml::Node cap = m.Get("capacity")) {
     YamlMap c(cap, m.PathOf("capacity"), diag_);
     const auto quantity = [&](std::string_view key) -> std::optional<api::Quantity> {
-      YAML::Node q = c.Get(key);
+      yaml::Node q = c.Get(key);
       if (!q) return std::nullopt;
       auto text = ReadString(q, c.PathOf(key), diag_);
       if (!text) return std::nullopt;
@@ -218,21 +193,21 @@ std::optional<NodeGroupSpec> ScenarioParser::ParseGroup(const YAML::Node& node,
     if (auto q = quantity("pods")) g.capacity.pods = q->Value();
     c.Finish();
   }
-  if (YAML::Node n = m.Get("labels")) {
+  if (yaml::Node n = m.Get("labels")) {
     if (auto l = ReadStringMap(n, m.PathOf("labels"), diag_)) g.labels = std::move(*l);
   }
-  if (YAML::Node n = m.Get("taints")) {
+  if (yaml::Node n = m.Get("taints")) {
     if (!n.IsSequence()) {
       diag_.Error(n, m.PathOf("taints"), "expected a list of {key, value, effect}");
     } else {
       for (size_t i = 0; i < n.size(); ++i) {
         YamlMap t(n[i], IndexPath(m.PathOf("taints"), i), diag_);
         api::Taint taint;
-        if (YAML::Node k = t.Require("key")) {
+        if (yaml::Node k = t.Require("key")) {
           if (auto v = ReadString(k, t.PathOf("key"), diag_)) taint.key = *v;
         }
         taint.value = t.String("value").value_or("");
-        if (YAML::Node e = t.Require("effect")) {
+        if (yaml::Node e = t.Require("effect")) {
           if (auto v = ReadString(e, t.PathOf("effect"), diag_)) {
             if (*v != "NoSchedule" && *v != "PreferNoSchedule" && *v != "NoExecute") {
               diag_.Error(
@@ -248,7 +223,7 @@ std::optional<NodeGroupSpec> ScenarioParser::ParseGroup(const YAML::Node& node,
     }
   }
   g.boot_latency = Distribution::Constant(seconds(30));
-  if (YAML::Node n = m.Get("bootLatency")) {
+  if (yaml::Node n = m.Get("bootLatency")) {
     if (auto d = ParseDistribution(n, m.PathOf("bootLatency"), diag_)) g.boot_latency = *d;
   }
   m.Finish();
@@ -256,10 +231,10 @@ std::optional<NodeGroupSpec> ScenarioParser::ParseGroup(const YAML::Node& node,
   return g;
 }
 
-void ScenarioParser::ParseScheduler(const YAML::Node& node, Scenario& s) {
+void ScenarioParser::ParseScheduler(const yaml::Node& node, Scenario& s) {
   YamlMap m(node, "scheduler", diag_);
   if (!m.valid()) return;
-  if (YAML::Node p = m.Get("profile")) {
+  if (yaml::Node p = m.Get("profile")) {
     if (auto v = ReadString(p, "scheduler.profile", diag_)) {
       if (*v != "spread" && *v != "binpack" && *v != "flow" && *v != "flow-binpack" &&
           *v != "custom") {
@@ -270,14 +245,14 @@ void ScenarioParser::ParseScheduler(const YAML::Node& node, Scenario& s) {
       s.scheduler.profile = *v;
     }
   }
-  if (YAML::Node p = m.Get("plugins")) {
+  if (yaml::Node p = m.Get("plugins")) {
     if (s.scheduler.profile != "custom") {
       diag_.Error(p, "scheduler.plugins", "plugin weights need profile: custom");
     } else if (!p.IsMap()) {
       diag_.Error(p, "scheduler.plugins", "expected a mapping of score plugin name to weight");
     } else {
-      for (auto it = p.begin(); it != p.end(); ++it) {
-        const std::string key = it->first.Scalar();
+      for (auto it = p.entries().begin(); it != p.entries().end(); ++it) {
+        const std::string key = it->first.scalar();
         if (auto w = ReadInt(it->second, JoinPath("scheduler.plugins", key), diag_, 0, 100)) {
           s.scheduler.plugin_weights[key] = static_cast<int32_t>(*w);
         }
@@ -289,11 +264,11 @@ void ScenarioParser::ParseScheduler(const YAML::Node& node, Scenario& s) {
   m.Finish();
 }
 
-void ScenarioParser::ParseControllers(const YAML::Node& node, Scenario& s) {
+void ScenarioParser::ParseControllers(const yaml::Node& node, Scenario& s) {
   YamlMap m(node, "controllers", diag_);
   ControllersConfig& c = s.controllers;
   const auto positive = [&](std::string_view key, Duration& out) {
-    YAML::Node n = m.Get(key);
+    yaml::Node n = m.Get(key);
     if (!n) return;
     if (auto d = ReadDuration(n, m.PathOf(key), diag_)) {
       if (d->count() <= 0) {
@@ -306,13 +281,13 @@ void ScenarioParser::ParseControllers(const YAML::Node& node, Scenario& s) {
   positive("nodeMonitorGracePeriod", c.node_monitor_grace_period);
   positive("podEvictionTimeout", c.pod_eviction_timeout);
   positive("nodeStatusUpdatePeriod", c.node_status_update_period);
-  if (YAML::Node n = m.Get("evictionRate")) {
+  if (yaml::Node n = m.Get("evictionRate")) {
     if (auto v = ReadDouble(n, m.PathOf("evictionRate"), diag_)) {
       if (*v <= 0) diag_.Error(n, m.PathOf("evictionRate"), "nodes per second; must be above 0");
       c.eviction_rate = *v;
     }
   }
-  if (YAML::Node n = m.Get("secondaryEvictionRate")) {
+  if (yaml::Node n = m.Get("secondaryEvictionRate")) {
     if (auto v = ReadDouble(n, m.PathOf("secondaryEvictionRate"), diag_)) {
       if (*v < 0) diag_.Error(n, m.PathOf("secondaryEvictionRate"), "must not be negative");
       c.secondary_eviction_rate = *v;
@@ -322,15 +297,15 @@ void ScenarioParser::ParseControllers(const YAML::Node& node, Scenario& s) {
   m.Finish();
 }
 
-void ScenarioParser::ParseApi(const YAML::Node& node, Scenario& s) {
+void ScenarioParser::ParseApi(const yaml::Node& node, Scenario& s) {
   YamlMap m(node, "api", diag_);
-  if (YAML::Node n = m.Get("watchLatency")) {
+  if (yaml::Node n = m.Get("watchLatency")) {
     s.api.watch_latency = ParseDistribution(n, "api.watchLatency", diag_);
   }
   m.Finish();
 }
 
-std::vector<ScenarioObject> ScenarioParser::ParseManifests(const YAML::Node& node,
+std::vector<ScenarioObject> ScenarioParser::ParseManifests(const yaml::Node& node,
                                                            const std::string& path) {
   std::vector<ScenarioObject> out;
   if (node.IsSequence()) {
@@ -345,9 +320,9 @@ std::vector<ScenarioObject> ScenarioParser::ParseManifests(const YAML::Node& nod
     diag_.Error(node, path, "expected a Kubernetes manifest or {file: path}");
     return out;
   }
-  if (node["file"]) {
+  if (node.Find("file")) {
     YamlMap m(node, path, diag_);
-    YAML::Node file = m.Get("file");
+    yaml::Node file = m.Get("file");
     m.Finish();
     return LoadManifestFile(file, m.PathOf("file"));
   }
@@ -356,7 +331,7 @@ std::vector<ScenarioObject> ScenarioParser::ParseManifests(const YAML::Node& nod
 
 std::vector<ScenarioObject> ScenarioParser::CheckDocuments(Result<std::vector<api::Document>> docs,
                                                            const std::string& source,
-                                                           const YAML::Node& at,
+                                                           const yaml::Node& at,
                                                            const std::string& path) {
   std::vector<ScenarioObject> out;
   if (!docs.ok()) {
@@ -378,7 +353,7 @@ std::vector<ScenarioObject> ScenarioParser::CheckDocuments(Result<std::vector<ap
   return out;
 }
 
-std::vector<ScenarioObject> ScenarioParser::LoadManifestFile(const YAML::Node& file_node,
+std::vector<ScenarioObject> ScenarioParser::LoadManifestFile(const yaml::Node& file_node,
                                                              const std::string& path) {
   auto file = ReadString(file_node, path, diag_);
   if (!file) return {};
@@ -396,17 +371,15 @@ std::vector<ScenarioObject> ScenarioParser::LoadManifestFile(const YAML::Node& f
   return CheckDocuments(api::DecodeFile(display, options), display, file_node, path);
 }
 
-std::vector<ScenarioObject> ScenarioParser::DecodeInline(const YAML::Node& node,
+std::vector<ScenarioObject> ScenarioParser::DecodeInline(const yaml::Node& node,
                                                          const std::string& path) {
-  std::string text = ExtractNodeText(text_, node);
-  if (text.empty()) {
-    YAML::Emitter emitter;
-    emitter << node;
-    text = emitter.c_str();
-  }
   api::DecodeOptions options;
   options.source = source_;
-  return CheckDocuments(api::DecodeYaml(text, options), source_, node, path);
+  Result<api::Document> doc = api::DecodeYamlNode(node, options);
+  if (!doc.ok()) return CheckDocuments(doc.status(), source_, node, path);
+  std::vector<api::Document> docs;
+  docs.push_back(std::move(*doc));
+  return CheckDocuments(std::move(docs), source_, node, path);
 }
 
 }  // namespace internal

@@ -119,7 +119,7 @@ std::string_view ExpectationTypeName(Expectation::Type type) {
 
 namespace internal {
 
-void ScenarioParser::ParseEvents(const YAML::Node& node, Scenario& s) {
+void ScenarioParser::ParseEvents(const yaml::Node& node, Scenario& s) {
   if (!node.IsSequence()) {
     diag_.Error(node, "events", "expected a list of events, each with `at` and one action");
     return;
@@ -131,7 +131,7 @@ void ScenarioParser::ParseEvents(const YAML::Node& node, Scenario& s) {
                    [](const ScenarioEvent& a, const ScenarioEvent& b) { return a.at < b.at; });
 }
 
-std::optional<ScenarioEvent> ScenarioParser::ParseEvent(const YAML::Node& node,
+std::optional<ScenarioEvent> ScenarioParser::ParseEvent(const yaml::Node& node,
                                                         const std::string& path) {
   const size_t before = diag_.problems().size();
   YamlMap m(node, path, diag_);
@@ -142,7 +142,7 @@ std::optional<ScenarioEvent> ScenarioParser::ParseEvent(const YAML::Node& node,
   ScenarioEvent e;
   e.line = LineOf(node);
   e.path = path;
-  if (YAML::Node at = m.Require("at")) {
+  if (yaml::Node at = m.Require("at")) {
     if (auto d = ReadDuration(at, m.PathOf("at"), diag_)) e.at = *d;
   }
   std::vector<const EventKey*> actions;
@@ -167,9 +167,9 @@ std::optional<ScenarioEvent> ScenarioParser::ParseEvent(const YAML::Node& node,
   e.type = actions[0]->type;
   const std::string key(actions[0]->key);
   const std::string vpath = m.PathOf(key);
-  const YAML::Node v = m.Get(key);
+  const yaml::Node v = m.Get(key);
 
-  const auto node_name = [&](const YAML::Node& n, const std::string& p) {
+  const auto node_name = [&](const yaml::Node& n, const std::string& p) {
     if (auto name = ReadString(n, p, diag_)) e.name = *name;
   };
   switch (e.type) {
@@ -178,8 +178,8 @@ std::optional<ScenarioEvent> ScenarioParser::ParseEvent(const YAML::Node& node,
       e.objects = ParseManifests(v, vpath);
       break;
     case EventType::kDelete: {
-      const auto one = [&](const YAML::Node& item, const std::string& p) {
-        if (item.IsMap() && item["file"]) {
+      const auto one = [&](const yaml::Node& item, const std::string& p) {
+        if (item.IsMap() && item.Find("file")) {
           for (ScenarioObject& o : ParseManifests(item, p))
             e.targets.push_back(RefOf(*o.object));
           return;
@@ -190,7 +190,7 @@ std::optional<ScenarioEvent> ScenarioParser::ParseEvent(const YAML::Node& node,
           return;
         }
         ObjectRef ref;
-        if (YAML::Node k = d.Require("kind")) {
+        if (yaml::Node k = d.Require("kind")) {
           if (auto text = ReadString(k, d.PathOf("kind"), diag_)) {
             auto kind = api::KindFromName(*text);
             if (!kind) {
@@ -201,7 +201,7 @@ std::optional<ScenarioEvent> ScenarioParser::ParseEvent(const YAML::Node& node,
             }
           }
         }
-        if (YAML::Node n = d.Require("name")) {
+        if (yaml::Node n = d.Require("name")) {
           if (auto text = ReadString(n, d.PathOf("name"), diag_)) ref.name = *text;
         }
         std::optional<std::string> ns = d.String("namespace");
@@ -224,10 +224,10 @@ std::optional<ScenarioEvent> ScenarioParser::ParseEvent(const YAML::Node& node,
         break;
       }
       e.target.kind = api::Kind::kReplicationController;
-      if (YAML::Node n = d.Require("name")) {
+      if (yaml::Node n = d.Require("name")) {
         if (auto text = ReadString(n, d.PathOf("name"), diag_)) e.target.name = *text;
       }
-      if (YAML::Node k = d.Get("kind")) {
+      if (yaml::Node k = d.Get("kind")) {
         auto text = ReadString(k, d.PathOf("kind"), diag_);
         if (text && *text != "ReplicationController") {
           diag_.Error(k, d.PathOf("kind"),
@@ -235,7 +235,7 @@ std::optional<ScenarioEvent> ScenarioParser::ParseEvent(const YAML::Node& node,
         }
       }
       e.target.namespace_ = d.String("namespace").value_or("default");
-      if (YAML::Node r = d.Require("replicas")) {
+      if (yaml::Node r = d.Require("replicas")) {
         if (auto n = ReadInt(r, d.PathOf("replicas"), diag_, 0, 1'000'000)) {
           e.replicas = static_cast<int32_t>(*n);
         }
@@ -246,7 +246,7 @@ std::optional<ScenarioEvent> ScenarioParser::ParseEvent(const YAML::Node& node,
     case EventType::kDrain:
       if (v.IsMap()) {
         YamlMap d(v, vpath, diag_);
-        if (YAML::Node n = d.Require("node")) node_name(n, d.PathOf("node"));
+        if (yaml::Node n = d.Require("node")) node_name(n, d.PathOf("node"));
         e.grace_period = d.DurationField("gracePeriod");
         d.Finish();
       } else {
@@ -259,8 +259,8 @@ std::optional<ScenarioEvent> ScenarioParser::ParseEvent(const YAML::Node& node,
         if (!v.IsMap()) diag_.Error(v, vpath, "expected {group, count}");
         break;
       }
-      if (YAML::Node n = d.Require("group")) node_name(n, d.PathOf("group"));
-      if (YAML::Node c = d.Require("count")) {
+      if (yaml::Node n = d.Require("group")) node_name(n, d.PathOf("group"));
+      if (yaml::Node c = d.Require("count")) {
         if (auto n = ReadInt(c, d.PathOf("count"), diag_, 1, 1'000'000)) {
           e.count = static_cast<int32_t>(*n);
         }
@@ -275,15 +275,15 @@ std::optional<ScenarioEvent> ScenarioParser::ParseEvent(const YAML::Node& node,
         break;
       }
       const bool by_group = d.Has("group") || d.Has("count");
-      if (YAML::Node n = d.Get("nodes")) {
+      if (yaml::Node n = d.Get("nodes")) {
         if (by_group) diag_.Error(v, vpath, "give either nodes or group and count, not both");
         if (auto list = ReadStringList(n, d.PathOf("nodes"), diag_)) {
           if (list->empty()) diag_.Error(n, d.PathOf("nodes"), "list at least one node");
           e.nodes = std::move(*list);
         }
       } else {
-        if (YAML::Node n = d.Require("group")) node_name(n, d.PathOf("group"));
-        if (YAML::Node c = d.Require("count")) {
+        if (yaml::Node n = d.Require("group")) node_name(n, d.PathOf("group"));
+        if (yaml::Node c = d.Require("count")) {
           if (auto n = ReadInt(c, d.PathOf("count"), diag_, 1, 1'000'000)) {
             e.count = static_cast<int32_t>(*n);
           }
@@ -300,7 +300,7 @@ std::optional<ScenarioEvent> ScenarioParser::ParseEvent(const YAML::Node& node,
   return e;
 }
 
-void ScenarioParser::ParseExpectations(const YAML::Node& node, Scenario& s) {
+void ScenarioParser::ParseExpectations(const yaml::Node& node, Scenario& s) {
   if (!node.IsSequence()) {
     diag_.Error(node, "expect", "expected a list of expectations");
     return;
@@ -312,7 +312,7 @@ void ScenarioParser::ParseExpectations(const YAML::Node& node, Scenario& s) {
   }
 }
 
-std::optional<Expectation> ScenarioParser::ParseExpectation(const YAML::Node& node,
+std::optional<Expectation> ScenarioParser::ParseExpectation(const yaml::Node& node,
                                                             const std::string& path) {
   const size_t before = diag_.problems().size();
   YamlMap m(node, path, diag_);
@@ -341,7 +341,7 @@ std::optional<Expectation> ScenarioParser::ParseExpectation(const YAML::Node& no
   x.line = LineOf(node);
   x.path = path;
   const std::string vpath = m.PathOf(found[0]->key);
-  const YAML::Node v = m.Get(found[0]->key);
+  const yaml::Node v = m.Get(found[0]->key);
 
   if (x.type == Expectation::Type::kNoPodPendingLongerThan && v.IsScalar()) {
     if (auto d = ReadDuration(v, vpath, diag_)) x.threshold = *d;
@@ -354,7 +354,7 @@ std::optional<Expectation> ScenarioParser::ParseExpectation(const YAML::Node& no
     return std::nullopt;
   }
   const auto selector = [&](bool required) {
-    YAML::Node n = required ? d.Require("selector") : d.Get("selector");
+    yaml::Node n = required ? d.Require("selector") : d.Get("selector");
     if (!n) return;
     auto text = ReadString(n, d.PathOf("selector"), diag_);
     if (!text) return;
@@ -367,7 +367,7 @@ std::optional<Expectation> ScenarioParser::ParseExpectation(const YAML::Node& no
     x.selector = *sel;
   };
   const auto at_least = [&]() {
-    if (YAML::Node n = d.Require("atLeast")) {
+    if (yaml::Node n = d.Require("atLeast")) {
       if (auto v2 = ReadInt(n, d.PathOf("atLeast"), diag_, 0, INT32_MAX)) x.at_least = *v2;
     }
   };
@@ -379,14 +379,14 @@ std::optional<Expectation> ScenarioParser::ParseExpectation(const YAML::Node& no
       x.namespace_ = d.String("namespace").value_or("");
       break;
     case Expectation::Type::kNoPodPendingLongerThan:
-      if (YAML::Node n = d.Require("max")) {
+      if (yaml::Node n = d.Require("max")) {
         if (auto dur = ReadDuration(n, d.PathOf("max"), diag_)) x.threshold = *dur;
       }
       selector(false);
       x.namespace_ = d.String("namespace").value_or("");
       break;
     case Expectation::Type::kSchedulingLatency:
-      if (YAML::Node n = d.Get("percentile")) {
+      if (yaml::Node n = d.Get("percentile")) {
         if (auto p = ReadDouble(n, d.PathOf("percentile"), diag_)) {
           if (*p <= 0 || *p > 100) {
             diag_.Error(n, d.PathOf("percentile"), "must be above 0 and at most 100");
@@ -394,7 +394,7 @@ std::optional<Expectation> ScenarioParser::ParseExpectation(const YAML::Node& no
           x.percentile = *p;
         }
       }
-      if (YAML::Node n = d.Require("atMost")) {
+      if (yaml::Node n = d.Require("atMost")) {
         if (auto dur = ReadDuration(n, d.PathOf("atMost"), diag_)) x.threshold = *dur;
       }
       selector(false);

@@ -8,7 +8,7 @@
 #include <string_view>
 #include <vector>
 
-#include <yaml-cpp/yaml.h>
+#include "core/base/yaml.h"
 
 #include "core/api/codec.h"
 #include "sim/diagnostics.h"
@@ -26,27 +26,27 @@ class ScenarioParser {
 
   // Manifests given as one inline manifest, one {file: path}, or a list of
   // either. Problems are recorded; the objects that decoded are returned.
-  std::vector<ScenarioObject> ParseManifests(const YAML::Node& node, const std::string& path);
+  std::vector<ScenarioObject> ParseManifests(const yaml::Node& node, const std::string& path);
 
-  void ParseEvents(const YAML::Node& node, Scenario& scenario);
-  void ParseExpectations(const YAML::Node& node, Scenario& scenario);
+  void ParseEvents(const yaml::Node& node, Scenario& scenario);
+  void ParseExpectations(const yaml::Node& node, Scenario& scenario);
   // The dry run: cloud and objects replayed in event order.
   void CheckReferences(Scenario& scenario);
 
  private:
-  void ParseCluster(const YAML::Node& node, Scenario& scenario);
-  std::optional<NodeGroupSpec> ParseGroup(const YAML::Node& node, const std::string& path);
-  void ParseScheduler(const YAML::Node& node, Scenario& scenario);
-  void ParseControllers(const YAML::Node& node, Scenario& scenario);
-  void ParseApi(const YAML::Node& node, Scenario& scenario);
-  std::vector<ScenarioObject> LoadManifestFile(const YAML::Node& file_node,
+  void ParseCluster(const yaml::Node& node, Scenario& scenario);
+  std::optional<NodeGroupSpec> ParseGroup(const yaml::Node& node, const std::string& path);
+  void ParseScheduler(const yaml::Node& node, Scenario& scenario);
+  void ParseControllers(const yaml::Node& node, Scenario& scenario);
+  void ParseApi(const yaml::Node& node, Scenario& scenario);
+  std::vector<ScenarioObject> LoadManifestFile(const yaml::Node& file_node,
                                                const std::string& path);
-  std::vector<ScenarioObject> DecodeInline(const YAML::Node& node, const std::string& path);
+  std::vector<ScenarioObject> DecodeInline(const yaml::Node& node, const std::string& path);
   std::vector<ScenarioObject> CheckDocuments(Result<std::vector<api::Document>> docs,
-                                             const std::string& source, const YAML::Node& at,
+                                             const std::string& source, const yaml::Node& at,
                                              const std::string& path);
-  std::optional<ScenarioEvent> ParseEvent(const YAML::Node& node, const std::string& path);
-  std::optional<Expectation> ParseExpectation(const YAML::Node& node, const std::string& path);
+  std::optional<ScenarioEvent> ParseEvent(const yaml::Node& node, const std::string& path);
+  std::optional<Expectation> ParseExpectation(const yaml::Node& node, const std::string& path);
 
   std::string_view text_;
   std::string source_;
@@ -54,10 +54,5 @@ class ScenarioParser {
   Diagnostics& diag_;
   std::vector<int> group_lines_;  // line of each node group, for the dry run
 };
-
-// The text of a block node, with the lines before it left blank so that line
-// numbers within it are those of the whole file. Empty when `node` has no
-// position.
-std::string ExtractNodeText(std::string_view text, const YAML::Node& node);
 
 }  // namespace navarch::sim::internal

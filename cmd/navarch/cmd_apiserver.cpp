@@ -130,6 +130,9 @@ int RunApiserver(const Args& args) {
   rest_opts.seed = std::random_device{}() * 0x100000001ull ^ std::random_device{}();
   rest_opts.server_address = listen;
   rest_opts.write_pool = std::max(4, handler_threads);
+  rest_opts.warn = [](const std::string& w) {
+    std::cerr << "navarch apiserver: warning: " << w << "\n";
+  };
   apiserver::RestServer rest(metered, clock, rest_opts, &metrics);
   if (Status st = rest.Start(); !st.ok()) {
     std::cerr << "navarch apiserver: " << st.message() << "\n";

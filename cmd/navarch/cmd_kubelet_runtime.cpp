@@ -1,13 +1,12 @@
 #include "cmd/navarch/cmd_kubelet_runtime.h"
 
-#include <yaml-cpp/yaml.h>
-
 #include <fstream>
 #include <sstream>
 
 #include "backends/docker/docker_runtime.h"
 #include "core/api/quantity.h"
 #include "core/api/types.h"
+#include "core/base/yaml.h"
 #include "core/runtime/rng.h"
 #include "sim/diagnostics.h"
 #include "sim/runtime_model.h"
@@ -102,13 +101,10 @@ Result<sim::RuntimeModel> LoadModel(const std::string& path) {
   if (!in) return InvalidArgument("--runtime-model: cannot read " + path);
   std::ostringstream ss;
   ss << in.rdbuf();
-  YAML::Node root;
-  try {
-    root = YAML::Load(ss.str());
-  } catch (const YAML::Exception& e) {
-    return InvalidArgument(path + ":" + std::to_string(e.mark.line + 1) + ": " + e.msg);
-  }
-  YAML::Node section = root.IsMap() && root["runtime"] ? root["runtime"] : root;
+  yaml::Loaded loaded = yaml::Load(ss.str());
+  if (!loaded.ok) return InvalidArgument(path + ": not valid YAML: " + loaded.error.ToString());
+  const yaml::Node root = loaded.documents[0];
+  const yaml::Node section = root.Find("runtime") ? root.Find("runtime") : root;
   sim::Diagnostics diag(path);
   auto model = sim::RuntimeModel::Parse(section, "runtime", diag);
   if (!diag.ok() || !model)

@@ -200,6 +200,9 @@ int RunUp(const Args& args) {
   apiserver::RestOptions rest_options;
   rest_options.seed = (static_cast<uint64_t>(rd()) << 32) | rd();
   rest_options.server_address = listen;
+  rest_options.warn = [](const std::string& w) {
+    std::cerr << "navarch up: warning: " << w << "\n";
+  };
   // /metrics: requests of kubectl and other clients, watches, and the
   // latency of the store operations the API server makes (the in-process
   // components use the store directly, unmetered).

@@ -34,6 +34,10 @@
 #include "core/api/object.h"
 #include "core/base/status.h"
 
+namespace navarch::yaml {
+class Node;
+}
+
 namespace navarch::api {
 
 struct DecodeOptions {
@@ -41,6 +45,10 @@ struct DecodeOptions {
   bool strict =
       true;  // unknown fields are errors; when false they are dropped and reported in warnings
   std::vector<std::string>* warnings = nullptr;
+  // YAML only: the most nodes the text may expand to (0: the reader's
+  // default, yaml::Limits::max_nodes). A server lowers it for request bodies
+  // so that one body cannot make it build a large tree.
+  size_t yaml_max_nodes = 0;
 };
 
 // One decoded document with where its fields came from (YAML only; JSON gives line 0).
@@ -52,8 +60,18 @@ struct Document {
 
 Result<ObjectPtr> DecodeJson(std::string_view text, const DecodeOptions& options = {});
 Result<ObjectPtr> DecodeJsonValue(const boost::json::value& v, const DecodeOptions& options = {});
-// Multi-document ("---"); empty documents are skipped.
+// The paths ("metadata.labels.app") of the keys given more than once in one
+// object of a JSON text (the first 100). DecodeJson reports them itself: an
+// error when strict, a warning otherwise (the last value is used, as in
+// Kubernetes).
+Result<std::vector<std::string>> FindDuplicateJsonKeys(std::string_view text);
+// Multi-document ("---"); empty documents are skipped. The text is read by
+// the bounded YAML reader (core/base/yaml.h: size, depth, document count and
+// alias expansion limits, UTF-8 only, duplicate keys refused).
 Result<std::vector<Document>> DecodeYaml(std::string_view text, const DecodeOptions& options = {});
+// One YAML node already read (a document, or a manifest inside a scenario
+// file); lines are those of the text it was read from.
+Result<Document> DecodeYamlNode(const yaml::Node& node, const DecodeOptions& options = {});
 // JSON when the name ends in ".json" or the text starts with '{', YAML
 // otherwise. A missing file is kNotFound naming the path. Messages name
 // options.source, or the path when that is empty.

@@ -4,15 +4,18 @@
 // JSON value and uses the same decoder.
 
 #include <boost/json.hpp>
+#include <boost/json/basic_parser_impl.hpp>
 #include <charconv>
 #include <limits>
 #include <optional>
+#include <set>
 #include <type_traits>
 
 #include "core/api/codec.h"
 #include "core/api/codec_internal.h"
 #include "core/api/types.h"
 #include "core/api/wire_schema.h"
+#include "core/base/strings.h"
 
 namespace navarch::api {
 namespace internal {
@@ -475,6 +478,123 @@ Result<ObjectPtr> DecodeJsonValue(const json::value& v, const DecodeOptions& opt
   return Finish(v, options);
 }
 
+namespace {
+
+// A basic_parser handler that only records the path of every key given
+// twice in one object (boost::json keeps the last value, as Go does).
+class DuplicateKeyFinder {
+ public:
+  static constexpr size_t max_object_size = size_t(-1);
+  static constexpr size_t max_array_size = size_t(-1);
+  static constexpr size_t max_key_size = size_t(-1);
+  static constexpr size_t max_string_size = size_t(-1);
+
+  std::vector<std::string> duplicates;
+
+  bool on_document_begin(boost::system::error_code&) { return true; }
+  bool on_document_end(boost::system::error_code&) { return true; }
+  bool on_object_begin(boost::system::error_code&) {
+    Enter(false);
+    return true;
+  }
+  bool on_object_end(size_t, boost::system::error_code&) {
+    frames_.pop_back();
+    return true;
+  }
+  bool on_array_begin(boost::system::error_code&) {
+    Enter(true);
+    return true;
+  }
+  bool on_array_end(size_t, boost::system::error_code&) {
+    frames_.pop_back();
+    return true;
+  }
+  bool on_key_part(json::string_view part, size_t, boost::system::error_code&) {
+    key_.append(part.data(), part.size());
+    return true;
+  }
+  bool on_key(json::string_view part, size_t, boost::system::error_code&) {
+    key_.append(part.data(), part.size());
+    Frame& f = frames_.back();
+    if (!f.keys.insert(key_).second && duplicates.size() < 100) {
+      duplicates.push_back(Path() + key_);
+    }
+    f.key = std::move(key_);
+    key_.clear();
+    return true;
+  }
+  bool on_string_part(json::string_view, size_t, boost::system::error_code&) { return true; }
+  bool on_string(json::string_view, size_t, boost::system::error_code&) { return Value(); }
+  bool on_number_part(json::string_view, boost::system::error_code&) { return true; }
+  bool on_int64(int64_t, json::string_view, boost::system::error_code&) { return Value(); }
+  bool on_uint64(uint64_t, json::string_view, boost::system::error_code&) { return Value(); }
+  bool on_double(double, json::string_view, boost::system::error_code&) { return Value(); }
+  bool on_bool(bool, boost::system::error_code&) { return Value(); }
+  bool on_null(boost::system::error_code&) { return Value(); }
+  bool on_comment_part(json::string_view, boost::system::error_code&) { return true; }
+  bool on_comment(json::string_view, boost::system::error_code&) { return true; }
+
+ private:
+  struct Frame {
+    bool array = false;
+    size_t index = 0;  // of the next array item
+    std::string key;   // of the current object member
+    std::set<std::string, std::less<>> keys;
+  };
+
+  void Enter(bool array) {
+    if (!frames_.empty() && frames_.back().array) ++frames_.back().index;
+    frames_.push_back(Frame{array, 0, {}, {}});
+  }
+  bool Value() {
+    if (!frames_.empty() && frames_.back().array) ++frames_.back().index;
+    return true;
+  }
+  // The path of the object being read, with a trailing '.' when not empty.
+  std::string Path() const {
+    std::string out;
+    for (size_t i = 0; i + 1 < frames_.size(); ++i) {
+      const Frame& f = frames_[i];
+      if (f.array) {
+        out += '[' + std::to_string(f.index - 1) + ']';
+      } else {
+        if (!out.empty()) out += '.';
+        out += f.key;
+      }
+    }
+    if (!out.empty()) out += '.';
+    return out;
+  }
+
+  std::vector<Frame> frames_;
+  std::string key_;
+};
+
+std::string WhereInText(std::string_view text, size_t at, const std::string& source) {
+  at = std::min(at, text.size());
+  int line = 1;
+  size_t line_start = 0;
+  for (size_t i = 0; i < at; ++i) {
+    if (text[i] == '\n') {
+      ++line;
+      line_start = i + 1;
+    }
+  }
+  std::string where =
+      source.empty() ? "line " + std::to_string(line) : source + ":" + std::to_string(line);
+  return where + ": malformed JSON at column " + std::to_string(at - line_start + 1);
+}
+
+}  // namespace
+
+Result<std::vector<std::string>> FindDuplicateJsonKeys(std::string_view text) {
+  json::basic_parser<DuplicateKeyFinder> parser{json::parse_options{}};
+  boost::system::error_code ec;
+  parser.write_some(false, text.data(), text.size(), ec);
+  if (ec) return InvalidArgument("malformed JSON: " + ec.message());
+  return std::move(parser.handler().duplicates);
+}
+
 Result<ObjectPtr> DecodeJson(std::string_view text, const DecodeOptions& options) {
   json::stream_parser parser;
   boost::system::error_code ec;
@@ -482,22 +602,47 @@ Result<ObjectPtr> DecodeJson(std::string_view text, const DecodeOptions& options
   if (!ec) parser.finish(ec);
   if (!ec && used < text.size()) ec = json::error::extra_data;
   if (ec) {
-    size_t at = std::min(used, text.size());
-    int line = 1;
-    size_t line_start = 0;
-    for (size_t i = 0; i < at; ++i) {
-      if (text[i] == '\n') {
-        ++line;
-        line_start = i + 1;
-      }
+    // boost::json calls ill-formed UTF-8 a syntax error; say what it is.
+    const size_t bad = FindInvalidUtf8(text);
+    if (bad != std::string_view::npos && bad <= used + 4) {
+      return InvalidArgument(WhereInText(text, bad, options.source) +
+                             ": the text is not valid UTF-8 (JSON must be UTF-8)");
     }
-    std::string where = options.source.empty() ? "line " + std::to_string(line)
-                                               : options.source + ":" + std::to_string(line);
-    return InvalidArgument(where + ": malformed JSON at column " +
-                           std::to_string(at - line_start + 1) + ": " + ec.message());
+    return InvalidArgument(WhereInText(text, used, options.source) + ": " + ec.message());
   }
   json::value v = parser.release();
+  if (options.strict || options.warnings) {
+    // Kubernetes: a field given twice is an error under fieldValidation=Strict
+    // and a warning under Warn.
+    auto dups = FindDuplicateJsonKeys(text);
+    if (dups.ok() && !dups->empty()) {
+      std::vector<std::string> problems;
+      for (const std::string& path : *dups) {
+        problems.push_back(internal::FormatProblem(options.source, 0, path,
+                                                   "duplicate field (the last value is used)"));
+      }
+      if (options.strict) {
+        std::string message;
+        for (const std::string& p : problems) {
+          if (!message.empty()) message += '\n';
+          message += p;
+        }
+        return InvalidArgument(std::move(message));
+      }
+      for (std::string& p : problems)
+        options.warnings->push_back(std::move(p));
+    }
+  }
   return Finish(v, options);
+}
+
+std::string EncodeJson(const Object& obj) {
+  std::string out = json::serialize(ToJsonValue(obj));
+  // Strings set in-process (a runtime's message, a log line) may hold bytes
+  // that are not UTF-8; what is written must read back, so they become
+  // U+FFFD, as Go's encoding/json writes them.
+  if (!IsValidUtf8(out)) out = CoerceToUtf8(out);
+  return out;
 }
 
 boost::json::value ToJsonValue(const Object& obj) {
@@ -519,10 +664,6 @@ boost::json::value ToJsonValue(const Object& obj) {
       return EncodeKind<Namespace>(obj);
   }
   return nullptr;
-}
-
-std::string EncodeJson(const Object& obj) {
-  return json::serialize(ToJsonValue(obj));
 }
 
 }  // namespace navarch::api

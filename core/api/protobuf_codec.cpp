@@ -6,6 +6,7 @@
 
 #include <boost/json.hpp>
 
+#include "core/base/strings.h"
 #include "core/base/time.h"
 
 namespace navarch::api {
@@ -255,7 +256,8 @@ Status DecodeStringPair(std::string_view bytes, const std::string& path, std::st
     }
     ((tag >> 3) == 1 ? *key : *value) = std::string(s);
   }
-  return Status::Ok();
+  NAVARCH_RETURN_IF_ERROR(CheckUtf8(*key, path + " (a key)"));
+  return CheckUtf8(*value, path + "." + *key);
 }
 
 Result<json::value> DecodeTime(std::string_view bytes, const std::string& path) {
@@ -274,6 +276,14 @@ Result<json::value> DecodeTime(std::string_view bytes, const std::string& path) 
       return Malformed(path);
     }
   }
+  // A Time holds int64 nanoseconds (years 1677 to 2262).
+  constexpr int64_t kMaxSeconds = INT64_MAX / 1'000'000'000 - 1;
+  if (seconds < -kMaxSeconds || seconds > kMaxSeconds || nanos < 0 || nanos >= 1'000'000'000) {
+    return InvalidArgument(path + ": timestamp " + std::to_string(seconds) + "s " +
+                           std::to_string(nanos) +
+                           "ns is out of range (times from 1677-09-21 to 2262-04-11 are "
+                           "supported)");
+  }
   return json::value(Time::FromUnixNanos(seconds * 1'000'000'000 + nanos).ToRfc3339());
 }
 
@@ -289,6 +299,7 @@ Result<json::value> DecodeIntOrString(std::string_view bytes, const std::string&
     if (number == 3 && (tag & 7) == kLengthDelimited) {
       std::string_view s;
       if (!r.Bytes(&s)) return Malformed(path);
+      NAVARCH_RETURN_IF_ERROR(CheckUtf8(s, path));
       str_val = std::string(s);
     } else if ((number == 1 || number == 2) && (tag & 7) == kVarint) {
       uint64_t v = 0;
@@ -331,6 +342,7 @@ Status DecodeField(Reader& r, int wire_type, const FieldSchema& f, const std::st
     if (!r.Bytes(&bytes)) return Malformed(path);
     switch (f.type) {
       case kString:
+        NAVARCH_RETURN_IF_ERROR(CheckUtf8(bytes, path));
         v = json::string(bytes);
         break;
       case kStringMap: {

@@ -63,6 +63,18 @@ class Validator {
     }
   }
 
+  // A duration in seconds that timers are set from: bounded so that adding
+  // it to a time cannot overflow.
+  void Seconds(const std::string& path, int64_t value, bool zero_ok) {
+    if (value < 0 || (value == 0 && !zero_ok)) {
+      Add(path, std::string(zero_ok ? "must be greater than or equal to 0" : "must be positive") +
+                    ", got " + std::to_string(value));
+    } else if (value > kMaxDurationSeconds) {
+      Add(path, "must be at most " + std::to_string(kMaxDurationSeconds) + " (100 years), got " +
+                    std::to_string(value));
+    }
+  }
+
   void Labels(const std::string& path, const std::map<std::string, std::string>& labels) {
     for (const auto& [k, v] : labels) {
       std::string p = path + "." + k;
@@ -148,7 +160,7 @@ class Validator {
     }
     NonNegative("metadata.generation", m.generation);
     if (m.deletion_grace_period_seconds) {
-      NonNegative("metadata.deletionGracePeriodSeconds", *m.deletion_grace_period_seconds);
+      Seconds("metadata.deletionGracePeriodSeconds", *m.deletion_grace_period_seconds, true);
     }
     Labels("metadata.labels", m.labels);
     Annotations("metadata.annotations", m.annotations);
@@ -190,9 +202,8 @@ class Validator {
       Add(path + ".successThreshold",
           "must be 1 for liveness and startup probes, got " + std::to_string(p.success_threshold));
     }
-    if (p.termination_grace_period_seconds && *p.termination_grace_period_seconds <= 0) {
-      Add(path + ".terminationGracePeriodSeconds",
-          "must be positive, got " + std::to_string(*p.termination_grace_period_seconds));
+    if (p.termination_grace_period_seconds) {
+      Seconds(path + ".terminationGracePeriodSeconds", *p.termination_grace_period_seconds, false);
     }
   }
 
@@ -293,6 +304,12 @@ class Validator {
     if (t.toleration_seconds && t.effect != "NoExecute") {
       Add(path + ".tolerationSeconds", "may only be set when `effect` is NoExecute");
     }
+    // Zero and negative mean "evict at once", as in Kubernetes.
+    if (t.toleration_seconds && *t.toleration_seconds > kMaxDurationSeconds) {
+      Add(path + ".tolerationSeconds", "must be at most " + std::to_string(kMaxDurationSeconds) +
+                                           " (100 years), got " +
+                                           std::to_string(*t.toleration_seconds));
+    }
   }
 
   void PodSpec(const std::string& path, const api::PodSpec& s) {
@@ -337,11 +354,10 @@ class Validator {
     OneOf(path + ".dnsPolicy", s.dns_policy,
           {"ClusterFirst", "ClusterFirstWithHostNet", "Default", "None"});
     if (s.termination_grace_period_seconds) {
-      NonNegative(path + ".terminationGracePeriodSeconds", *s.termination_grace_period_seconds);
+      Seconds(path + ".terminationGracePeriodSeconds", *s.termination_grace_period_seconds, true);
     }
-    if (s.active_deadline_seconds && *s.active_deadline_seconds <= 0) {
-      Add(path + ".activeDeadlineSeconds",
-          "must be positive, got " + std::to_string(*s.active_deadline_seconds));
+    if (s.active_deadline_seconds) {
+      Seconds(path + ".activeDeadlineSeconds", *s.active_deadline_seconds, false);
     }
     Labels(path + ".nodeSelector", s.node_selector);
     if (!s.node_name.empty()) AddAll(path + ".nodeName", ValidateDns1123Subdomain(s.node_name));

@@ -10,6 +10,7 @@
 // number where zero means "unset") is accepted wherever the API server would
 // default it.
 
+#include <cstdint>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -19,6 +20,11 @@
 #include "core/api/object.h"
 
 namespace navarch::api {
+
+// The largest duration in seconds a field that sets a timer may hold
+// (terminationGracePeriodSeconds, activeDeadlineSeconds, tolerationSeconds,
+// a delete's gracePeriodSeconds): 100 years, far inside what a Time can add.
+inline constexpr int64_t kMaxDurationSeconds = 3'155'760'000;
 
 // Every problem of `obj`; empty when it is valid.
 std::vector<FieldError> Validate(const Object& obj);

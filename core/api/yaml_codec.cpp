@@ -1,8 +1,6 @@
-// The YAML front end: YAML text (yaml-cpp) to a JSON value, recording the
+// The YAML front end: YAML text (core/base/yaml.h, bounded) to a JSON value, recording the
 // line of every field path, then the shared decoder of json_codec.cpp; and a
 // small block-style YAML emitter for encoding.
-
-#include <yaml-cpp/yaml.h>
 
 #include <boost/json.hpp>
 #include <cctype>
@@ -14,6 +12,7 @@
 
 #include "core/api/codec.h"
 #include "core/api/codec_internal.h"
+#include "core/base/yaml.h"
 
 namespace navarch::api {
 namespace {
@@ -92,61 +91,53 @@ json::value ResolvePlain(std::string_view s) {
 }
 
 // YAML node -> JSON value, recording the line of each path in `lines`.
-void Convert(const YAML::Node& node, json::value& out, std::map<std::string, int>& lines,
+// Recursion is bounded by the reader's depth limit (yaml::Limits).
+void Convert(const yaml::Node& node, json::value& out, std::map<std::string, int>& lines,
              DecodeContext& ctx) {
-  switch (node.Type()) {
-    case YAML::NodeType::Undefined:
-    case YAML::NodeType::Null:
+  switch (node.type()) {
+    case yaml::NodeType::kUndefined:
+    case yaml::NodeType::kNull:
       out = nullptr;
       return;
-    case YAML::NodeType::Scalar: {
-      const std::string& tag = node.Tag();
+    case yaml::NodeType::kScalar: {
+      const std::string& tag = node.tag();
       if (tag == "!" || tag == "tag:yaml.org,2002:str") {
-        out = json::string(node.Scalar());
+        out = json::string(node.scalar());
       } else {
-        out = ResolvePlain(node.Scalar());
+        out = ResolvePlain(node.scalar());
       }
       return;
     }
-    case YAML::NodeType::Sequence: {
+    case yaml::NodeType::kSequence: {
       json::array& a = out.emplace_array();
       a.reserve(node.size());
       size_t i = 0;
-      for (size_t k = 0; k < node.size(); ++k) {
-        const YAML::Node item = node[k];
+      for (const yaml::Node& item : node.items()) {
         size_t mark = ctx.PushIndex(i++);
-        lines.emplace(ctx.path, item.Mark().line + 1);
+        lines.emplace(ctx.path, item.line());
         Convert(item, a.emplace_back(nullptr), lines, ctx);
         ctx.Pop(mark);
       }
       return;
     }
-    case YAML::NodeType::Map: {
+    case yaml::NodeType::kMap: {
       json::object& o = out.emplace_object();
       o.reserve(node.size());
-      for (const auto& entry : node) {
-        const YAML::Node key = entry.first;
-        const YAML::Node value = entry.second;
+      for (const auto& [key, value] : node.entries()) {
         if (!key.IsScalar()) {
-          lines.emplace(ctx.path, key.Mark().line + 1);
+          lines.emplace(ctx.path, key.line());
           ctx.errors.push_back({ctx.path, "mapping keys must be strings (found a " +
-                                              std::string(key.IsMap() ? "mapping" : "list") +
+                                              std::string(key.IsMap()        ? "mapping"
+                                                          : key.IsSequence() ? "list"
+                                                                             : "null") +
                                               " used as a key at line " +
-                                              std::to_string(key.Mark().line + 1) + ")"});
+                                              std::to_string(key.line()) + ")"});
           continue;
         }
-        const std::string& name = key.Scalar();
+        const std::string& name = key.scalar();
         size_t mark = ctx.PushKey(name);
-        int line = key.Mark().line + 1;
-        if (o.contains(name)) {
-          ctx.error_lines[ctx.errors.size()] = line;
-          ctx.errors.push_back({ctx.path, "duplicate field (first given at line " +
-                                              std::to_string(lines[ctx.path]) + ", again at line " +
-                                              std::to_string(line) + ")"});
-        } else {
-          lines.emplace(ctx.path, line);
-          Convert(value, o[name], lines, ctx);
-        }
+        lines.emplace(ctx.path, key.line());
+        Convert(value, o[name], lines, ctx);
         ctx.Pop(mark);
       }
       return;
@@ -265,48 +256,59 @@ void EmitBlock(const json::value& v, int indent, std::string& out) {
 
 }  // namespace
 
-Result<std::vector<Document>> DecodeYaml(std::string_view text, const DecodeOptions& options) {
-  std::vector<YAML::Node> nodes;
-  try {
-    nodes = YAML::LoadAll(std::string(text));
-  } catch (const YAML::Exception& e) {
-    std::string what = "malformed YAML";
-    if (e.mark.column >= 0) what += " at column " + std::to_string(e.mark.column + 1);
-    return InvalidArgument(
-        internal::FormatProblem(options.source, e.mark.line + 1, "", what + ": " + e.msg));
+Result<Document> DecodeYamlNode(const yaml::Node& node, const DecodeOptions& options) {
+  Document doc;
+  doc.line = node.line();
+  DecodeContext ctx;
+  ctx.strict = options.strict;
+  json::value v;
+  Convert(node, v, doc.field_lines, ctx);
+  std::unique_ptr<Object> obj = internal::DecodeObject(v, ctx);
+  std::vector<std::string> problems;
+  for (size_t i = 0; i < ctx.errors.size(); ++i) {
+    const FieldError& e = ctx.errors[i];
+    auto known = ctx.error_lines.find(i);
+    int line = known != ctx.error_lines.end() ? known->second
+                                              : internal::LineOf(doc.field_lines, e.path, doc.line);
+    problems.push_back(internal::FormatProblem(options.source, line, e.path, e.message));
   }
+  if (!problems.empty()) return InvalidArgument(JoinLines(problems));
+  if (options.warnings) {
+    for (const std::string& path : ctx.dropped) {
+      options.warnings->push_back(
+          internal::FormatProblem(options.source, internal::LineOf(doc.field_lines, path, doc.line),
+                                  path, "unknown field (dropped)"));
+    }
+  }
+  doc.object = ObjectPtr(std::move(obj));
+  return doc;
+}
+
+namespace {
+
+Status YamlError(const yaml::Error& e, const std::string& source) {
+  std::string what = "malformed YAML";
+  if (e.column > 0) what += " at column " + std::to_string(e.column);
+  return InvalidArgument(internal::FormatProblem(source, e.line, e.path, what + ": " + e.message));
+}
+
+}  // namespace
+
+Result<std::vector<Document>> DecodeYaml(std::string_view text, const DecodeOptions& options) {
+  yaml::Limits limits;
+  if (options.yaml_max_nodes > 0) limits.max_nodes = options.yaml_max_nodes;
+  yaml::Loaded loaded = yaml::LoadAll(text, limits);
+  if (!loaded.ok) return YamlError(loaded.error, options.source);
   std::vector<Document> docs;
   std::vector<std::string> problems;
-  try {
-    for (const YAML::Node& node : nodes) {
-      if (!node.IsDefined() || node.IsNull()) continue;
-      Document doc;
-      doc.line = node.Mark().line + 1;
-      DecodeContext ctx;
-      ctx.strict = options.strict;
-      json::value v;
-      Convert(node, v, doc.field_lines, ctx);
-      std::unique_ptr<Object> obj = internal::DecodeObject(v, ctx);
-      for (size_t i = 0; i < ctx.errors.size(); ++i) {
-        const FieldError& e = ctx.errors[i];
-        auto known = ctx.error_lines.find(i);
-        int line = known != ctx.error_lines.end()
-                       ? known->second
-                       : internal::LineOf(doc.field_lines, e.path, doc.line);
-        problems.push_back(internal::FormatProblem(options.source, line, e.path, e.message));
-      }
-      if (options.warnings) {
-        for (const std::string& path : ctx.dropped) {
-          options.warnings->push_back(internal::FormatProblem(
-              options.source, internal::LineOf(doc.field_lines, path, doc.line), path,
-              "unknown field (dropped)"));
-        }
-      }
-      doc.object = ObjectPtr(std::move(obj));
-      docs.push_back(std::move(doc));
+  for (const yaml::Node& node : loaded.documents) {
+    if (!node.IsDefined() || node.IsNull()) continue;
+    Result<Document> doc = DecodeYamlNode(node, options);
+    if (!doc.ok()) {
+      problems.push_back(doc.status().message());
+      continue;
     }
-  } catch (const YAML::Exception& e) {
-    problems.push_back(internal::FormatProblem(options.source, e.mark.line + 1, "", e.msg));
+    docs.push_back(std::move(*doc));
   }
   if (!problems.empty()) return InvalidArgument(JoinLines(problems));
   return docs;

@@ -1,12 +1,11 @@
 #include "core/apiclient/kubeconfig.h"
 
-#include <yaml-cpp/yaml.h>
-
 #include <filesystem>
 #include <fstream>
 #include <sstream>
 
 #include "core/base/strings.h"
+#include "core/base/yaml.h"
 
 namespace navarch::apiclient {
 
@@ -27,20 +26,20 @@ std::string Resolve(const std::string& base_dir, const std::string& path) {
 
 // Finds the entry named `name` in the list `key` ("clusters") and returns its
 // inner map (`inner`: "cluster").
-Result<YAML::Node> FindNamed(const YAML::Node& root, const std::string& source,
+Result<yaml::Node> FindNamed(const yaml::Node& root, const std::string& source,
                              const std::string& key, const std::string& inner,
                              const std::string& name) {
-  YAML::Node list = root[key];
-  if (!list || !list.IsSequence()) {
+  yaml::Node list = root.Find(key);
+  if (!list.IsSequence()) {
     return InvalidArgument(source + ": " + key + ": missing or not a list (the context refers to " +
                            inner + " \"" + name + "\")");
   }
   for (size_t i = 0; i < list.size(); ++i) {
-    YAML::Node entry = list[i];
+    yaml::Node entry = list[i];
     if (!entry.IsMap()) continue;
-    if (entry["name"] && entry["name"].IsScalar() && entry["name"].Scalar() == name) {
-      YAML::Node body = entry[inner];
-      if (!body || !body.IsMap()) {
+    if (entry.Find("name").IsScalar() && entry.Find("name").scalar() == name) {
+      yaml::Node body = entry.Find(inner);
+      if (!body.IsMap()) {
         return InvalidArgument(source + ": " + key + "[" + std::to_string(i) + "]." + inner +
                                ": missing or not a mapping");
       }
@@ -50,23 +49,23 @@ Result<YAML::Node> FindNamed(const YAML::Node& root, const std::string& source,
   return InvalidArgument(source + ": " + key + ": no entry named \"" + name + "\"");
 }
 
-std::string Scalar(const YAML::Node& map, const char* field) {
-  YAML::Node n = map[field];
-  if (!n || !n.IsScalar()) return {};
-  return n.Scalar();
+std::string Scalar(const yaml::Node& map, const char* field) {
+  yaml::Node n = map.Find(field);
+  if (!n.IsScalar()) return {};
+  return n.scalar();
 }
 
 }  // namespace
 
 Result<ClientConfig> ParseKubeconfig(std::string_view text, const std::string& source,
                                      const std::string& base_dir, std::string_view context) {
-  YAML::Node root;
-  try {
-    root = YAML::Load(std::string(text));
-  } catch (const YAML::Exception& e) {
-    return InvalidArgument(source + ":" + std::to_string(e.mark.line + 1) +
-                           ": not valid YAML: " + e.msg);
+  yaml::Limits limits;
+  limits.max_input_bytes = 16 * 1024 * 1024;
+  yaml::Loaded loaded = yaml::Load(text, limits);
+  if (!loaded.ok) {
+    return InvalidArgument(source + ": not valid YAML: " + loaded.error.ToString());
   }
+  const yaml::Node root = loaded.documents[0];
   if (!root.IsMap()) return InvalidArgument(source + ": not a kubeconfig (expected a mapping)");
   std::string ctx_name(context);
   if (ctx_name.empty()) {
@@ -77,13 +76,13 @@ Result<ClientConfig> ParseKubeconfig(std::string_view text, const std::string& s
                              "use-context NAME` or name a context explicitly)");
     }
   }
-  NAVARCH_ASSIGN_OR_RETURN(YAML::Node ctx,
+  NAVARCH_ASSIGN_OR_RETURN(yaml::Node ctx,
                            FindNamed(root, source, "contexts", "context", ctx_name));
   const std::string cluster_name = Scalar(ctx, "cluster");
   if (cluster_name.empty()) {
     return InvalidArgument(source + ": contexts[" + ctx_name + "].context.cluster: not set");
   }
-  NAVARCH_ASSIGN_OR_RETURN(YAML::Node cluster,
+  NAVARCH_ASSIGN_OR_RETURN(yaml::Node cluster,
                            FindNamed(root, source, "clusters", "cluster", cluster_name));
   ClientConfig out;
   out.source = source;
@@ -114,7 +113,7 @@ Result<ClientConfig> ParseKubeconfig(std::string_view text, const std::string& s
 
   const std::string user_name = Scalar(ctx, "user");
   if (!user_name.empty()) {
-    NAVARCH_ASSIGN_OR_RETURN(YAML::Node user, FindNamed(root, source, "users", "user", user_name));
+    NAVARCH_ASSIGN_OR_RETURN(yaml::Node user, FindNamed(root, source, "users", "user", user_name));
     const std::string uwhere = source + ": users[" + user_name + "].user.";
     out.bearer_token = Scalar(user, "token");
     if (out.bearer_token.empty()) {
@@ -130,7 +129,7 @@ Result<ClientConfig> ParseKubeconfig(std::string_view text, const std::string& s
     if (out.bearer_token.empty()) {
       for (const char* unsupported :
            {"client-certificate-data", "client-certificate", "exec", "auth-provider", "username"}) {
-        if (user[unsupported]) {
+        if (user.Find(unsupported)) {
           return InvalidArgument(uwhere + unsupported +
                                  ": not supported by navarch (use a bearer token: token or "
                                  "tokenFile)");

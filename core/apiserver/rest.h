@@ -161,6 +161,9 @@ struct RestOptions {
   std::string navarch_version = "0.1.0";
   // The server's own address, for /api serverAddressByClientCIDRs.
   std::string server_address = "127.0.0.1:6443";
+  // Where the server reports what an operator should know (each stored
+  // object that cannot be decoded, at Start). May be empty.
+  std::function<void(const std::string&)> warn;
 };
 
 class RestServer final : public RequestHandler {

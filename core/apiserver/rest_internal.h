@@ -142,6 +142,9 @@ std::string QuotedName(api::Kind kind, std::string_view name);
 Response ApiError(const Status& st, api::Kind kind, std::string_view name);
 Response ObjectResponse(int code, const api::Object& obj,
                         const std::vector<std::string>& warnings = {});
+// Adds one `Warning: 299 - "<text>"` header per warning (kubectl prints
+// them), each on one line and bounded in length.
+void AddWarnings(Response& r, const std::vector<std::string>& warnings);
 bool WantsTable(const Request& r);
 // One watch event's object as a one-row Table (column definitions only on
 // the stream's first event).

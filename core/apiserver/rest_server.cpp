@@ -8,6 +8,7 @@
 #include "core/apiserver/defaults.h"
 #include "core/apiserver/rest_internal.h"
 #include "core/apiserver/watch_hubs.h"
+#include "core/base/strings.h"
 
 namespace navarch::apiserver {
 
@@ -46,19 +47,31 @@ Response ApiError(const Status& st, api::Kind kind, std::string_view name) {
   }
 }
 
+void AddWarnings(Response& r, const std::vector<std::string>& warnings) {
+  constexpr size_t kMaxWarningBytes = 2048;
+  for (const auto& w : warnings) {
+    // RFC 7234 warn-text: a quoted string on one header line. Control
+    // characters (a message may quote what a client sent) become spaces.
+    std::string quoted;
+    for (char c : std::string_view(w).substr(0, kMaxWarningBytes)) {
+      const auto u = static_cast<unsigned char>(c);
+      if (u < 0x20 || u == 0x7f) {
+        quoted += ' ';
+        continue;
+      }
+      if (c == '"' || c == '\\') quoted += '\\';
+      quoted += c;
+    }
+    r.headers.emplace_back("Warning", "299 - \"" + CoerceToUtf8(quoted) + "\"");
+  }
+}
+
 Response ObjectResponse(int code, const api::Object& obj,
                         const std::vector<std::string>& warnings) {
   Response r;
   r.code = code;
   r.body = api::EncodeJson(obj);
-  for (const auto& w : warnings) {
-    std::string quoted;
-    for (char c : w) {
-      if (c == '"' || c == '\\') quoted += '\\';
-      quoted += c;
-    }
-    r.headers.emplace_back("Warning", "299 - \"" + quoted + "\"");
-  }
+  AddWarnings(r, warnings);
   return r;
 }
 
@@ -161,7 +174,11 @@ Status RestServer::Impl::Start() {
   // After a restart the store holds no decoded objects; decoding them once
   // here keeps the first reads (a Table list of 10,000 pods) as fast as the
   // later ones.
-  NAVARCH_RETURN_IF_ERROR(lease->DecodeStored().status());
+  std::vector<std::string> unreadable;
+  NAVARCH_RETURN_IF_ERROR(lease->DecodeStored(&unreadable).status());
+  for (const std::string& u : unreadable) {
+    if (options_.warn) options_.warn(u);
+  }
   for (const char* name : {"default", "kube-system", "kube-public", "kube-node-lease"}) {
     auto existing = lease->Get(api::Kind::kNamespace, "", name);
     if (existing.ok()) continue;
@@ -285,6 +302,13 @@ bool SubresourceAllowed(api::Kind kind, const std::string& sub) {
 }  // namespace
 
 Response RestServer::Impl::Dispatch(const Request& r, std::string& verb, std::string& resource) {
+  // Names, selectors and options are UTF-8 text, as everything stored is.
+  if (Status st = CheckUtf8(r.path, "the request path"); !st.ok()) return ErrorResponse(st);
+  for (const auto& [key, value] : r.query) {
+    Status st = CheckUtf8(key, "a query parameter name");
+    if (st.ok()) st = CheckUtf8(value, "query parameter " + key);
+    if (!st.ok()) return ErrorResponse(st);
+  }
   const auto seg = SplitPath(r.path);
   if (seg.empty()) {
     return TextResponse(200,
@@ -399,12 +423,9 @@ Result<Selectors> RestServer::Impl::ParseSelectors(const Request& r, api::Kind k
   s.labels = std::move(*ls);
   std::string known;
   const std::string text = QueryOr(r, "fieldSelector");
-  size_t i = 0;
-  while (i <= text.size() && !text.empty()) {
-    size_t j = text.find(',', i);
-    if (j == std::string::npos) j = text.size();
-    std::string term = text.substr(i, j - i);
-    i = j + 1;
+  for (std::string_view raw : client::FieldSelector::SplitTerms(text)) {
+    const std::string term(TrimWhitespace(raw));
+    if (term.empty() && text.find_first_not_of(" \t") == std::string::npos) break;
     const size_t op = term.find_first_of("!=");
     std::string field = op == std::string::npos ? term : term.substr(0, op);
     const bool extra_field = field.starts_with("involvedObject.") || field == "reason" ||
@@ -415,13 +436,17 @@ Result<Selectors> RestServer::Impl::ParseSelectors(const Request& r, api::Kind k
       t.negate = term.compare(op, 2, "!=") == 0;
       size_t vstart =
           op + (term.compare(op, 2, "!=") == 0 || term.compare(op, 2, "==") == 0 ? 2 : 1);
-      t.value = term.substr(vstart);
+      auto value = client::FieldSelector::UnescapeValue(std::string_view(term).substr(vstart));
+      if (!value.ok()) {
+        return InvalidArgument(what + ": fieldSelector: term \"" + term + "\" " +
+                               value.status().message());
+      }
+      t.value = std::move(*value);
       s.extra.push_back(std::move(t));
     } else {
       if (!known.empty()) known += ',';
       known += term;
     }
-    if (j == text.size()) break;
   }
   auto fs = client::FieldSelector::Parse(known);
   if (!fs.ok()) return fs.status().WithContext(what + ": fieldSelector");
@@ -445,6 +470,10 @@ Response RestServer::Impl::List(const Request& r, const Route& route) {
   if (!sel.ok()) return ErrorResponse(sel.status());
   auto limit = QueryInt(r, "limit");
   if (!limit.ok()) return ErrorResponse(limit.status());
+  if (limit->value_or(0) < 0) {
+    return ErrorResponse(InvalidArgument("query parameter limit=" + std::to_string(**limit) +
+                                         " must not be negative (0 or absent: no limit)"));
+  }
   client::ListOptions lo;
   lo.namespace_ = route.ns;
   lo.label_selector = sel->labels;
@@ -478,7 +507,9 @@ Response RestServer::Impl::List(const Request& r, const Route& route) {
     list.items = std::move(kept);
   }
   if (WantsTable(r)) {
-    return TableFor(route.kind, list.items, list.resource_version, list.continue_token);
+    Response table = TableFor(route.kind, list.items, list.resource_version, list.continue_token);
+    AddWarnings(table, list.warnings);
+    return table;
   }
   std::string body;
   size_t bytes = 256;
@@ -513,6 +544,7 @@ Response RestServer::Impl::List(const Request& r, const Route& route) {
   body += "]}";
   Response resp;
   resp.body = std::move(body);
+  AddWarnings(resp, list.warnings);
   return resp;
 }
 

@@ -16,7 +16,9 @@ namespace json = boost::json;
 
 namespace {
 
-constexpr int kWriteAttempts = 5;
+// Writes not pinned to a resourceVersion retry on conflict until they apply
+// (Kubernetes' GuaranteedUpdate); the cap only stops a runaway loop.
+constexpr int kWriteAttempts = 1000;
 
 std::shared_ptr<api::Object> MutableCopy(const api::Object& obj) {
   return std::shared_ptr<api::Object>(obj.Clone().release());
@@ -101,6 +103,9 @@ Result<std::shared_ptr<api::Object>> RestServer::Impl::DecodeBody(
   api::DecodeOptions opts;
   opts.source = "request body";
   opts.strict = validation == "Strict";
+  // One object rarely has more than a few thousand nodes; this bounds the
+  // tree a 3 MiB YAML body can make the server build (about 45 MB).
+  opts.yaml_max_nodes = 250000;
   std::vector<std::string> local_warnings;
   opts.warnings = validation == "Ignore" ? nullptr : &local_warnings;
   api::ObjectPtr obj;
@@ -462,6 +467,11 @@ Response RestServer::Impl::Patch(const Request& r, const Route& route) {
     }
     if (next->metadata.namespace_ != (*current)->metadata.namespace_) {
       return StatusResponse(400, "BadRequest", "the patch may not change metadata.namespace");
+    }
+    if (next->metadata.uid != (*current)->metadata.uid) {
+      api::FieldError e{"metadata.uid",
+                        "Invalid value: \"" + next->metadata.uid + "\": field is immutable"};
+      return InvalidResponse(api::InfoOf(route.kind).name, route.name, {e});
     }
     // A patch that names a resourceVersion is a precondition; otherwise the
     // write is conditional on the version it was applied to, and retried.

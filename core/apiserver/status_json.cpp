@@ -1,5 +1,7 @@
 #include "core/apiserver/status_json.h"
 
+#include "core/base/strings.h"
+
 #include <boost/json.hpp>
 
 namespace navarch::apiserver {
@@ -95,7 +97,10 @@ std::string StatusJson(int code, std::string_view reason, std::string_view messa
   json::object d = DetailsJson(details);
   if (!d.empty()) o["details"] = std::move(d);
   o["code"] = code;
-  return json::serialize(o);
+  // A message may quote what a client sent; the answer stays UTF-8.
+  std::string out = json::serialize(o);
+  if (!IsValidUtf8(out)) out = CoerceToUtf8(out);
+  return out;
 }
 
 Response StatusResponse(int code, std::string_view reason, std::string_view message,

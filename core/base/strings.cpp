@@ -69,4 +69,78 @@ std::string EncodeBase64(std::string_view bytes) {
   return out;
 }
 
+namespace {
+
+// Length of the well-formed sequence at s[i], or 0 when it is ill-formed.
+size_t SequenceLength(std::string_view s, size_t i) {
+  const auto b = [&](size_t k) { return static_cast<unsigned char>(s[i + k]); };
+  const unsigned char c = b(0);
+  if (c < 0x80) return 1;
+  const size_t left = s.size() - i;
+  auto cont = [&](size_t k) { return k < left && (b(k) & 0xC0) == 0x80; };
+  if (c >= 0xC2 && c <= 0xDF) return cont(1) ? 2 : 0;
+  if (c >= 0xE0 && c <= 0xEF) {
+    if (!cont(1) || !cont(2)) return 0;
+    if (c == 0xE0 && b(1) < 0xA0) return 0;   // overlong
+    if (c == 0xED && b(1) >= 0xA0) return 0;  // surrogate
+    return 3;
+  }
+  if (c >= 0xF0 && c <= 0xF4) {
+    if (!cont(1) || !cont(2) || !cont(3)) return 0;
+    if (c == 0xF0 && b(1) < 0x90) return 0;   // overlong
+    if (c == 0xF4 && b(1) >= 0x90) return 0;  // past U+10FFFF
+    return 4;
+  }
+  return 0;
+}
+
+}  // namespace
+
+size_t FindInvalidUtf8(std::string_view s) {
+  size_t i = 0;
+  while (i < s.size()) {
+    // ASCII runs, eight bytes at a time.
+    while (i + 8 <= s.size()) {
+      uint64_t word;
+      __builtin_memcpy(&word, s.data() + i, 8);
+      if (word & 0x8080808080808080ull) break;
+      i += 8;
+    }
+    if (i >= s.size()) break;
+    const size_t n = SequenceLength(s, i);
+    if (n == 0) return i;
+    i += n;
+  }
+  return std::string_view::npos;
+}
+
+std::string CoerceToUtf8(std::string_view s) {
+  std::string out;
+  out.reserve(s.size() + 8);
+  size_t i = 0;
+  while (i < s.size()) {
+    const size_t n = SequenceLength(s, i);
+    if (n == 0) {
+      out += "\xEF\xBF\xBD";
+      ++i;
+    } else {
+      out.append(s.substr(i, n));
+      i += n;
+    }
+  }
+  return out;
+}
+
+Status CheckUtf8(std::string_view s, std::string_view what) {
+  const size_t at = FindInvalidUtf8(s);
+  if (at == std::string_view::npos) return Status::Ok();
+  static constexpr char kHex[] = "0123456789abcdef";
+  const unsigned char c = static_cast<unsigned char>(s[at]);
+  std::string byte = "0x";
+  byte += kHex[c >> 4];
+  byte += kHex[c & 15];
+  return InvalidArgument(std::string(what) + ": the value is not valid UTF-8 (byte " + byte +
+                         " at offset " + std::to_string(at) + "); strings must be UTF-8 text");
+}
+
 }  // namespace navarch

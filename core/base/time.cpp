@@ -1,6 +1,7 @@
 #include "core/base/time.h"
 
 #include <charconv>
+#include <cstdint>
 #include <cstdio>
 
 namespace navarch {
@@ -37,11 +38,18 @@ std::string FormatCivil(int64_t ns, bool micro) {
   return out;
 }
 
+// Exactly `len` decimal digits at `pos` (no sign).
 bool ReadInt(std::string_view s, size_t pos, size_t len, int& out) {
   if (pos + len > s.size()) return false;
+  for (size_t i = pos; i < pos + len; ++i) {
+    if (s[i] < '0' || s[i] > '9') return false;
+  }
   auto [p, ec] = std::from_chars(s.data() + pos, s.data() + pos + len, out);
   return ec == std::errc() && p == s.data() + pos + len;
 }
+
+constexpr const char* kMinTimeText = "1677-09-21T00:12:45Z";
+constexpr const char* kMaxTimeText = "2262-04-11T23:47:15Z";
 
 }  // namespace
 
@@ -87,7 +95,7 @@ Result<Time> Time::ParseRfc3339(std::string_view s) {
   } else if (pos < s.size() && (s[pos] == '+' || s[pos] == '-')) {
     int oh, om;
     if (pos + 6 != s.size() || s[pos + 3] != ':' || !ReadInt(s, pos + 1, 2, oh) ||
-        !ReadInt(s, pos + 4, 2, om)) {
+        !ReadInt(s, pos + 4, 2, om) || oh > 23 || om > 59) {
       return bad();
     }
     offset = (oh * 3600 + om * 60) * (s[pos] == '+' ? 1 : -1);
@@ -98,6 +106,12 @@ Result<Time> Time::ParseRfc3339(std::string_view s) {
   if (pos != s.size()) return bad();
   int64_t day = sys_days{ymd}.time_since_epoch().count();
   int64_t secs = day * 86400 + h * 3600 + mi * 60 + se - offset;
+  // A Time is int64 nanoseconds since 1970: about 1677-09-21 to 2262-04-11.
+  constexpr int64_t kMaxSecs = INT64_MAX / 1'000'000'000 - 1;
+  if (secs < -kMaxSecs || secs > kMaxSecs) {
+    return InvalidArgument("timestamp \"" + std::string(s) + "\" is out of range: times from " +
+                           kMinTimeText + " to " + kMaxTimeText + " are supported");
+  }
   return Time::FromUnixNanos(secs * 1'000'000'000 + frac_ns);
 }
 

@@ -80,6 +80,9 @@ struct ObjectList {
   // The revision the list was read at: Watch from it to see every later change.
   std::string resource_version;
   std::string continue_token;  // empty on the last page
+  // Stored objects left out because they cannot be decoded, one line each
+  // naming the key and how to delete it (HTTP: Warning headers).
+  std::vector<std::string> warnings;
 };
 
 template <class T>

@@ -3,6 +3,7 @@
 
 #include <array>
 #include <utility>
+#include <vector>
 
 #include "core/api/types.h"
 
@@ -43,21 +44,75 @@ std::string_view FieldPath(Field field) {
   return "?";
 }
 
+// Splits at the commas that are not escaped with a backslash.
+std::vector<std::string_view> FieldSelector::SplitTerms(std::string_view text) {
+  std::vector<std::string_view> out;
+  size_t start = 0;
+  bool escaped = false;
+  for (size_t i = 0; i < text.size(); ++i) {
+    if (escaped) {
+      escaped = false;
+    } else if (text[i] == '\\') {
+      escaped = true;
+    } else if (text[i] == ',') {
+      out.push_back(text.substr(start, i - start));
+      start = i + 1;
+    }
+  }
+  out.push_back(text.substr(start));
+  return out;
+}
+
+Result<std::string> FieldSelector::UnescapeValue(std::string_view v) {
+  std::string out;
+  for (size_t i = 0; i < v.size(); ++i) {
+    const char c = v[i];
+    if (c == '\\') {
+      if (i + 1 == v.size() || (v[i + 1] != '\\' && v[i + 1] != ',' && v[i + 1] != '=')) {
+        return InvalidArgument(
+            "has an invalid escape in its value; the escapes are \"\\\\\", "
+            "\"\\,\" and \"\\=\"");
+      }
+      out += v[++i];
+    } else if (c == ',' || c == '=') {
+      return InvalidArgument(std::string("has an unescaped '") + c +
+                             "' in its value; write it as \\" + c);
+    } else {
+      out += c;
+    }
+  }
+  return out;
+}
+
+namespace {
+
+std::string EscapeValue(std::string_view v) {
+  std::string out;
+  for (char c : v) {
+    if (c == '\\' || c == ',' || c == '=') out += '\\';
+    out += c;
+  }
+  return out;
+}
+
+}  // namespace
+
 Result<FieldSelector> FieldSelector::Parse(std::string_view text) {
   FieldSelector sel;
   if (TrimWhitespace(text).empty()) return sel;
-  size_t pos = 0;
-  while (pos <= text.size()) {
-    size_t comma = text.find(',', pos);
-    if (comma == std::string_view::npos) comma = text.size();
-    std::string_view term = TrimWhitespace(text.substr(pos, comma - pos));
-    pos = comma + 1;
+  NAVARCH_RETURN_IF_ERROR(CheckUtf8(text, "field selector"));
+  for (std::string_view raw : SplitTerms(text)) {
+    std::string_view term = TrimWhitespace(raw);
     auto bad = [&](std::string_view why) {
       return InvalidArgument("field selector \"" + std::string(text) + "\": term \"" +
                              std::string(term) + "\" " + std::string(why));
     };
     if (term.empty()) return bad("is empty; write field=value terms separated by commas");
+    // The first operator from the left, as Kubernetes splits a term.
     size_t op = term.find_first_of("!=");
+    while (op != std::string_view::npos && term[op] == '!' && term.compare(op, 2, "!=") != 0) {
+      op = term.find_first_of("!=", op + 1);
+    }
     if (op == std::string_view::npos) {
       return bad("has no operator; use field=value, field==value or field!=value");
     }
@@ -69,12 +124,12 @@ Result<FieldSelector> FieldSelector::Parse(std::string_view text) {
       rest.remove_prefix(2);
     } else if (rest.starts_with("==")) {
       rest.remove_prefix(2);
-    } else if (rest.starts_with("=")) {
-      rest.remove_prefix(1);
     } else {
-      return bad("has an unknown operator; use =, == or !=");
+      rest.remove_prefix(1);
     }
-    t.value = std::string(TrimWhitespace(rest));
+    auto value = UnescapeValue(TrimWhitespace(rest));
+    if (!value.ok()) return bad(value.status().message());
+    t.value = std::move(*value);
     bool known = false;
     for (const auto& [f, path] : kFields) {
       if (path == field) {
@@ -88,7 +143,6 @@ Result<FieldSelector> FieldSelector::Parse(std::string_view text) {
           "spec.nodeName, status.phase");
     }
     sel.terms_.push_back(std::move(t));
-    if (comma == text.size()) break;
   }
   return sel;
 }
@@ -135,7 +189,7 @@ std::string FieldSelector::ToString() const {
     if (!out.empty()) out += ',';
     out += FieldPath(t.field);
     out += t.negate ? "!=" : "=";
-    out += t.value;
+    out += EscapeValue(t.value);
   }
   return out;
 }

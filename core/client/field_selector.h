@@ -10,7 +10,9 @@
 // Text form: comma-separated `field=value`, `field==value` or
 // `field!=value` terms, all of which must hold ("spec.nodeName=,status.phase!=Failed"
 // selects unbound pods that have not failed). The empty string selects
-// everything.
+// everything. As in Kubernetes, a value writes a comma, '=' and a backslash
+// with a backslash before them; an unescaped ',' or '=' in a value is an
+// error.
 
 #include <string>
 #include <string_view>
@@ -36,6 +38,11 @@ class FieldSelector {
 
   // kInvalidArgument quoting the term and listing the supported fields.
   static Result<FieldSelector> Parse(std::string_view text);
+  // The terms of `text`, split at unescaped commas (not trimmed).
+  static std::vector<std::string_view> SplitTerms(std::string_view text);
+  // A term's value with its escapes resolved; kInvalidArgument for an
+  // unescaped ',' or '=' or an unknown escape.
+  static Result<std::string> UnescapeValue(std::string_view value);
 
   // Builders for code: all terms are ANDed.
   FieldSelector& Equals(Field field, std::string value);
@@ -53,7 +60,8 @@ class FieldSelector {
   const std::string* NodeNameEquals() const;
 
   const std::vector<Term>& terms() const { return terms_; }
-  // Canonical text form, terms in the order given.
+  // Canonical text form, terms in the order given, values escaped:
+  // Parse(ToString()) gives an equal selector.
   std::string ToString() const;
 
   bool operator==(const FieldSelector&) const = default;

@@ -16,9 +16,13 @@ namespace {
 
 constexpr std::string_view kRegistry = "/registry/";
 constexpr int kGenerateNameAttempts = 8;
-constexpr int kUnconditionalRetries = 4;
+// An unconditional write retries on conflict until it applies, as
+// Kubernetes' GuaranteedUpdate does; each lost race is another writer's
+// success, so this cap is only a backstop against a runaway loop.
+constexpr int kUnconditionalRetries = 1000;
 constexpr int64_t kDefaultGraceSeconds = 30;
 constexpr int64_t kListPageSize = 500;
+constexpr size_t kMaxListWarnings = 20;
 
 bool IsBuiltinNamespace(std::string_view ns) {
   return ns == "default" || ns == "kube-system" || ns == "kube-public";
@@ -288,6 +292,12 @@ Result<ObjectPtr> LocalApi::Write(ObjectPtr in, WriteKind write) {
                       std::to_string(kv->mod_revision) + "; re-read it and retry");
     }
     NAVARCH_ASSIGN_OR_RETURN(ObjectPtr current, Read(*kv));
+    // A uid in the object is a precondition (the name may have been reused
+    // by a new object since it was read).
+    if (!in->metadata.uid.empty() && in->metadata.uid != current->metadata.uid) {
+      return Conflict(name + ": Precondition failed: UID in precondition: " + in->metadata.uid +
+                      ", UID in object meta: " + current->metadata.uid);
+    }
     std::shared_ptr<api::Object> next;
     if (write == WriteKind::kStatus) {
       // Only the status changes: an equal one is a no-op write (no copy, no
@@ -338,7 +348,27 @@ Result<ObjectPtr> LocalApi::Delete(Kind kind, std::string_view ns_in, std::strin
                     std::to_string(wanted) + " was required but the stored one is " +
                     std::to_string(kv->mod_revision) + "; re-read it and retry");
   }
-  NAVARCH_ASSIGN_OR_RETURN(ObjectPtr current, Read(*kv));
+  auto read = Read(*kv);
+  if (!read.ok()) {
+    // An object that does not decode can still be removed: no grace period,
+    // no preconditions on its content.
+    if (!options.uid.empty()) {
+      return Conflict(name +
+                      ": delete precondition failed: the stored object cannot be "
+                      "decoded, so its uid cannot be checked; delete it without a uid "
+                      "precondition");
+    }
+    auto deleted = store_.Delete(key, kv->mod_revision);
+    if (deleted.code() == Code::kConflict) {
+      return Conflict(name + ": modified while being deleted; re-read it and retry");
+    }
+    if (!deleted.ok()) return deleted.status().WithContext(name);
+    auto stub = api::NewMutableObject(kind);
+    stub->metadata.namespace_ = ns;
+    stub->metadata.name = std::string(name_in);
+    return ObjectPtr(std::move(stub));
+  }
+  ObjectPtr current = std::move(*read);
   if (!options.uid.empty() && options.uid != current->metadata.uid) {
     return Conflict(name + ": delete precondition failed: uid " + options.uid +
                     " was required but the object's uid is " + current->metadata.uid +
@@ -346,6 +376,10 @@ Result<ObjectPtr> LocalApi::Delete(Kind kind, std::string_view ns_in, std::strin
   }
   if (options.grace_period_seconds && *options.grace_period_seconds < 0) {
     return InvalidArgument(name + ": gracePeriodSeconds must not be negative");
+  }
+  if (options.grace_period_seconds && *options.grace_period_seconds > api::kMaxDurationSeconds) {
+    return InvalidArgument(name + ": gracePeriodSeconds must be at most " +
+                           std::to_string(api::kMaxDurationSeconds) + " (100 years)");
   }
 
   // Graceful deletion: pods that a kubelet may be running.
@@ -386,7 +420,36 @@ Result<ObjectPtr> LocalApi::Read(const store::KeyValue& kv) {
   return obj;
 }
 
-Result<int64_t> LocalApi::DecodeStored() {
+namespace {
+
+// How to remove a stored object that does not decode.
+std::string UnreadableAdvice(Kind kind, std::string_view key) {
+  // /registry/<resource>/[<ns>/]<name>
+  std::string_view rest = key.substr(std::min(key.size(), kRegistry.size()));
+  std::vector<std::string_view> parts;
+  while (!rest.empty()) {
+    size_t slash = rest.find('/');
+    parts.push_back(rest.substr(0, slash));
+    if (slash == std::string_view::npos) break;
+    rest.remove_prefix(slash + 1);
+  }
+  std::string cmd = "kubectl delete " + std::string(api::InfoOf(kind).resource) + " ";
+  if (parts.size() == 3) {
+    cmd += std::string(parts[2]) + " -n " + std::string(parts[1]);
+  } else if (parts.size() == 2) {
+    cmd += std::string(parts[1]);
+  }
+  return "it is left out of lists and watches; delete it with `" + cmd + "`";
+}
+
+std::string UnreadableMessage(Kind kind, const store::KeyValue& kv, const Status& why) {
+  return "stored object " + kv.key + " cannot be decoded (" + why.message() + "); " +
+         UnreadableAdvice(kind, kv.key);
+}
+
+}  // namespace
+
+Result<int64_t> LocalApi::DecodeStored(std::vector<std::string>* unreadable) {
   int64_t decoded = 0;
   for (Kind kind : api::AllKinds()) {
     const std::string prefix = StorePrefix(kind, "");
@@ -396,8 +459,13 @@ Result<int64_t> LocalApi::DecodeStored() {
       auto page = store_.List(prefix, lo);
       if (!page.ok()) return page.status().WithContext("decode stored objects");
       for (const auto& kv : page->items) {
-        // One that does not decode is left for the reads of it to report.
-        if (!kv.cached && Read(kv).ok()) ++decoded;
+        if (kv.cached) continue;
+        auto obj = Read(kv);
+        if (obj.ok()) {
+          ++decoded;
+        } else if (unreadable) {
+          unreadable->push_back(UnreadableMessage(kind, kv, obj.status()));
+        }
       }
       if (!page->more) break;
       lo.at_revision = page->revision;
@@ -412,7 +480,9 @@ Result<ObjectPtr> LocalApi::Get(Kind kind, std::string_view ns, std::string_view
   auto kv = store_.Get(StoreKey(kind, eff, name));
   if (kv.code() == Code::kNotFound) return NotFound(ObjectName(kind, eff, name) + " not found");
   if (!kv.ok()) return kv.status().WithContext(ObjectName(kind, eff, name));
-  return Read(*kv);
+  auto obj = Read(*kv);
+  if (!obj.ok()) return Internal(UnreadableMessage(kind, *kv, obj.status()));
+  return obj;
 }
 
 namespace {
@@ -493,11 +563,20 @@ Result<ObjectList> LocalApi::List(Kind kind, const ListOptions& options,
       // Without selectors, an encoded list needs no object at all: the
       // stored JSON with the item's revision spliced in is the answer.
       std::string json;
-      if (encoded && unfiltered) {
+      // Only a value that decoded once (the store holds its decoded form)
+      // is passed through unread.
+      if (encoded && unfiltered && kv.cached) {
         json = StoredJsonWithResourceVersion(kv.value, std::to_string(kv.mod_revision));
       }
       if (json.empty()) {
-        NAVARCH_ASSIGN_OR_RETURN(ObjectPtr obj, Read(kv));
+        auto read = Read(kv);
+        if (!read.ok()) {
+          if (out.warnings.size() < kMaxListWarnings) {
+            out.warnings.push_back(UnreadableMessage(kind, kv, read.status()));
+          }
+          continue;
+        }
+        ObjectPtr obj = std::move(*read);
         if (!options.label_selector.Matches(obj->metadata.labels)) continue;
         if (!options.field_selector.Matches(*obj)) continue;
         if (!encoded) {

@@ -112,9 +112,11 @@ class LocalApi final : public Api {
   // restart, everything) and hands the result to the store
   // (store::Store::Remember), so that later reads skip decoding. A server
   // calls it once at start; the count of objects decoded is returned. An
-  // object that does not decode is skipped here: every read of it reports
-  // the error, naming its key.
-  Result<int64_t> DecodeStored();
+  // object that does not decode (written by an older version, or damaged)
+  // is reported in `unreadable` ("<key>: <why>"): lists and watches skip it
+  // with a warning, a Get of it says what is wrong, and a Delete of it
+  // removes it (see docs/store.md, "Unreadable objects").
+  Result<int64_t> DecodeStored(std::vector<std::string>* unreadable = nullptr);
 
   // Number of store watchers LocalApi holds (shared ones plus private
   // replays) — for tests and status pages.

@@ -132,15 +132,17 @@ bool WatchDispatcher::Matches(const Sub& sub, const api::Object& obj) const {
 void WatchDispatcher::DispatchOne(const store::Event& ev) {
   ObjectPtr cur;
   ObjectPtr old;
+  // A value that does not decode (written by an older version, or damaged)
+  // is left out, as lists leave it out: it must not end every watch of its
+  // kind; a watcher that saw its earlier value sees it deleted. Its
+  // previous value, if unreadable, is treated as absent.
   if (ev.type == store::EventType::kPut) {
     auto r = ObjectFromKeyValue(ev.kv);
-    if (!r.ok()) return Fail(r.status());
-    cur = std::move(*r);
+    if (r.ok()) cur = std::move(*r);
   }
   if (ev.prev.mod_revision != 0) {
     auto r = ObjectFromKeyValue(ev.prev);
-    if (!r.ok()) return Fail(r.status());
-    old = std::move(*r);
+    if (r.ok()) old = std::move(*r);
   }
   const api::Object* any = cur ? cur.get() : old.get();
   if (!any) return;
@@ -187,7 +189,8 @@ void WatchDispatcher::DispatchOne(const store::Event& ev) {
       out.previous = old;
     } else if (was) {
       out.type = WatchEvent::Type::kDeleted;
-      out.object = cur;
+      if (!cur && !deleted) deleted = WithResourceVersion(old, ev.revision());
+      out.object = cur ? cur : deleted;
       out.previous = old;
     } else {
       continue;

@@ -7,11 +7,11 @@
 #include <sstream>
 #include <utility>
 
-#include <yaml-cpp/yaml.h>
 #include <boost/json.hpp>
 
 #include "core/api/codec.h"
 #include "core/api/validation.h"
+#include "core/base/yaml.h"
 
 namespace navarch::kubelet {
 namespace {
@@ -152,19 +152,21 @@ void ParseJson(const Manifest& m, std::string_view source_kind, const std::strin
   AddDocument(doc, m.source, source_kind, m, node, out);
 }
 
+bool IsListDocument(const yaml::Node& doc) {
+  const yaml::Node kind = doc.Find("kind");
+  return kind.IsScalar() && IsListKind(kind.scalar());
+}
+
 void ParseYaml(const Manifest& m, std::string_view source_kind, const std::string& node,
                ParsedManifest& out) {
-  std::vector<YAML::Node> docs;
-  try {
-    docs = YAML::LoadAll(m.text);
-  } catch (const YAML::Exception& e) {
-    out.errors.push_back(m.source + ":" + std::to_string(e.mark.line + 1) + ": " + e.msg);
+  yaml::Loaded loaded = yaml::LoadAll(m.text);
+  if (!loaded.ok) {
+    out.errors.push_back(m.source + ": malformed YAML: " + loaded.error.ToString());
     return;
   }
   bool has_list = false;
-  for (const auto& d : docs) {
-    if (d.IsMap() && d["kind"] && d["kind"].IsScalar() && IsListKind(d["kind"].Scalar()))
-      has_list = true;
+  for (const yaml::Node& d : loaded.documents) {
+    if (IsListDocument(d)) has_list = true;
   }
   api::DecodeOptions o;
   o.source = m.source;
@@ -172,27 +174,30 @@ void ParseYaml(const Manifest& m, std::string_view source_kind, const std::strin
     AddDecoded(api::DecodeYaml(m.text, o), m.source, source_kind, m, node, out);
     return;
   }
-  // Lists: decode each item on its own; its lines count from the item.
-  for (size_t d = 0; d < docs.size(); ++d) {
-    const YAML::Node& doc = docs[d];
-    if (!(doc.IsMap() && doc["kind"] && doc["kind"].IsScalar() &&
-          IsListKind(doc["kind"].Scalar()))) {
-      std::string where = m.source + " document " + std::to_string(d + 1);
-      o.source = where;
-      AddDecoded(api::DecodeYaml(YAML::Dump(doc), o), where, source_kind, m, node, out);
+  // Lists: decode each item on its own.
+  auto decode_one = [&](const yaml::Node& n, const std::string& where) {
+    o.source = where;
+    Result<api::Document> doc = api::DecodeYamlNode(n, o);
+    if (!doc.ok()) return AddDecoded(doc.status(), where, source_kind, m, node, out);
+    std::vector<api::Document> docs;
+    docs.push_back(std::move(*doc));
+    AddDecoded(std::move(docs), where, source_kind, m, node, out);
+  };
+  for (size_t d = 0; d < loaded.documents.size(); ++d) {
+    const yaml::Node& doc = loaded.documents[d];
+    if (doc.IsNull()) continue;
+    if (!IsListDocument(doc)) {
+      decode_one(doc, m.source);
       continue;
     }
-    const YAML::Node items = doc["items"];
-    if (!items || !items.IsSequence()) {
-      out.errors.push_back(m.source + ":" + std::to_string(doc.Mark().line + 1) + ": items: a " +
-                           doc["kind"].Scalar() + " needs an items list");
+    const yaml::Node items = doc.Find("items");
+    if (!items.IsSequence()) {
+      out.errors.push_back(m.source + ":" + std::to_string(doc.line()) + ": items: a " +
+                           doc.Find("kind").scalar() + " needs an items list");
       continue;
     }
     for (size_t i = 0; i < items.size(); ++i) {
-      std::string where = m.source + ":" + std::to_string(items[i].Mark().line + 1) + " items[" +
-                          std::to_string(i) + "]";
-      o.source = where;
-      AddDecoded(api::DecodeYaml(YAML::Dump(items[i]), o), where, source_kind, m, node, out);
+      decode_one(items[i], m.source + " items[" + std::to_string(i) + "]");
     }
   }
 }

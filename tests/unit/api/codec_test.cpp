@@ -6,6 +6,7 @@
 #include <boost/json.hpp>
 
 #include "core/api/types.h"
+#include "tests/unit/hostile_inputs.h"
 
 namespace navarch::api {
 namespace {
@@ -559,9 +560,8 @@ INSTANTIATE_TEST_SUITE_P(
                  "in.yaml:4: spec.hostNetwork: expected true or false, got string \"yes\""},
         BadInput{"ListGotMapping", "apiVersion: v1\nkind: Pod\nspec:\n  containers:\n    name: c\n",
                  "in.yaml:4: spec.containers: expected a list, got a mapping"},
-        // yaml-cpp places an empty item at the start of the next line.
         BadInput{"NullListItem", "apiVersion: v1\nkind: Pod\nspec:\n  containers:\n  -\n",
-                 "in.yaml:6: spec.containers[0]: expected a list item, got null"},
+                 "in.yaml:5: spec.containers[0]: expected a list item, got null"},
         BadInput{"LabelValueNotString",
                  "apiVersion: v1\nkind: Pod\nmetadata:\n  labels:\n    version: 2\n",
                  "in.yaml:5: metadata.labels.version: expected a string, got number 2"},
@@ -575,17 +575,19 @@ INSTANTIATE_TEST_SUITE_P(
                  "in.yaml:5: status.capacity.cpu: expected a quantity such as \"500m\" or "
                  "\"1Gi\", got a list"},
         BadInput{"DuplicateKey", "apiVersion: v1\nkind: Pod\nmetadata:\n  name: a\n  name: b\n",
-                 "in.yaml:5: metadata.name: duplicate field (first given at line 4, again at "
-                 "line 5)"},
+                 "in.yaml:5: metadata.name: malformed YAML at column 3: duplicate key \"name\" "
+                 "(first given at line 4, again at line 5)"},
         BadInput{"UnknownTopLevel", "apiVersion: v1\nkind: Pod\nspecs: {}\n",
                  "in.yaml:3: specs: unknown field"},
         BadInput{"ErrorsInTwoDocuments",
                  "apiVersion: v1\nkind: Pod\nfoo: 1\n---\napiVersion: v1\nkind: Service\nbar: 2\n",
                  "in.yaml:3: foo: unknown field\nin.yaml:7: bar: unknown field"},
         BadInput{"MalformedYaml", "apiVersion: v1\nkind: Pod\nmetadata:\n  name: [a\n",
-                 "in.yaml:5: malformed YAML at column 1: end of sequence flow not found"},
+                 "in.yaml:5: metadata.name[1]: malformed YAML at column 1: did not find "
+                 "expected ',' or ']' (while parsing a flow sequence)"},
         BadInput{"BadIndentation", "apiVersion: v1\nkind: Pod\n metadata: x\n",
-                 "in.yaml:3: malformed YAML at column 10: illegal map value"}));
+                 "in.yaml:3: malformed YAML at column 10: mapping values are not allowed in "
+                 "this context"}));
 
 TEST(CodecTest, JsonErrorsNameThePath) {
   auto obj = DecodeJson(R"({"apiVersion":"v1","kind":"Pod","spec":{"containers":[{"nme":"c"}],)"
@@ -645,6 +647,96 @@ TEST(CodecTest, EmptyYamlGivesNoDocuments) {
   auto docs = DecodeYaml("# nothing here\n---\n---\n");
   ASSERT_TRUE(docs.ok()) << docs.status();
   EXPECT_TRUE(docs->empty());
+}
+
+// --- hostile input -----------------------------------------------------------
+
+TEST(CodecHostile, YamlThatLoopedTheOldParserIsAnErrorNamingTheSource) {
+  for (std::string_view text : {"!,", ",", "- !,\n"}) {
+    auto docs = DecodeYaml(text, {.source = "in.yaml"});
+    ASSERT_FALSE(docs.ok()) << text;
+    EXPECT_THAT(docs.status().message(), HasSubstr("in.yaml:1: "));
+    EXPECT_THAT(docs.status().message(), HasSubstr("malformed YAML"));
+  }
+}
+
+TEST(CodecHostile, AliasBombIsRefusedBeforeItExpands) {
+  auto docs = DecodeYaml(navarch::testing::AliasBomb("apiVersion: v1\nkind: ConfigMap\n"),
+                         {.source = "bomb.yaml"});
+  ASSERT_FALSE(docs.ok());
+  EXPECT_THAT(docs.status().message(), HasSubstr("bomb.yaml:"));
+  EXPECT_THAT(docs.status().message(), HasSubstr("expands to more than 1000000 nodes"));
+}
+
+TEST(CodecHostile, NonUtf8YamlIsRefused) {
+  auto docs =
+      DecodeYaml("apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\n  labels:\n    a: \"\xff\"\n",
+                 {.source = "in.yaml"});
+  ASSERT_FALSE(docs.ok());
+  EXPECT_THAT(docs.status().message(), HasSubstr("not valid UTF-8"));
+}
+
+TEST(CodecHostile, EscapedNulSurvivesARoundTrip) {
+  auto docs = DecodeYaml(
+      "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\n  annotations:\n    a: \"x\\0y\"\n");
+  ASSERT_TRUE(docs.ok()) << docs.status();
+  const Object& obj = *(*docs)[0].object;
+  EXPECT_EQ(obj.metadata.annotations.at("a"), std::string("x\0y", 3));
+  auto back = DecodeJson(EncodeJson(obj));
+  ASSERT_TRUE(back.ok()) << back.status();
+  EXPECT_EQ((*back)->metadata.annotations.at("a"), std::string("x\0y", 3));
+  auto yaml_back = DecodeYaml(EncodeYaml(obj));
+  ASSERT_TRUE(yaml_back.ok()) << yaml_back.status();
+  EXPECT_EQ((*yaml_back)[0].object->metadata.annotations.at("a"), std::string("x\0y", 3));
+}
+
+TEST(CodecHostile, JsonDuplicateFieldsFollowFieldValidation) {
+  const std::string text =
+      R"({"apiVersion":"v1","kind":"Pod","metadata":{"name":"a","labels":{"x":"1","x":"2"},)"
+      R"("name":"b"},"spec":{"containers":[{"name":"c","image":"i","image":"j"}]}})";
+  auto strict = DecodeJson(text, {.source = "body", .strict = true});
+  ASSERT_FALSE(strict.ok());
+  EXPECT_THAT(strict.status().message(), HasSubstr("body: metadata.labels.x: duplicate field"));
+  EXPECT_THAT(strict.status().message(), HasSubstr("body: metadata.name: duplicate field"));
+  EXPECT_THAT(strict.status().message(),
+              HasSubstr("body: spec.containers[0].image: duplicate field"));
+  std::vector<std::string> warnings;
+  auto warn = DecodeJson(text, {.source = "body", .strict = false, .warnings = &warnings});
+  ASSERT_TRUE(warn.ok()) << warn.status();
+  EXPECT_EQ(warnings.size(), 3u);
+  EXPECT_EQ((*warn)->metadata.name, "b");  // the last value, as in Kubernetes
+  auto ignore = DecodeJson(text, {.source = "body", .strict = false});
+  ASSERT_TRUE(ignore.ok());
+  auto dups = FindDuplicateJsonKeys(R"([{"a":1},{"b":{"c":1,"c":2}}])");
+  ASSERT_TRUE(dups.ok());
+  EXPECT_THAT(*dups, ElementsAre("[1].b.c"));
+}
+
+TEST(CodecHostile, NonUtf8JsonIsNamedAsSuch) {
+  auto obj = DecodeJson("{\"apiVersion\":\"v1\",\"kind\":\"Pod\",\"metadata\":{\"name\":\"\xc3\"}}",
+                        {.source = "body"});
+  ASSERT_FALSE(obj.ok());
+  EXPECT_THAT(obj.status().message(), HasSubstr("not valid UTF-8"));
+}
+
+TEST(CodecHostile, TimestampsPastYear2262AreInvalid) {
+  auto docs = DecodeYaml(
+      "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\n  creationTimestamp: "
+      "\"3000-01-01T00:00:00Z\"\n",
+      {.source = "in.yaml"});
+  ASSERT_FALSE(docs.ok());
+  EXPECT_THAT(docs.status().message(), HasSubstr("in.yaml:5: metadata.creationTimestamp"));
+  EXPECT_THAT(docs.status().message(), HasSubstr("out of range"));
+}
+
+TEST(CodecHostile, EncodingNeverWritesInvalidUtf8) {
+  Pod p;
+  p.metadata.name = "p";
+  p.metadata.annotations["msg"] = "bad \xff byte";
+  const std::string json = EncodeJson(p);
+  auto back = DecodeJson(json);
+  ASSERT_TRUE(back.ok()) << back.status();
+  EXPECT_EQ((*back)->metadata.annotations.at("msg"), "bad \xEF\xBF\xBD byte");
 }
 
 }  // namespace

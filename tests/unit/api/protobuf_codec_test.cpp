@@ -92,6 +92,31 @@ TEST(ProtobufCodec, NamespaceAsKubectlCreateSendsIt) {
   EXPECT_EQ((*obj)->metadata.labels.at("env"), "prod");
 }
 
+TEST(ProtobufCodec, StringsMustBeUtf8) {
+  // A label value, a label key and a plain string field that are not UTF-8:
+  // refused naming the field, so that nothing unreadable is ever stored.
+  for (const Pb& meta :
+       {Pb().Str(1, "ns").Map(11, "env", "\xff\xfe"), Pb().Str(1, "ns").Map(11, "e\xc3", "prod"),
+        Pb().Str(1, "n\xed\xa0\x80s")}) {
+    auto v = DecodeProtobufToJson(Envelope("Namespace", Pb().Msg(1, meta)));
+    ASSERT_FALSE(v.ok());
+    EXPECT_THAT(v.status().message(), HasSubstr("not valid UTF-8"));
+    EXPECT_THAT(v.status().message(), HasSubstr("metadata."));
+  }
+}
+
+TEST(ProtobufCodec, TimestampsOutOfRangeAreRefused) {
+  // creationTimestamp {seconds = 2^62}: past what a Time holds.
+  Pb meta;
+  meta.Str(1, "ns").Msg(8, Pb().Varint(1, uint64_t(1) << 62));
+  auto v = DecodeProtobufToJson(Envelope("Namespace", Pb().Msg(1, meta)));
+  ASSERT_FALSE(v.ok());
+  EXPECT_THAT(v.status().message(), HasSubstr("out of range"));
+  Pb nanos;
+  nanos.Str(1, "ns").Msg(8, Pb().Varint(1, 5).Varint(2, 2000000000));
+  EXPECT_FALSE(DecodeProtobufToJson(Envelope("Namespace", Pb().Msg(1, nanos))).ok());
+}
+
 TEST(ProtobufCodec, ServiceWithPortsAndTargetPorts) {
   Pb port1;
   port1.Str(1, "http").Str(2, "TCP").Varint(3, 80).Msg(4, Pb().Varint(1, 0).Varint(2, 8080));

@@ -1,4 +1,5 @@
 #include "core/apiclient/kubeconfig.h"
+#include "tests/unit/hostile_inputs.h"
 
 #include <gtest/gtest.h>
 
@@ -86,6 +87,17 @@ TEST(Kubeconfig, ErrorsNameTheFileAndField) {
       cert.status().message().find("users[admin].user.client-certificate-data: not supported"),
       std::string::npos)
       << cert.status();
+}
+
+TEST(Kubeconfig, HostileYamlIsAnErrorNotAHang) {
+  const std::string bomb = navarch::testing::AliasBomb("");
+  for (const std::string& text : {std::string("!,"), bomb, std::string("a: \xff\n"),
+                                  std::string("current-context: a\ncurrent-context: b\n")}) {
+    auto c = ParseKubeconfig(text, "kc.yaml", "");
+    ASSERT_FALSE(c.ok());
+    EXPECT_NE(c.status().message().find("kc.yaml: not valid YAML"), std::string::npos)
+        << c.status();
+  }
 }
 
 }  // namespace

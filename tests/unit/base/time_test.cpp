@@ -81,5 +81,26 @@ TEST(Duration, FormatsReadably) {
   EXPECT_EQ(FormatDuration(-seconds(1)), "-1s");
 }
 
+TEST(Rfc3339, OutOfRangeTimesAreInvalidNotWrapped) {
+  // A Time is int64 nanoseconds: 1677-09-21 to 2262-04-11.
+  auto far = Time::ParseRfc3339("3000-01-01T00:00:00Z");
+  ASSERT_FALSE(far.ok());
+  EXPECT_NE(far.status().message().find("out of range"), std::string::npos);
+  EXPECT_FALSE(Time::ParseRfc3339("1600-01-01T00:00:00Z").ok());
+  EXPECT_FALSE(Time::ParseRfc3339("0000-01-01T00:00:00Z").ok());
+  EXPECT_FALSE(Time::ParseRfc3339("9999-12-31T23:59:59Z").ok());
+  auto last = Time::ParseRfc3339("2262-04-11T23:47:15Z");
+  ASSERT_TRUE(last.ok());
+  EXPECT_EQ(last->ToRfc3339(), "2262-04-11T23:47:15Z");
+  auto first = Time::ParseRfc3339("1677-09-21T00:12:45Z");
+  ASSERT_TRUE(first.ok());
+  EXPECT_EQ(first->ToRfc3339(), "1677-09-21T00:12:45Z");
+  // Signs and offsets that are not two-digit hours and minutes.
+  EXPECT_FALSE(Time::ParseRfc3339("-001-01-01T00:00:00Z").ok());
+  EXPECT_FALSE(Time::ParseRfc3339("2026-01-01T00:00:00+99:00").ok());
+  EXPECT_FALSE(Time::ParseRfc3339("2026-01-01T00:00:00+01:75").ok());
+  EXPECT_FALSE(Time::ParseRfc3339("2026-01-01T-1:00:00Z").ok());
+}
+
 }  // namespace
 }  // namespace navarch

@@ -64,6 +64,19 @@ TEST(Cli, ValidateReportsEveryDecodeErrorWithFileLineAndField) {
   EXPECT_THAT(r.output, HasSubstr("1.2.3"));
 }
 
+TEST(Cli, ValidateRefusesHostileYamlAtOnce) {
+  // A two-byte file that made an older YAML parser loop, and 900 bytes of
+  // nested aliases (10^10 nodes expanded).
+  auto loop = Navarch("validate " + Data("parser-loop.yaml"));
+  EXPECT_EQ(loop.exit_code, 1) << loop.output;
+  EXPECT_THAT(loop.output, HasSubstr("parser-loop.yaml:1:"));
+  EXPECT_THAT(loop.output, HasSubstr("malformed YAML"));
+  auto bomb = Navarch("validate " + Data("alias-bomb.yaml"));
+  EXPECT_EQ(bomb.exit_code, 1) << bomb.output;
+  EXPECT_THAT(bomb.output, HasSubstr("alias-bomb.yaml:"));
+  EXPECT_THAT(bomb.output, HasSubstr("expands to more than 1000000 nodes"));
+}
+
 TEST(Cli, ValidateListsEveryValidationProblem) {
   auto r = Navarch("validate " + Data("invalid.yaml"));
   EXPECT_EQ(r.exit_code, 1);

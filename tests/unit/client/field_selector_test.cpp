@@ -63,5 +63,29 @@ TEST(FieldSelectorTest, PodOnlyFieldsAreRejectedForOtherKinds) {
   EXPECT_TRUE(by_name.CheckKind(api::Kind::kNode).ok());
 }
 
+TEST(FieldSelectorTest, ValuesEscapeCommasAndEqualsAsKubernetesDoes) {
+  // An unescaped '=' or ',' in a value is an error, not part of the value.
+  for (std::string_view bad : {"metadata.name= =b", "metadata.name==a=b", "metadata.name=a\\x"}) {
+    auto s = FieldSelector::Parse(bad);
+    EXPECT_FALSE(s.ok()) << bad;
+  }
+  EXPECT_THAT(FieldSelector::Parse("metadata.name= =b").status().message(),
+              HasSubstr("unescaped '='"));
+  auto s = FieldSelector::Parse("metadata.name=a\\,b\\=c\\\\d,status.phase!=Running");
+  ASSERT_TRUE(s.ok()) << s.status();
+  ASSERT_EQ(s->terms().size(), 2u);
+  EXPECT_EQ(s->terms()[0].value, "a,b=c\\d");
+  // The canonical form reads back as the same selector.
+  EXPECT_EQ(s->ToString(), "metadata.name=a\\,b\\=c\\\\d,status.phase!=Running");
+  auto again = FieldSelector::Parse(s->ToString());
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ(*again, *s);
+  EXPECT_EQ(FieldSelector::SplitTerms("a=1\\,2,b=3").size(), 2u);
+}
+
+TEST(FieldSelectorTest, TextMustBeUtf8) {
+  EXPECT_FALSE(FieldSelector::Parse("metadata.name=\xff").ok());
+}
+
 }  // namespace
 }  // namespace navarch::client

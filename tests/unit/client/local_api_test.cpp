@@ -46,9 +46,13 @@ TEST_F(LocalApiTest, DecodeStoredHandsTheStoreADecodedFormOfWhatItLoadedRaw) {
   ASSERT_TRUE(store_.Create("/registry/pods/default/broken", "{not json").ok());
   ASSERT_EQ(store_.Get("/registry/pods/default/web")->cached, nullptr);
 
-  auto decoded = api_.DecodeStored();
+  std::vector<std::string> unreadable;
+  auto decoded = api_.DecodeStored(&unreadable);
   ASSERT_TRUE(decoded.ok()) << decoded.status();
   EXPECT_EQ(*decoded, 1) << "the pod, not the undecodable value";
+  ASSERT_EQ(unreadable.size(), 1u);
+  EXPECT_THAT(unreadable[0], HasSubstr("/registry/pods/default/broken cannot be decoded"));
+  EXPECT_THAT(unreadable[0], HasSubstr("kubectl delete pods broken -n default"));
   auto kv = store_.Get("/registry/pods/default/web");
   ASSERT_NE(kv->cached, nullptr);
   auto got = api_.Get<Pod>("default", "web");
@@ -56,11 +60,24 @@ TEST_F(LocalApiTest, DecodeStoredHandsTheStoreADecodedFormOfWhatItLoadedRaw) {
   EXPECT_EQ(static_cast<const void*>(got->get()), kv->cached.get()) << "read without decoding";
   EXPECT_EQ((*got)->metadata.resource_version, std::to_string(raw->mod_revision));
   EXPECT_EQ((*got)->metadata.uid, pod->metadata.uid);
-  // The undecodable value is reported by every read of it, naming its key.
+  // The undecodable value is reported by every read of it, naming its key;
+  // lists leave it out with a warning; a delete removes it.
   auto broken = api_.Get<Pod>("default", "broken");
-  EXPECT_EQ(broken.code(), Code::kInvalidArgument);
+  EXPECT_EQ(broken.code(), Code::kInternal);
   EXPECT_THAT(broken.status().message(), HasSubstr("/registry/pods/default/broken"));
+  auto list = api_.List(Kind::kPod, {});
+  ASSERT_TRUE(list.ok()) << list.status();
+  ASSERT_EQ(list->items.size(), 1u);
+  ASSERT_EQ(list->warnings.size(), 1u);
+  EXPECT_THAT(list->warnings[0], HasSubstr("/registry/pods/default/broken"));
+  std::vector<std::string> encoded;
+  auto fast = api_.List(Kind::kPod, {}, &encoded);
+  ASSERT_TRUE(fast.ok());
+  EXPECT_EQ(encoded.size(), 1u) << "the unreadable value is not passed through";
+  EXPECT_EQ(fast->warnings.size(), 1u);
   EXPECT_EQ(*api_.DecodeStored(), 0) << "nothing left to decode";
+  EXPECT_TRUE(api_.Delete(Kind::kPod, "default", "broken", {}).ok());
+  EXPECT_EQ(store_.Get("/registry/pods/default/broken").code(), Code::kNotFound);
 }
 
 TEST_F(LocalApiTest, ReadsHandTheStoreWhatTheyDecoded) {
@@ -200,11 +217,16 @@ TEST_F(LocalApiTest, UpdateKeepsServerOwnedMetadata) {
   auto v1 = MustCreate(MakePod("default", "web"));
   Pod p = *v1;
   p.metadata.uid = "forged";
+  // A uid is a precondition, as in Kubernetes: another one is a conflict.
+  auto forged = api_.Update(p);
+  EXPECT_EQ(forged.code(), Code::kConflict);
+  EXPECT_THAT(forged.status().message(), HasSubstr("Precondition failed: UID in precondition"));
+  p.metadata.uid.clear();
   p.metadata.creation_timestamp = Time::FromUnixSeconds(1);
   p.metadata.generation = 42;
   p.metadata.labels["a"] = "b";
   auto v2 = api_.Update(p);
-  ASSERT_TRUE(v2.ok());
+  ASSERT_TRUE(v2.ok()) << v2.status();
   EXPECT_EQ((*v2)->metadata.uid, v1->metadata.uid);
   EXPECT_EQ((*v2)->metadata.creation_timestamp, v1->metadata.creation_timestamp);
   EXPECT_EQ((*v2)->metadata.generation, 1);

@@ -1,6 +1,7 @@
 // Static pods from manifests: parsing, and a ManifestSource feeding a real
 // Kubelet (FakeRuntime, LocalApi, ManualClock).
 #include "core/kubelet/manifest_source.h"
+#include "tests/unit/hostile_inputs.h"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -154,7 +155,7 @@ items:
   EXPECT_EQ(l.pods[0].metadata.name, "a-n1");
   EXPECT_EQ(l.pods[0].metadata.annotations.at("kubernetes.io/config.source"), "http");
   ASSERT_EQ(l.errors.size(), 1u);
-  EXPECT_THAT(l.errors[0], HasSubstr("http://h/pods:8 items[1]"));
+  EXPECT_THAT(l.errors[0], HasSubstr("http://h/pods items[1]:11: spec.containers[0].bogus"));
   EXPECT_THAT(l.errors[0], HasSubstr("bogus: unknown field"));
 
   const char json[] =
@@ -384,6 +385,16 @@ TEST(StandaloneTest, KubeletRunsStaticPodsWithoutAnApiServer) {
   auto pod = local.Get<api::Pod>("default", "web-n1");
   ASSERT_TRUE(pod.ok());
   EXPECT_EQ((*pod)->status.phase, api::kPodRunning);
+}
+
+TEST(ManifestSource, HostileYamlIsReportedNotFatal) {
+  const std::string bomb = navarch::testing::AliasBomb("apiVersion: v1\nkind: Pod\n");
+  for (const std::string& text : {std::string("!,"), std::string(","), bomb}) {
+    auto parsed = ParseManifest({"bad.yaml", text}, "file", "n1");
+    EXPECT_THAT(parsed.pods, IsEmpty());
+    ASSERT_EQ(parsed.errors.size(), 1u);
+    EXPECT_THAT(parsed.errors[0], HasSubstr("bad.yaml: malformed YAML"));
+  }
 }
 
 }  // namespace

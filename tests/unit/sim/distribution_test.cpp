@@ -12,14 +12,20 @@ namespace {
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 
-Distribution Parse(const std::string& yaml, Diagnostics& diag) {
-  std::optional<Distribution> d = ParseDistribution(YAML::Load(yaml), "latency", diag);
+yaml::Node Load(const std::string& text) {
+  yaml::Loaded loaded = yaml::Load(text);
+  EXPECT_TRUE(loaded.ok) << loaded.error.ToString();
+  return loaded.ok ? loaded.documents[0] : yaml::Node();
+}
+
+Distribution Parse(const std::string& text, Diagnostics& diag) {
+  std::optional<Distribution> d = ParseDistribution(Load(text), "latency", diag);
   return d.value_or(Distribution());
 }
 
-Distribution MustParse(const std::string& yaml) {
+Distribution MustParse(const std::string& text) {
   Diagnostics diag("d.yaml");
-  std::optional<Distribution> d = ParseDistribution(YAML::Load(yaml), "latency", diag);
+  std::optional<Distribution> d = ParseDistribution(Load(text), "latency", diag);
   EXPECT_TRUE(d.has_value()) << diag.ToStatus();
   return d.value_or(Distribution());
 }

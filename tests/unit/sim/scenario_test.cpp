@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 
 #include "core/api/types.h"
+#include "tests/unit/hostile_inputs.h"
 
 namespace navarch::sim {
 namespace {
@@ -199,6 +200,74 @@ TEST(ScenarioTest, MissingManifestFile) {
   ASSERT_EQ(p.size(), 1u) << ::testing::PrintToString(p);
   EXPECT_THAT(p[0], HasSubstr("t.yaml:10: objects[0].file: manifest file "));
   EXPECT_THAT(p[0], HasSubstr("manifests/nope.yaml does not exist"));
+}
+
+TEST(ScenarioTest, DuplicateKeysAreErrorsNotFirstWins) {
+  std::string text = R"(name: t
+duration: 10m
+duration: 20m
+cluster:
+  nodeGroups:
+    - name: pool
+      count: 4
+      count: 5
+)";
+  auto problems = Problems(text);
+  ASSERT_EQ(problems.size(), 1u);
+  EXPECT_THAT(problems[0], HasSubstr("t.yaml:3: duration: invalid YAML at column 1: duplicate "
+                                     "key \"duration\" (first given at line 2, again at line 3)"));
+}
+
+TEST(ScenarioTest, AliasBombsAndParserLoopsAreRefused) {
+  const std::string bomb = navarch::testing::AliasBomb(kMinimal);
+  auto problems = Problems(bomb);
+  ASSERT_EQ(problems.size(), 1u);
+  EXPECT_THAT(problems[0], HasSubstr("expands to more than 1000000 nodes"));
+  for (std::string_view text : {"!,", ","}) {
+    auto p = Problems(text);
+    ASSERT_EQ(p.size(), 1u) << text;
+    EXPECT_THAT(p[0], HasSubstr("t.yaml:1: invalid YAML"));
+  }
+}
+
+TEST(ScenarioTest, AnchorsAndMergeKeysShareSettings) {
+  std::string text = R"(name: t
+duration: 10m
+cluster:
+  nodeGroups:
+    - &base
+      name: pool
+      count: 4
+      zones: [zone-a]
+    - <<: *base
+      name: other
+      count: 2
+)";
+  Result<Scenario> s = ParseScenario(text, "t.yaml", "");
+  ASSERT_TRUE(s.ok()) << s.status();
+  ASSERT_EQ(s->node_groups.size(), 2u);
+  EXPECT_EQ(s->node_groups[1].name, "other");
+  EXPECT_EQ(s->node_groups[1].count, 2);
+  EXPECT_EQ(s->node_groups[1].zones, s->node_groups[0].zones);
+}
+
+TEST(ScenarioTest, InlineManifestErrorsKeepTheirFileLines) {
+  std::string text(kMinimal);
+  text += R"(objects:
+  - {apiVersion: v1, kind: Pod, metadata: {name: p}, spec: {containers: [{name: c, image: i, bogus: 1}]}}
+  - apiVersion: v1
+    kind: Pod
+    metadata:
+      name: q
+    spec:
+      containers:
+      - name: c
+        image: i
+        imagePullPolcy: Always
+)";
+  EXPECT_THAT(Problems(text), ::testing::ElementsAre(
+                                  "t.yaml:10: spec.containers[0].bogus: unknown field",
+                                  "t.yaml:19: spec.containers[0].imagePullPolcy: unknown field"));
 }
 
 }  // namespace
