@@ -51,8 +51,9 @@ void HttpLimitFlags::Add(po::options_description& desc) {
       "largest request header accepted (larger: 431)")(
       "request-header-timeout",
       po::value(&request_header_timeout)->default_value(request_header_timeout),
-      "time from a request's first byte (or a connection's start, with the TLS handshake) to "
-      "the end of its header; past it the connection is closed")(
+      "time from a request's first byte (for a new connection: from its start, and as long "
+      "again for the TLS handshake) to the end of its header; past it the connection is "
+      "closed")(
       "request-body-timeout", po::value(&request_body_timeout)->default_value(request_body_timeout),
       "time to read the body of an authenticated request; past it the connection is closed")(
       "idle-timeout", po::value(&idle_timeout)->default_value(idle_timeout),
