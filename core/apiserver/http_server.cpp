@@ -468,6 +468,20 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     if (parser_->is_done()) return Dispatch();
     parser_->body_limit(o.max_body_bytes);  // a chunked body is counted as it comes
     Lowest().expires_after(o.body_timeout);
+    if (beast::iequals(msg[http::field::expect], "100-continue")) {
+      // The client waits for this before sending the body (curl does).
+      auto cont = std::make_shared<http::response<http::empty_body>>(http::status::continue_, 11);
+      auto self = this->shared_from_this();
+      http::async_write(stream_, *cont, [self, cont](beast::error_code ec, size_t) {
+        if (ec) return self->Close();
+        self->ReadBody();
+      });
+      return;
+    }
+    ReadBody();
+  }
+
+  void ReadBody() {
     auto self = this->shared_from_this();
     http::async_read(stream_, buffer_, *parser_,
                      [self](beast::error_code ec, size_t) { self->OnBody(ec); });

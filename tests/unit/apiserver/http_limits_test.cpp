@@ -475,6 +475,39 @@ TEST(HttpLimits, OversizedHeaderIs431) {
   EXPECT_FALSE(res.keep_alive());
 }
 
+TEST(HttpLimits, ExpectContinueIsAnsweredOnceTheRequestIsAdmitted) {
+  auto auth = TokenAuthenticator::Parse("tok,alice,1\n", "tokens.csv");
+  ASSERT_TRUE(auth.ok());
+  HttpServerOptions o;
+  o.auth = &*auth;
+  Server s(o);
+  auto head = [](const std::string& token, size_t length) {
+    return std::string("POST ") + kPods + " HTTP/1.1\r\nHost: 127.0.0.1\r\n" +
+           (token.empty() ? "" : "Authorization: Bearer " + token + "\r\n") +
+           "Content-Type: application/json\r\nExpect: 100-continue\r\nContent-Length: " +
+           std::to_string(length) + "\r\n\r\n";
+  };
+  const std::string body = PodBody("a");
+  {
+    Client c(s.port());
+    net::write(c.stream(), net::buffer(head("tok", body.size())));
+    http::response<http::empty_body> cont;
+    http::read(c.stream(), c.buffer(), cont);
+    EXPECT_EQ(cont.result_int(), 100);
+    net::write(c.stream(), net::buffer(body));
+    http::response<http::string_body> res;
+    http::read(c.stream(), c.buffer(), res);
+    EXPECT_EQ(res.result_int(), 201) << res.body();
+  }
+  // Refused on its header: the final answer comes instead, and the client
+  // need not send the body at all.
+  Client c(s.port());
+  net::write(c.stream(), net::buffer(head("", body.size())));
+  http::response<http::string_body> res;
+  http::read(c.stream(), c.buffer(), res);
+  EXPECT_EQ(res.result_int(), 401);
+}
+
 // Sends `bytes` on a new connection and reads until the server closes it;
 // true when it did within the deadline.
 bool ServerCloses(uint16_t port, const std::string& bytes) {
