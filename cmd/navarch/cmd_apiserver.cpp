@@ -10,6 +10,7 @@
 
 #include "backends/realtime/asio_clock.h"
 #include "cmd/navarch/cmd_cluster_common.h"
+#include "cmd/navarch/cmd_http_limits.h"
 #include "cmd/navarch/commands.h"
 #include "cmd/navarch/options.h"
 #include "core/apiserver/certs.h"
@@ -55,7 +56,7 @@ int RunApiserver(const Args& args) {
   std::string service_cidr = "10.96.0.0/16", node_ports = "30000-32767";
   bool insecure = false, anonymous = false;
   int io_threads = 2, handler_threads = 16;
-  size_t max_body = 3 * 1024 * 1024;
+  HttpLimitFlags limits;
   desc.add_options()("help,h", "show this help")(
       "store", po::value(&store_url),
       "store URL: sqlite:PATH[?sync=full|normal] or memory: (default sqlite:DATA_DIR/state.db)")(
@@ -77,12 +78,18 @@ int RunApiserver(const Args& args) {
                                            "node port range MIN-MAX")(
       "io-threads", po::value(&io_threads)->default_value(io_threads), "threads doing network I/O")(
       "handler-threads", po::value(&handler_threads)->default_value(handler_threads),
-      "threads serving requests (concurrent store writes)")(
-      "max-body-bytes", po::value(&max_body)->default_value(max_body),
-      "largest request body accepted (larger: 413)");
+      "threads serving requests (concurrent store writes)");
+  po::options_description limit_desc("Limits (docs/apiserver.md)");
+  limits.Add(limit_desc);
+  desc.add(limit_desc);
   po::positional_options_description pos;
   po::variables_map vm;
   if (int rc = ParseOptions("apiserver", args, desc, pos, vm); rc >= 0) return rc;
+  apiserver::HttpServerOptions http_opts;
+  if (Status st = limits.Apply(http_opts); !st.ok()) {
+    std::cerr << "navarch apiserver: " << st.message() << "\n";
+    return 2;
+  }
 
   auto addr = ParseHostPort("--listen", listen);
   if (!addr.ok()) {
@@ -160,13 +167,17 @@ int RunApiserver(const Args& args) {
     }
   }
 
-  apiserver::HttpServerOptions http_opts;
   http_opts.host = host;
   http_opts.port = static_cast<uint16_t>(port);
   http_opts.io_threads = io_threads;
   http_opts.handler_threads = handler_threads;
-  http_opts.max_body_bytes = max_body;
   http_opts.auth = auth ? &*auth : nullptr;
+  http_opts.log = [](std::string_view line) {
+    std::cerr << ("navarch apiserver: " + std::string(line) + "\n") << std::flush;
+  };
+  if (std::string warning = RaiseOpenFileLimit(http_opts.max_connections); !warning.empty()) {
+    std::cerr << "navarch apiserver: warning: " << warning << "\n";
+  }
   std::string ca_pem;
   if (!insecure) {
     std::vector<std::string> hosts = {"127.0.0.1", "localhost"};

@@ -239,6 +239,11 @@ int RunKubelet(const Args& args) {
     ho.handler_threads = 4;
     ho.drain_timeout = std::chrono::seconds(1);
     ho.auth = &*log_auth;
+    // Its one client is the API server, relaying GETs: the other limits keep
+    // their defaults (HttpServerOptions).
+    ho.max_connections = 256;
+    ho.max_body_bytes = 64 * 1024;
+    ho.log = [log](std::string_view line) { log.Info(1, "log endpoint: " + std::string(line)); };
     log_server = std::make_unique<apiserver::HttpServer>(log_handler, ho);
     if (Status s = log_server->Start(); !s.ok()) {
       log.Error("--log-listen: " + s.message());

@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "cmd/navarch/cmd_cluster_common.h"
+#include "cmd/navarch/cmd_http_limits.h"
 #include "cmd/navarch/cmd_kubelet_runtime.h"
 #include "cmd/navarch/cmd_log_source.h"
 #include "cmd/navarch/commands.h"
@@ -91,6 +92,7 @@ int RunUp(const Args& args) {
   std::string without;
   int verbosity = 1;
   KubeletFlags kf;
+  HttpLimitFlags limits;
   desc.add_options()("help,h", "show this help")("nodes", po::value(&nodes)->default_value(nodes),
                                                  "number of kubelets (nodes node-1 .. node-N)")(
       "runtime", po::value(&kf.runtime)->default_value(kf.runtime),
@@ -114,9 +116,17 @@ int RunUp(const Args& args) {
                                        "capacity of each node: pods")(
       "heartbeat", po::value(&kf.heartbeat)->default_value(kf.heartbeat), "node status period")(
       "v", po::value(&verbosity)->default_value(1), "log verbosity on stderr (0 errors only)");
+  po::options_description limit_desc("API server limits (docs/apiserver.md)");
+  limits.Add(limit_desc);
+  desc.add(limit_desc);
   po::variables_map vm;
   if (int rc = ParseOptions("up", args, desc, {}, vm); rc >= 0) return rc;
   Log log("up", verbosity);
+  apiserver::HttpServerOptions http_options;
+  if (Status s = limits.Apply(http_options); !s.ok()) {
+    log.Error(s.message());
+    return 2;
+  }
   if (nodes < 0 || nodes > 1000) {
     log.Error("--nodes: must be between 0 and 1000");
     return 2;
@@ -167,7 +177,6 @@ int RunUp(const Args& args) {
   }
   realtime::AsioClock server_clock;
   std::optional<apiserver::TokenAuthenticator> auth;
-  apiserver::HttpServerOptions http_options;
   http_options.host = addr->first;
   http_options.port = addr->second;
   std::string ca_pem;
@@ -217,6 +226,10 @@ int RunUp(const Args& args) {
   realtime::AsioClock clock;  // the components' loop (this thread)
   RuntimeLogSource logs(clock);
   rest.SetLogSource(&logs);
+  http_options.log = [log](std::string_view line) { log.Info(1, line); };
+  if (std::string warning = RaiseOpenFileLimit(http_options.max_connections); !warning.empty()) {
+    log.Info(0, "warning: " + warning);
+  }
   apiserver::HttpServer http(rest, http_options);
   if (Status s = http.Start(); !s.ok()) {
     log.Error(s.ToString());

@@ -80,6 +80,7 @@ json::object DetailsJson(const StatusDetails& d) {
     }
     out["causes"] = std::move(causes);
   }
+  if (d.retry_after_seconds > 0) out["retryAfterSeconds"] = d.retry_after_seconds;
   return out;
 }
 

@@ -18,6 +18,8 @@ struct StatusDetails {
   std::string kind;  // the resource ("pods") or, for Invalid, the Kind ("Pod")
   std::string uid;
   std::vector<api::FieldError> causes;  // Invalid only
+  // TooManyRequests / ServiceUnavailable: when to retry (0 = not said).
+  int retry_after_seconds = 0;
 };
 
 // {"kind":"Status","apiVersion":"v1","metadata":{},"status":"Failure",...}

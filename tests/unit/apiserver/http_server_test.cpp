@@ -13,12 +13,10 @@
 #include <filesystem>
 #include <thread>
 
-#include "backends/realtime/asio_clock.h"
 #include "core/apiserver/certs.h"
 #include "core/apiserver/kubeconfig_writer.h"
-#include "core/apiserver/metrics.h"
 #include "core/apiserver/tokens.h"
-#include "core/store/memory_store.h"
+#include "tests/unit/apiserver/http_test_util.h"
 
 namespace navarch::apiserver {
 namespace {
@@ -29,73 +27,9 @@ namespace http = beast::http;
 namespace ssl = net::ssl;
 using tcp = net::ip::tcp;
 
-const char* kPod =
-    R"({"apiVersion":"v1","kind":"Pod","metadata":{"name":"NAME"},"spec":{"containers":[{"name":"c","image":"i"}]}})";
-
-std::string PodBody(const std::string& name) {
-  std::string s = kPod;
-  s.replace(s.find("NAME"), 4, name);
-  return s;
-}
-
-class Server {
- public:
-  explicit Server(HttpServerOptions opts = {}) : rest_(store_, clock_, RestOptions(), &metrics_) {
-    clock_.Start();
-    EXPECT_TRUE(rest_.Start().ok());
-    opts.port = 0;
-    opts.io_threads = 2;
-    opts.handler_threads = 4;
-    http_ = std::make_unique<HttpServer>(rest_, opts);
-    Status st = http_->Start();
-    EXPECT_TRUE(st.ok()) << st;
-  }
-  ~Server() {
-    http_->Stop();
-    clock_.Stop();
-  }
-  uint16_t port() const { return http_->port(); }
-  HttpServer& http() { return *http_; }
-  RestServer& rest() { return rest_; }
-
- private:
-  store::MemoryStore store_;
-  realtime::AsioClock clock_;
-  Metrics metrics_;
-  RestServer rest_;
-  std::unique_ptr<HttpServer> http_;
-};
-
-// A plain HTTP client on one connection.
-class Client {
- public:
-  explicit Client(uint16_t port) : stream_(io_) {
-    stream_.connect(tcp::endpoint(net::ip::make_address("127.0.0.1"), port));
-    stream_.expires_after(std::chrono::seconds(30));
-  }
-  http::response<http::string_body> Do(http::verb verb, const std::string& target,
-                                       const std::string& body = {},
-                                       const std::string& token = {}) {
-    http::request<http::string_body> req(verb, target, 11);
-    req.set(http::field::host, "127.0.0.1");
-    req.set(http::field::content_type, "application/json");
-    if (!token.empty()) req.set(http::field::authorization, "Bearer " + token);
-    req.body() = body;
-    req.prepare_payload();
-    http::write(stream_, req);
-    http::response<http::string_body> res;
-    http::read(stream_, buffer_, res);
-    return res;
-  }
-  beast::tcp_stream& stream() { return stream_; }
-  net::io_context& io() { return io_; }
-  beast::flat_buffer& buffer() { return buffer_; }
-
- private:
-  net::io_context io_;
-  beast::tcp_stream stream_;
-  beast::flat_buffer buffer_;
-};
+using http_test::Client;
+using http_test::PodBody;
+using http_test::Server;
 
 TEST(HttpServer, KeepAliveServesManyRequestsOnOneConnection) {
   Server s;
@@ -190,13 +124,18 @@ TEST(HttpServer, BearerTokensAreRequired) {
   HttpServerOptions o;
   o.auth = &*auth;
   Server s(o);
-  Client c(s.port());
-  auto none = c.Do(http::verb::post, "/api/v1/namespaces/default/pods", PodBody("a"));
+  // A 401 is answered on the header and ends the connection (its body is
+  // never read).
+  auto none =
+      Client(s.port()).Do(http::verb::post, "/api/v1/namespaces/default/pods", PodBody("a"));
   EXPECT_EQ(none.result_int(), 401);
   EXPECT_NE(none.body().find("\"reason\":\"Unauthorized\""), std::string::npos);
-  auto wrong = c.Do(http::verb::post, "/api/v1/namespaces/default/pods", PodBody("a"), "nope");
+  EXPECT_FALSE(none.keep_alive());
+  auto wrong = Client(s.port()).Do(http::verb::post, "/api/v1/namespaces/default/pods",
+                                   PodBody("a"), "nope");
   EXPECT_EQ(wrong.result_int(), 401);
   // Nothing was written.
+  Client c(s.port());
   auto list = c.Do(http::verb::get, "/api/v1/namespaces/default/pods", "", "secret-token");
   EXPECT_EQ(list.result_int(), 200);
   EXPECT_NE(list.body().find("\"items\":[]"), std::string::npos);
