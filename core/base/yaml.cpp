@@ -34,7 +34,7 @@ std::string_view Text(const yaml_char_t* s) {
 // Owns one libyaml parser and one event at a time.
 class EventReader {
  public:
-  explicit EventReader(std::string_view text) {
+  explicit EventReader(std::string_view text) : text_(text) {
     yaml_parser_initialize(&parser_);
     static const char kNothing[] = "";
     const char* data = text.empty() ? kNothing : text.data();
@@ -60,11 +60,16 @@ class EventReader {
       std::string what = parser_.problem ? parser_.problem : "malformed YAML";
       if (parser_.context) what += std::string(" (") + parser_.context + ")";
       if (parser_.error == YAML_READER_ERROR) {
-        // The reader's mark is not maintained; its offset is in bytes.
-        error.line = 0;
-        error.column = 0;
+        // The reader reports a byte offset, not a mark.
+        const size_t at = std::min(parser_.problem_offset, text_.size());
+        const size_t line_start = text_.rfind('\n', at == 0 ? 0 : at - 1);
+        error.line = 1 + static_cast<int>(std::count(text_.begin(), text_.begin() + at, '\n'));
+        error.column =
+            static_cast<int>(
+                at - (line_start == std::string_view::npos || at == 0 ? 0 : line_start + 1)) +
+            1;
         what = "not valid UTF-8 text or a forbidden control character (" + what + " at byte " +
-               std::to_string(parser_.problem_offset) + "); YAML must be UTF-8 text";
+               std::to_string(at) + "); YAML must be UTF-8 text";
       }
       error.message = std::move(what);
       return nullptr;
@@ -74,6 +79,7 @@ class EventReader {
   }
 
  private:
+  std::string_view text_;
   yaml_parser_t parser_;
   yaml_event_t event_;
   bool have_event_ = false;

@@ -69,6 +69,9 @@ TEST(Yaml, InvalidUtf8IsRefused) {
     EXPECT_THAT(e.message, HasSubstr("not valid UTF-8")) << bad;
   }
   EXPECT_EQ(One("a: h\xc3\xa9llo\n").Find("a").scalar(), "h\xc3\xa9llo");
+  Error at = Fails("a: 1\nb: \xff\n");
+  EXPECT_EQ(at.line, 2);
+  EXPECT_EQ(at.column, 4);
 }
 
 TEST(Yaml, InputsThatLoopedAnOlderParserFailAtOnce) {
