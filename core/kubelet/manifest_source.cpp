@@ -241,7 +241,18 @@ Result<std::vector<Manifest>> DiskManifestReader::ReadDir(const std::string& dir
   }
   std::sort(paths.begin(), paths.end());
   std::vector<Manifest> out;
+  // As a manifest URL's body: a static pod manifest is small.
+  constexpr uintmax_t kMaxManifestBytes = 16u << 20;
   for (const auto& p : paths) {
+    std::error_code sec;
+    const uintmax_t size = fs::file_size(p, sec);
+    if (!sec && size > kMaxManifestBytes) {
+      if (unreadable) {
+        unreadable->push_back(p.string() + ": " + std::to_string(size) +
+                              " bytes, more than the 16 MiB a manifest may have (skipped)");
+      }
+      continue;
+    }
     std::ifstream in(p, std::ios::binary);
     std::ostringstream text;
     if (in) text << in.rdbuf();

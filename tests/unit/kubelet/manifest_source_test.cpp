@@ -3,6 +3,9 @@
 #include "core/kubelet/manifest_source.h"
 #include "tests/unit/hostile_inputs.h"
 
+#include <filesystem>
+#include <fstream>
+
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
@@ -395,6 +398,26 @@ TEST(ManifestSource, HostileYamlIsReportedNotFatal) {
     ASSERT_EQ(parsed.errors.size(), 1u);
     EXPECT_THAT(parsed.errors[0], HasSubstr("bad.yaml: malformed YAML"));
   }
+}
+
+TEST(ManifestSource, AnOversizedFileInTheDirectoryIsSkippedNotRead) {
+  const std::filesystem::path dir =
+      std::filesystem::path(NAVARCH_BINARY_DIR) / "manifest-size-test";
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir);
+  {
+    std::ofstream(dir / "ok.yaml") << "apiVersion: v1\nkind: Pod\n";
+    std::ofstream big(dir / "big.yaml");
+  }
+  std::filesystem::resize_file(dir / "big.yaml", 17u << 20);  // sparse
+  DiskManifestReader reader;
+  std::vector<std::string> unreadable;
+  auto read = reader.ReadDir(dir.string(), &unreadable);
+  ASSERT_TRUE(read.ok()) << read.status();
+  ASSERT_EQ(read->size(), 1u);
+  ASSERT_EQ(unreadable.size(), 1u);
+  EXPECT_THAT(unreadable[0], HasSubstr("big.yaml: 17825792 bytes, more than the 16 MiB"));
+  std::filesystem::remove_all(dir);
 }
 
 }  // namespace
