@@ -1,12 +1,11 @@
 #include "sim/scenario.h"
 
 #include <filesystem>
-#include <fstream>
-#include <sstream>
 
 #include "core/api/codec.h"
 #include "core/api/quantity.h"
 #include "core/api/validation.h"
+#include "core/base/files.h"
 #include "sim/scenario_parser.h"
 
 namespace navarch::sim {
@@ -19,14 +18,10 @@ std::string ObjectRef::ToString() const {
 }
 
 Result<Scenario> LoadScenarioFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    return NotFound("scenario file " + path + " cannot be read; check the path");
-  }
-  std::stringstream buf;
-  buf << in.rdbuf();
+  NAVARCH_ASSIGN_OR_RETURN(std::string text,
+                           ReadBoundedFile(path, yaml::Limits().max_input_bytes, "scenario file"));
   const std::string base = std::filesystem::path(path).parent_path().string();
-  return ParseScenario(buf.str(), path, base);
+  return ParseScenario(text, path, base);
 }
 
 Result<Scenario> ParseScenario(std::string_view text, const std::string& source,

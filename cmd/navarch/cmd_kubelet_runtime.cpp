@@ -1,11 +1,11 @@
 #include "cmd/navarch/cmd_kubelet_runtime.h"
 
-#include <fstream>
 #include <sstream>
 
 #include "backends/docker/docker_runtime.h"
 #include "core/api/quantity.h"
 #include "core/api/types.h"
+#include "core/base/files.h"
 #include "core/base/yaml.h"
 #include "core/runtime/rng.h"
 #include "sim/diagnostics.h"
@@ -97,11 +97,9 @@ class DockerKubeletRuntime final : public KubeletRuntime {
 
 Result<sim::RuntimeModel> LoadModel(const std::string& path) {
   if (path.empty()) return sim::RuntimeModel();
-  std::ifstream in(path);
-  if (!in) return InvalidArgument("--runtime-model: cannot read " + path);
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  yaml::Loaded loaded = yaml::Load(ss.str());
+  auto text = ReadBoundedFile(path, yaml::Limits().max_input_bytes, "--runtime-model");
+  if (!text.ok()) return InvalidArgument(text.status().message());
+  yaml::Loaded loaded = yaml::Load(*text);
   if (!loaded.ok) return InvalidArgument(path + ": not valid YAML: " + loaded.error.ToString());
   const yaml::Node root = loaded.documents[0];
   const yaml::Node section = root.Find("runtime") ? root.Find("runtime") : root;

@@ -7,11 +7,10 @@
 #include <charconv>
 #include <cmath>
 #include <cstdlib>
-#include <fstream>
-#include <sstream>
 
 #include "core/api/codec.h"
 #include "core/api/codec_internal.h"
+#include "core/base/files.h"
 #include "core/base/yaml.h"
 
 namespace navarch::api {
@@ -315,11 +314,8 @@ Result<std::vector<Document>> DecodeYaml(std::string_view text, const DecodeOpti
 }
 
 Result<std::vector<Document>> DecodeFile(const std::string& path, const DecodeOptions& options) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return NotFound(path + ": no such file or not readable");
-  std::stringstream buf;
-  buf << in.rdbuf();
-  std::string text = buf.str();
+  NAVARCH_ASSIGN_OR_RETURN(std::string text,
+                           ReadBoundedFile(path, yaml::Limits().max_input_bytes, "manifest file"));
   DecodeOptions opts = options;
   if (opts.source.empty()) opts.source = path;
   size_t first = text.find_first_not_of(" \t\r\n");

@@ -1,9 +1,8 @@
 #include "core/apiclient/kubeconfig.h"
 
 #include <filesystem>
-#include <fstream>
-#include <sstream>
 
+#include "core/base/files.h"
 #include "core/base/strings.h"
 #include "core/base/yaml.h"
 
@@ -11,12 +10,9 @@ namespace navarch::apiclient {
 
 namespace {
 
+// Kubeconfigs, CA bundles and token files are small.
 Result<std::string> ReadFile(const std::string& path, const std::string& what) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return NotFound(what + ": cannot read " + path + " (check that the file exists)");
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
+  return ReadBoundedFile(path, 16 * 1024 * 1024, what);
 }
 
 std::string Resolve(const std::string& base_dir, const std::string& path) {
