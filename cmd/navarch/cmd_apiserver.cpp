@@ -54,6 +54,7 @@ int RunApiserver(const Args& args) {
       "Options");
   std::string store_url, listen = "127.0.0.1:6443", data_dir, token_file, kubeconfig;
   std::string service_cidr = "10.96.0.0/16", node_ports = "30000-32767";
+  std::string kubelet_networks(apiserver::kDefaultKubeletNetworks);
   bool insecure = false, anonymous = false;
   int io_threads = 2, handler_threads = 16;
   HttpLimitFlags limits;
@@ -78,7 +79,10 @@ int RunApiserver(const Args& args) {
                                            "node port range MIN-MAX")(
       "io-threads", po::value(&io_threads)->default_value(io_threads), "threads doing network I/O")(
       "handler-threads", po::value(&handler_threads)->default_value(handler_threads),
-      "threads serving requests (concurrent store writes)");
+      "threads serving requests (concurrent store writes)")(
+      "kubelet-networks", po::value(&kubelet_networks)->default_value(kubelet_networks),
+      "comma-separated CIDRs the kubelet endpoints (pods/log) may be in; the API server "
+      "connects to no kubelet address outside them");
   po::options_description limit_desc("Limits (docs/apiserver.md)");
   limits.Add(limit_desc);
   desc.add(limit_desc);
@@ -102,6 +106,11 @@ int RunApiserver(const Args& args) {
   if (std::sscanf(node_ports.c_str(), "%d-%d", &np_min, &np_max) != 2) {
     std::cerr << "navarch apiserver: --service-node-port-range " << node_ports
               << ": give MIN-MAX such as 30000-32767\n";
+    return 2;
+  }
+  auto networks = apiserver::NetworkList::Parse(kubelet_networks, "--kubelet-networks");
+  if (!networks.ok()) {
+    std::cerr << "navarch apiserver: " << networks.status().message() << "\n";
     return 2;
   }
   if (data_dir.empty()) data_dir = DefaultDataDir();
@@ -140,6 +149,7 @@ int RunApiserver(const Args& args) {
   rest_opts.warn = [](const std::string& w) {
     std::cerr << "navarch apiserver: warning: " << w << "\n";
   };
+  rest_opts.kubelet_networks = *networks;
   apiserver::RestServer rest(metered, clock, rest_opts, &metrics);
   if (Status st = rest.Start(); !st.ok()) {
     std::cerr << "navarch apiserver: " << st.message() << "\n";

@@ -90,6 +90,7 @@ int RunUp(const Args& args) {
   std::string profile = "spread";
   bool insecure_http = false;
   std::string without;
+  std::string kubelet_networks(apiserver::kDefaultKubeletNetworks);
   int verbosity = 1;
   KubeletFlags kf;
   HttpLimitFlags limits;
@@ -115,6 +116,8 @@ int RunUp(const Args& args) {
       "capacity of each node: memory")("max-pods", po::value(&kf.pods)->default_value(kf.pods),
                                        "capacity of each node: pods")(
       "heartbeat", po::value(&kf.heartbeat)->default_value(kf.heartbeat), "node status period")(
+      "kubelet-networks", po::value(&kubelet_networks)->default_value(kubelet_networks),
+      "comma-separated CIDRs the endpoints of kubelet processes (pods/log) may be in")(
       "v", po::value(&verbosity)->default_value(1), "log verbosity on stderr (0 errors only)");
   po::options_description limit_desc("API server limits (docs/apiserver.md)");
   limits.Add(limit_desc);
@@ -155,6 +158,11 @@ int RunUp(const Args& args) {
         return 2;
       }
     }
+  }
+  auto networks = apiserver::NetworkList::Parse(kubelet_networks, "--kubelet-networks");
+  if (!networks.ok()) {
+    log.Error(networks.status().message());
+    return 2;
   }
   kf.node_name = "node-1";
   if (auto o = kf.BuildOptions(); !o.ok()) {
@@ -212,6 +220,7 @@ int RunUp(const Args& args) {
   rest_options.warn = [](const std::string& w) {
     std::cerr << "navarch up: warning: " << w << "\n";
   };
+  rest_options.kubelet_networks = *networks;
   // /metrics: requests of kubectl and other clients, watches, and the
   // latency of the store operations the API server makes (the in-process
   // components use the store directly, unmetered).

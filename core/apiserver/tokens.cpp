@@ -63,7 +63,19 @@ Result<TokenAuthenticator> TokenAuthenticator::Parse(std::string_view text,
     if (out.tokens_.count(fields[0])) {
       return InvalidArgument(where + ": the token is listed twice");
     }
-    out.tokens_[fields[0]] = TokenUser{fields[1], fields[2]};
+    TokenUser user{fields[1], fields[2], {}};
+    if (fields.size() > 3) {
+      // The groups field, quoted, is itself comma-separated.
+      std::string_view groups = fields[3];
+      while (!groups.empty()) {
+        const size_t comma = groups.find(',');
+        const std::string group(TrimWhitespace(groups.substr(0, comma)));
+        if (!group.empty()) user.groups.push_back(group);
+        if (comma == std::string_view::npos) break;
+        groups.remove_prefix(comma + 1);
+      }
+    }
+    out.tokens_[fields[0]] = std::move(user);
     out.by_user_.emplace(fields[1], fields[0]);
     if (end == text.size()) break;
   }
