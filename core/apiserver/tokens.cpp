@@ -116,6 +116,15 @@ Result<std::string> GenerateToken() {
   return token;
 }
 
+std::string PrivateFileWarning(const std::string& path) {
+  struct stat st;
+  if (::stat(path.c_str(), &st) != 0 || (st.st_mode & 077) == 0) return "";
+  char mode[8];
+  std::snprintf(mode, sizeof mode, "%04o", static_cast<unsigned>(st.st_mode & 07777));
+  return path + " has mode " + mode + ": users other than its owner may read it; run chmod 600 " +
+         path;
+}
+
 Result<bool> EnsureTokenFile(const std::string& path) {
   struct stat st;
   if (::stat(path.c_str(), &st) == 0) return false;

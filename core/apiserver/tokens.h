@@ -52,4 +52,10 @@ Result<std::string> GenerateToken();
 // when it created the file.
 Result<bool> EnsureTokenFile(const std::string& path);
 
+// A warning when the file at `path` (a token file, a key) may be read by
+// users other than its owner (any group or other permission bit), naming
+// the file and the chmod that fixes it; "" otherwise (or when it does not
+// exist).
+std::string PrivateFileWarning(const std::string& path);
+
 }  // namespace navarch::apiserver
