@@ -166,10 +166,11 @@ int RunApiserver(const Args& args) {
     std::cerr << "navarch apiserver: " << st.message() << "\n";
     return 1;
   }
-  // The store's history: compacted every interval (metrics and one line each).
+  // The store's history: compacted every interval (metrics and one line each;
+  // through the metered store, so each step's latency is in /metrics too).
   metrics.SetCompactedRevision((*store)->CompactedRevision());
   apiserver::Compactor compactor(
-      **store, clock, {*compaction}, [&metrics](const apiserver::CompactionReport& r) {
+      metered, clock, {*compaction}, [&metrics](const apiserver::CompactionReport& r) {
         metrics.ObserveCompaction(r.status.ok(), r.revision, r.removed);
         if (r.status.ok()) {
           std::cout << "navarch apiserver: store compacted to revision " << r.revision << " ("

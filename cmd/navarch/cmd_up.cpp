@@ -254,7 +254,7 @@ int RunUp(const Args& args) {
   }
   metrics.SetCompactedRevision((*store)->CompactedRevision());
   apiserver::Compactor compactor(
-      **store, server_clock, {*compaction}, [&metrics, log](const apiserver::CompactionReport& r) {
+      metered, server_clock, {*compaction}, [&metrics, log](const apiserver::CompactionReport& r) {
         metrics.ObserveCompaction(r.status.ok(), r.revision, r.removed);
         if (r.status.ok()) {
           log.Info(1, "store compacted to revision " + std::to_string(r.revision) + " (" +
