@@ -1,6 +1,6 @@
 // Store benchmarks: writes/s (create, update, concurrent creates), reads/s
-// (get, list) and watch fan-out (one write delivered to N watchers), for
-// every backend.
+// (get, list), watch fan-out (one write delivered to N watchers) and
+// compaction (versions removed/s), for every backend.
 //
 //   store_bench [--backends=memory,memory_retain,sqlite,sqlite_normal] [--seed=N]
 //               [--dir=PATH] [--smoke] [Google Benchmark flags, e.g. --benchmark_filter=create]
@@ -176,6 +176,38 @@ void BM_Update(benchmark::State& state, std::string backend) {
   state.SetItemsProcessed(state.iterations());
 }
 
+// Compaction of one interval's history: `range(0)` superseded versions
+// (1,000 keys, each updated range(0)/1,000 times, from 16 threads so that
+// SQLite group-commits them), then one Compact to the current revision —
+// what the API server's compactor does every interval. Only the Compact is
+// timed; items = versions removed.
+void BM_Compact(benchmark::State& state, std::string backend) {
+  Backend b(backend);
+  constexpr int64_t kKeys = 1'000;
+  const int64_t versions = state.range(0);
+  Populate(b.store(), kKeys);
+  int64_t removed = 0;
+  for (auto _ : state) {
+    state.PauseTiming();
+    std::vector<std::thread> threads;
+    for (int t = 0; t < 16; ++t) {
+      threads.emplace_back([&b, versions, t] {
+        for (int64_t i = t; i < versions; i += 16) {
+          if (!b.store().Update(PodKey(i % kKeys), Value(), 0).ok()) std::abort();
+        }
+      });
+    }
+    for (auto& t : threads)
+      t.join();
+    const Revision target = b.store().CurrentRevision();
+    state.ResumeTiming();
+    auto r = b.store().Compact(target);
+    if (!r.ok()) state.SkipWithError(r.status().ToString().c_str());
+    removed += r.value_or(0);
+  }
+  state.SetItemsProcessed(removed);
+}
+
 void BM_Get(benchmark::State& state, std::string backend) {
   Backend b(backend);
   const int64_t keys = state.range(0);
@@ -274,6 +306,12 @@ void RegisterAll() {
         ->Threads(1)
         ->Threads(4)
         ->Threads(16)
+        ->UseRealTime();
+    // Setup dominates (paused): a fixed, small number of rounds.
+    benchmark::RegisterBenchmark(("compact/" + be).c_str(), BM_Compact, be)
+        ->Arg(Size(10'000))  // one step of the API server's compactor
+        ->Arg(Size(100'000))
+        ->Iterations(g_flags->smoke ? 1 : 3)
         ->UseRealTime();
     fixed(benchmark::RegisterBenchmark(("get/" + be).c_str(), BM_Get, be), 200'000)
         ->Arg(Size(sqlite ? 10'000 : 100'000));

@@ -14,6 +14,7 @@
 #include "cmd/navarch/commands.h"
 #include "cmd/navarch/options.h"
 #include "core/apiserver/certs.h"
+#include "core/apiserver/compactor.h"
 #include "core/apiserver/http_server.h"
 #include "core/apiserver/kubeconfig_writer.h"
 #include "core/apiserver/metrics.h"
@@ -54,6 +55,8 @@ int RunApiserver(const Args& args) {
       "Options");
   std::string store_url, listen = "127.0.0.1:6443", data_dir, token_file, kubeconfig;
   std::string service_cidr = "10.96.0.0/16", node_ports = "30000-32767";
+  std::string kubelet_networks(apiserver::kDefaultKubeletNetworks);
+  std::string compaction_interval = "5m";
   bool insecure = false, anonymous = false;
   int io_threads = 2, handler_threads = 16;
   HttpLimitFlags limits;
@@ -78,7 +81,13 @@ int RunApiserver(const Args& args) {
                                            "node port range MIN-MAX")(
       "io-threads", po::value(&io_threads)->default_value(io_threads), "threads doing network I/O")(
       "handler-threads", po::value(&handler_threads)->default_value(handler_threads),
-      "threads serving requests (concurrent store writes)");
+      "threads serving requests (concurrent store writes)")(
+      "kubelet-networks", po::value(&kubelet_networks)->default_value(kubelet_networks),
+      "comma-separated CIDRs the kubelet endpoints (pods/log) may be in; the API server "
+      "connects to no kubelet address outside them")(
+      "compaction-interval", po::value(&compaction_interval)->default_value(compaction_interval),
+      "how often the store's history is compacted to the revision of one interval earlier "
+      "(watches from older resourceVersions get 410 Gone); 0 disables");
   po::options_description limit_desc("Limits (docs/apiserver.md)");
   limits.Add(limit_desc);
   desc.add(limit_desc);
@@ -102,6 +111,17 @@ int RunApiserver(const Args& args) {
   if (std::sscanf(node_ports.c_str(), "%d-%d", &np_min, &np_max) != 2) {
     std::cerr << "navarch apiserver: --service-node-port-range " << node_ports
               << ": give MIN-MAX such as 30000-32767\n";
+    return 2;
+  }
+  auto networks = apiserver::NetworkList::Parse(kubelet_networks, "--kubelet-networks");
+  if (!networks.ok()) {
+    std::cerr << "navarch apiserver: " << networks.status().message() << "\n";
+    return 2;
+  }
+  auto compaction = ParseDuration(compaction_interval);
+  if (!compaction.ok() || *compaction < Duration(0)) {
+    std::cerr << "navarch apiserver: --compaction-interval: "
+              << (compaction.ok() ? "must not be negative" : compaction.status().message()) << "\n";
     return 2;
   }
   if (data_dir.empty()) data_dir = DefaultDataDir();
@@ -140,11 +160,28 @@ int RunApiserver(const Args& args) {
   rest_opts.warn = [](const std::string& w) {
     std::cerr << "navarch apiserver: warning: " << w << "\n";
   };
+  rest_opts.kubelet_networks = *networks;
   apiserver::RestServer rest(metered, clock, rest_opts, &metrics);
   if (Status st = rest.Start(); !st.ok()) {
     std::cerr << "navarch apiserver: " << st.message() << "\n";
     return 1;
   }
+  // The store's history: compacted every interval (metrics and one line each;
+  // through the metered store, so each step's latency is in /metrics too).
+  metrics.SetCompactedRevision((*store)->CompactedRevision());
+  apiserver::Compactor compactor(
+      metered, clock, {*compaction}, [&metrics](const apiserver::CompactionReport& r) {
+        metrics.ObserveCompaction(r.status.ok(), r.revision, r.removed);
+        if (r.status.ok()) {
+          std::cout << "navarch apiserver: store compacted to revision " << r.revision << " ("
+                    << r.removed << " old versions removed in " << r.steps
+                    << (r.steps == 1 ? " step)\n" : " steps)\n") << std::flush;
+        } else {
+          std::cerr << "navarch apiserver: store compaction to revision " << r.revision
+                    << " failed: " << r.status.message() << "\n";
+        }
+      });
+  compactor.Start();
 
   std::optional<apiserver::TokenAuthenticator> auth;
   std::string admin_token;
@@ -160,6 +197,9 @@ int RunApiserver(const Args& args) {
       return 1;
     }
     auth = std::move(*loaded);
+    if (auto warning = apiserver::PrivateFileWarning(token_file); !warning.empty()) {
+      std::cerr << "navarch apiserver: warning: " << warning << "\n";
+    }
     admin_token = auth->TokenOf("admin");
     if (admin_token.empty() && auth->size() > 0) {
       std::cerr << "navarch apiserver: warning: " << token_file
@@ -215,6 +255,7 @@ int RunApiserver(const Args& args) {
             << ", shutting down\n"
             << std::flush;
   server.Stop();
+  compactor.Stop();
   clock.Stop();
   return 0;
 }

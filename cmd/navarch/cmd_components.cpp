@@ -225,6 +225,16 @@ int RunKubelet(const Args& args) {
       log.Error(addr.ok() ? token.status().message() : addr.status().message());
       return 2;
     }
+    // The API server connects to the address the Node advertises (the
+    // InternalIP, --node-ip) and to nothing else.
+    const std::string& bind = addr->first;
+    if (!kf.node_ip.empty() && bind != "0.0.0.0" && bind != "::" && bind != kf.node_ip) {
+      log.Error("--log-listen " + log_listen +
+                ": the API server reaches the log endpoint at the "
+                "node's InternalIP (--node-ip " +
+                kf.node_ip + "); listen on " + kf.node_ip + " or on 0.0.0.0");
+      return 2;
+    }
     auto auth = apiserver::TokenAuthenticator::Parse(*token + ",apiserver,apiserver\n",
                                                      "the kubelet log token");
     if (!auth.ok()) {

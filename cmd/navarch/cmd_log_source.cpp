@@ -41,6 +41,34 @@ runtime::LogOptions ToRuntime(const apiserver::LogSource::Options& o, bool follo
 
 }  // namespace
 
+Result<std::string> RuntimeLogSource::RunningContainer(runtime::ContainerRuntime* rt,
+                                                       const std::string& node,
+                                                       const std::string& container_id) {
+  NAVARCH_RETURN_IF_ERROR(apiserver::ValidateContainerId(container_id, "containerID"));
+  const std::string id(apiserver::RuntimeContainerId(container_id));
+  // Only a container this node's kubelet created (it stamps the node's name
+  // on each) is served: the runtime may run others (a shared Docker daemon).
+  auto done = std::make_shared<std::promise<Result<std::vector<runtime::ContainerStatus>>>>();
+  auto future = done->get_future();
+  runtime::ContainerFilter filter;
+  filter.id = id;
+  filter.labels[std::string(runtime::kLabelNodeName)] = node;
+  clock_.Post([rt, filter, done] {
+    rt->ListContainers(filter, [done](Result<std::vector<runtime::ContainerStatus>> r) {
+      done->set_value(std::move(r));
+    });
+  });
+  if (future.wait_for(std::chrono::seconds(30)) != std::future_status::ready) {
+    return Unavailable("the container runtime did not list containers within 30 s");
+  }
+  NAVARCH_ASSIGN_OR_RETURN(auto list, future.get());
+  for (const auto& c : list) {
+    if (c.id == id) return id;
+  }
+  return NotFound("container " + container_id + " is not run by node " + node +
+                  "; its kubelet serves the logs of its own containers only");
+}
+
 Result<std::string> RuntimeLogSource::Read(const api::Pod& pod, const Options& options) {
   NAVARCH_ASSIGN_OR_RETURN(std::string id, apiserver::LogContainerId(pod, options));
   return ReadContainer(pod.spec->node_name, id, options);
@@ -50,6 +78,7 @@ Result<std::string> RuntimeLogSource::ReadContainer(const std::string& node,
                                                     const std::string& container_id,
                                                     const Options& options) {
   NAVARCH_ASSIGN_OR_RETURN(runtime::ContainerRuntime * rt, RuntimeOf(node));
+  NAVARCH_ASSIGN_OR_RETURN(const std::string id, RunningContainer(rt, node, container_id));
   struct Shared {
     std::string text;
     std::promise<Status> done;
@@ -58,9 +87,9 @@ Result<std::string> RuntimeLogSource::ReadContainer(const std::string& node,
   auto shared = std::make_shared<Shared>();
   auto future = shared->done.get_future();
   const runtime::LogOptions lo = ToRuntime(options, false);
-  clock_.Post([shared, rt, container_id, lo] {
+  clock_.Post([shared, rt, id, lo] {
     shared->stream = rt->ContainerLogs(
-        container_id, lo, [shared](std::string_view chunk) { shared->text.append(chunk); },
+        id, lo, [shared](std::string_view chunk) { shared->text.append(chunk); },
         [shared](Status s) { shared->done.set_value(std::move(s)); });
   });
   if (future.wait_for(std::chrono::seconds(30)) != std::future_status::ready) {
@@ -85,11 +114,12 @@ Status RuntimeLogSource::FollowContainer(const std::string& node, const std::str
                                          const Options& options,
                                          std::shared_ptr<apiserver::StreamWriter> out) {
   NAVARCH_ASSIGN_OR_RETURN(runtime::ContainerRuntime * rt, RuntimeOf(node));
+  NAVARCH_ASSIGN_OR_RETURN(const std::string id, RunningContainer(rt, node, container_id));
   struct Target {
     runtime::ContainerRuntime* rt;
     std::string container_id;
   };
-  const Target t{rt, container_id};
+  const Target t{rt, id};
   struct Shared {
     std::unique_ptr<runtime::LogStream> stream;
     bool closed = false;  // loop thread only

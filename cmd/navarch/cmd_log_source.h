@@ -32,7 +32,9 @@ class RuntimeLogSource final : public apiserver::LogSource {
                 std::shared_ptr<apiserver::StreamWriter> out) override;
   bool Serves(const std::string& node) const override;
 
-  // By runtime container id, from the runtime of `node`.
+  // By container id ("[<runtime>://]<id>", checked against the grammar of
+  // core/apiserver/kubelet_endpoint.h), from the runtime of `node`; kNotFound
+  // unless the runtime runs that container for `node`.
   Result<std::string> ReadContainer(const std::string& node, const std::string& container_id,
                                     const Options& options);
   Status FollowContainer(const std::string& node, const std::string& container_id,
@@ -40,6 +42,9 @@ class RuntimeLogSource final : public apiserver::LogSource {
 
  private:
   Result<runtime::ContainerRuntime*> RuntimeOf(const std::string& node) const;
+  // The runtime's id of `container_id` when `rt` runs it for `node`.
+  Result<std::string> RunningContainer(runtime::ContainerRuntime* rt, const std::string& node,
+                                       const std::string& container_id);
 
   runtime::Clock& clock_;
   mutable std::mutex mu_;

@@ -24,6 +24,7 @@
 #include "cmd/navarch/commands.h"
 #include "cmd/navarch/options.h"
 #include "core/apiserver/certs.h"
+#include "core/apiserver/compactor.h"
 #include "core/apiserver/http_server.h"
 #include "core/apiserver/kubeconfig_writer.h"
 #include "core/apiserver/metrics.h"
@@ -90,6 +91,8 @@ int RunUp(const Args& args) {
   std::string profile = "spread";
   bool insecure_http = false;
   std::string without;
+  std::string kubelet_networks(apiserver::kDefaultKubeletNetworks);
+  std::string compaction_interval = "5m";
   int verbosity = 1;
   KubeletFlags kf;
   HttpLimitFlags limits;
@@ -115,7 +118,12 @@ int RunUp(const Args& args) {
       "capacity of each node: memory")("max-pods", po::value(&kf.pods)->default_value(kf.pods),
                                        "capacity of each node: pods")(
       "heartbeat", po::value(&kf.heartbeat)->default_value(kf.heartbeat), "node status period")(
-      "v", po::value(&verbosity)->default_value(1), "log verbosity on stderr (0 errors only)");
+      "kubelet-networks", po::value(&kubelet_networks)->default_value(kubelet_networks),
+      "comma-separated CIDRs the endpoints of kubelet processes (pods/log) may be in")(
+      "compaction-interval", po::value(&compaction_interval)->default_value(compaction_interval),
+      "how often the store's history is compacted to the revision of one interval earlier; 0 "
+      "disables")("v", po::value(&verbosity)->default_value(1),
+                  "log verbosity on stderr (0 errors only)");
   po::options_description limit_desc("API server limits (docs/apiserver.md)");
   limits.Add(limit_desc);
   desc.add(limit_desc);
@@ -156,6 +164,17 @@ int RunUp(const Args& args) {
       }
     }
   }
+  auto networks = apiserver::NetworkList::Parse(kubelet_networks, "--kubelet-networks");
+  if (!networks.ok()) {
+    log.Error(networks.status().message());
+    return 2;
+  }
+  auto compaction = ParseDuration(compaction_interval);
+  if (!compaction.ok() || *compaction < Duration(0)) {
+    log.Error("--compaction-interval: " + (compaction.ok() ? std::string("must not be negative")
+                                                           : compaction.status().message()));
+    return 2;
+  }
   kf.node_name = "node-1";
   if (auto o = kf.BuildOptions(); !o.ok()) {
     log.Error(o.status().message());
@@ -164,10 +183,16 @@ int RunUp(const Args& args) {
 
   // Data directory, store, credentials.
   std::error_code ec;
-  std::filesystem::create_directories(data_dir, ec);
+  const bool created_dir = std::filesystem::create_directories(data_dir, ec);
   if (ec) {
     log.Error("--data-dir: cannot create " + data_dir + ": " + ec.message());
     return 1;
+  }
+  // Tokens, keys and the store live here: a new data directory is the
+  // owner's alone (as `navarch apiserver` creates its own).
+  if (created_dir) {
+    std::filesystem::permissions(data_dir, std::filesystem::perms::owner_all,
+                                 std::filesystem::perm_options::replace, ec);
   }
   const std::string dir = std::filesystem::absolute(data_dir).lexically_normal().string();
   auto store = store::OpenStore("sqlite:" + dir + "/state.db");
@@ -201,6 +226,9 @@ int RunUp(const Args& args) {
       return 1;
     }
     auth = std::move(*loaded);
+    if (auto warning = apiserver::PrivateFileWarning(dir + "/tokens.csv"); !warning.empty()) {
+      log.Error("warning: " + warning);
+    }
     http_options.auth = &*auth;
   }
 
@@ -212,6 +240,7 @@ int RunUp(const Args& args) {
   rest_options.warn = [](const std::string& w) {
     std::cerr << "navarch up: warning: " << w << "\n";
   };
+  rest_options.kubelet_networks = *networks;
   // /metrics: requests of kubectl and other clients, watches, and the
   // latency of the store operations the API server makes (the in-process
   // components use the store directly, unmetered).
@@ -223,6 +252,20 @@ int RunUp(const Args& args) {
     log.Error(s.ToString());
     return 1;
   }
+  metrics.SetCompactedRevision((*store)->CompactedRevision());
+  apiserver::Compactor compactor(
+      metered, server_clock, {*compaction}, [&metrics, log](const apiserver::CompactionReport& r) {
+        metrics.ObserveCompaction(r.status.ok(), r.revision, r.removed);
+        if (r.status.ok()) {
+          log.Info(1, "store compacted to revision " + std::to_string(r.revision) + " (" +
+                          std::to_string(r.removed) + " old versions removed in " +
+                          std::to_string(r.steps) + (r.steps == 1 ? " step)" : " steps)"));
+        } else {
+          log.Error("store compaction to revision " + std::to_string(r.revision) +
+                    " failed: " + r.status.message());
+        }
+      });
+  compactor.Start();
   realtime::AsioClock clock;  // the components' loop (this thread)
   RuntimeLogSource logs(clock);
   rest.SetLogSource(&logs);
@@ -303,6 +346,7 @@ int RunUp(const Args& args) {
       });
   http.Stop();
   rest.Shutdown();
+  compactor.Stop();
   server_clock.Stop();
   rest.SetLogSource(nullptr);
   cp.reset();

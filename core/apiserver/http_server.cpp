@@ -419,6 +419,7 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
                                     : "Unauthorized: the bearer token is not valid");
       }
       pending_.user = user->name;
+      pending_.groups = user->groups;
     }
     client_ = pending_.user.empty() ? peer_ip_ : pending_.user + "@" + peer_ip_;
     if (spare_) {

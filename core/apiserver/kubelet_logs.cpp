@@ -28,17 +28,22 @@ constexpr std::chrono::seconds kConnectTimeout{10};
 constexpr std::chrono::seconds kReadTimeout{30};
 constexpr size_t kMaxErrorBody = 64 * 1024;
 
-std::string Target(const std::string& container_id, const LogSource::Options& o) {
-  std::string t = "/containerLogs/" + container_id;
-  std::string q;
-  auto add = [&q](std::string_view k, const std::string& v) {
-    q += (q.empty() ? "?" : "&") + std::string(k) + "=" + v;
-  };
-  if (o.tail_lines) add("tailLines", std::to_string(*o.tail_lines));
-  if (o.limit_bytes) add("limitBytes", std::to_string(*o.limit_bytes));
-  if (o.timestamps) add("timestamps", "true");
-  if (o.follow) add("follow", "true");
-  return t + q;
+// Every byte outside RFC 3986's unreserved set as %XX.
+std::string PercentEncode(std::string_view s) {
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  std::string out;
+  for (char ch : s) {
+    const auto c = static_cast<unsigned char>(ch);
+    if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
+        c == '.' || c == '_' || c == '~') {
+      out += static_cast<char>(c);
+    } else {
+      out += '%';
+      out += kHex[c >> 4];
+      out += kHex[c & 15];
+    }
+  }
+  return out;
 }
 
 Code CodeOfHttp(unsigned code) {
@@ -75,25 +80,41 @@ Result<std::string> LogContainerId(const api::Pod& pod, const LogSource::Options
     if (pod.spec->containers.empty()) return InvalidArgument(name + " has no containers");
     container = pod.spec->containers.front().name;
   }
-  auto find_in = [&](const std::vector<api::ContainerStatus>& statuses) -> Result<std::string> {
-    for (const auto& cs : statuses) {
+  // The id and the field it came from, "" when the container has none.
+  struct Found {
+    std::string id;
+    std::string field;
+  };
+  auto find_in = [&](const std::vector<api::ContainerStatus>& statuses,
+                     const char* list) -> Result<Found> {
+    for (size_t i = 0; i < statuses.size(); ++i) {
+      const auto& cs = statuses[i];
       if (cs.name != container) continue;
+      const std::string field = std::string("status.") + list + "[" + std::to_string(i) + "]";
       if (options.previous) {
         if (!cs.last_state.terminated || cs.last_state.terminated->container_id.empty()) {
           return InvalidArgument("previous terminated container \"" + container + "\" in " + name +
                                  " not found");
         }
-        return cs.last_state.terminated->container_id;
+        return Found{cs.last_state.terminated->container_id,
+                     field + ".lastState.terminated.containerID"};
       }
-      return cs.container_id;
+      return Found{cs.container_id, field + ".containerID"};
     }
-    return std::string();
+    return Found{};
   };
-  NAVARCH_ASSIGN_OR_RETURN(std::string id, find_in(pod.status.container_statuses));
-  if (id.empty()) {
-    NAVARCH_ASSIGN_OR_RETURN(id, find_in(pod.status.init_container_statuses));
+  NAVARCH_ASSIGN_OR_RETURN(Found found,
+                           find_in(pod.status.container_statuses, "containerStatuses"));
+  if (found.id.empty()) {
+    NAVARCH_ASSIGN_OR_RETURN(found,
+                             find_in(pod.status.init_container_statuses, "initContainerStatuses"));
   }
-  if (!id.empty()) return id;
+  if (!found.id.empty()) {
+    // The id is stored data any writer of the pod's status could have set:
+    // it must follow the grammar before it names anything.
+    NAVARCH_RETURN_IF_ERROR(ValidateContainerId(found.id, name + ": " + found.field));
+    return found.id;
+  }
   bool known = false;
   for (const auto& c : pod.spec->containers)
     known = known || c.name == container;
@@ -104,26 +125,22 @@ Result<std::string> LogContainerId(const api::Pod& pod, const LogSource::Options
                          " is waiting to start: no logs yet");
 }
 
-Result<KubeletEndpoint> KubeletEndpointOf(const api::Node& node) {
-  KubeletEndpoint e;
-  for (const auto& a : node.status.addresses) {
-    if (a.type == "InternalIP") {
-      e.host = a.address;
-      break;
-    }
-  }
-  const int32_t port = node.status.daemon_endpoints.kubelet_endpoint.port;
-  auto it = node.metadata.annotations.find(std::string(kKubeletLogTokenAnnotation));
-  if (e.host.empty() || port <= 0 || port > 65535 || it == node.metadata.annotations.end()) {
-    return Unavailable("node " + node.metadata.name +
-                       " advertises no kubelet log endpoint (an InternalIP address, "
-                       "daemonEndpoints.kubeletEndpoint.Port and the annotation " +
-                       std::string(kKubeletLogTokenAnnotation) +
-                       "); its kubelet serves no logs to this API server");
-  }
-  e.port = static_cast<uint16_t>(port);
-  e.token = it->second;
-  return e;
+Result<std::string> KubeletLogTarget(std::string_view container_id, const LogSource::Options& o) {
+  NAVARCH_RETURN_IF_ERROR(ValidateContainerId(container_id, "containerID"));
+  std::string target = "/containerLogs/" + PercentEncode(container_id);
+  char sep = '?';
+  auto add = [&](std::string_view key, std::string_view value) {
+    target += sep;
+    target += key;
+    target += '=';
+    target += value;
+    sep = '&';
+  };
+  if (o.tail_lines) add("tailLines", std::to_string(*o.tail_lines));
+  if (o.limit_bytes) add("limitBytes", std::to_string(*o.limit_bytes));
+  if (o.timestamps) add("timestamps", "true");
+  if (o.follow) add("follow", "true");
+  return target;
 }
 
 // --- client --------------------------------------------------------------------
@@ -141,11 +158,12 @@ class LogFetch : public std::enable_shared_from_this<LogFetch> {
     std::function<void(Status)> on_done;
   };
 
-  LogFetch(net::io_context& io, KubeletEndpoint endpoint, std::string target, bool follow,
-           Callbacks cb)
-      : resolver_(io),
-        stream_(io),
+  // `address` is endpoint.host parsed (an IP literal: nothing is resolved).
+  LogFetch(net::io_context& io, KubeletEndpoint endpoint, net::ip::address address,
+           std::string target, bool follow, Callbacks cb)
+      : stream_(io),
         endpoint_(std::move(endpoint)),
+        address_(address),
         target_(std::move(target)),
         follow_(follow),
         cb_(std::move(cb)) {}
@@ -153,17 +171,12 @@ class LogFetch : public std::enable_shared_from_this<LogFetch> {
   void Start() {
     auto self = shared_from_this();
     net::post(stream_.get_executor(), [self] {
-      self->resolver_.async_resolve(
-          self->endpoint_.host, std::to_string(self->endpoint_.port),
-          [self](beast::error_code ec, tcp::resolver::results_type results) {
-            if (ec) return self->Fail("resolve", ec);
-            self->stream_.expires_after(kConnectTimeout);
-            self->stream_.async_connect(results,
-                                        [self](beast::error_code ec2, const tcp::endpoint&) {
-                                          if (ec2) return self->Fail("connect to", ec2);
-                                          self->Send();
-                                        });
-          });
+      self->stream_.expires_after(kConnectTimeout);
+      self->stream_.async_connect(tcp::endpoint(self->address_, self->endpoint_.port),
+                                  [self](beast::error_code ec) {
+                                    if (ec) return self->Fail("connect to", ec);
+                                    self->Send();
+                                  });
     });
   }
 
@@ -178,9 +191,11 @@ class LogFetch : public std::enable_shared_from_this<LogFetch> {
   }
 
  private:
-  std::string Where() const {
-    return "the kubelet log endpoint " + endpoint_.host + ":" + std::to_string(endpoint_.port);
+  std::string HostPort() const {
+    const std::string host = address_.is_v6() ? "[" + endpoint_.host + "]" : endpoint_.host;
+    return host + ":" + std::to_string(endpoint_.port);
   }
+  std::string Where() const { return "the kubelet log endpoint " + HostPort(); }
 
   void Fail(const char* what, beast::error_code ec) {
     if (cancelled_) return Done(Status::Ok());
@@ -199,7 +214,7 @@ class LogFetch : public std::enable_shared_from_this<LogFetch> {
     req_.method(http::verb::get);
     req_.target(target_);
     req_.version(11);
-    req_.set(http::field::host, endpoint_.host);
+    req_.set(http::field::host, HostPort());
     req_.set(http::field::authorization, "Bearer " + endpoint_.token);
     req_.set(http::field::user_agent, "navarch-apiserver");
     auto self = shared_from_this();
@@ -251,9 +266,9 @@ class LogFetch : public std::enable_shared_from_this<LogFetch> {
     Done(Status(CodeOfHttp(status_), MessageOf(error_body_)));
   }
 
-  tcp::resolver resolver_;
   beast::tcp_stream stream_;
   KubeletEndpoint endpoint_;
+  net::ip::address address_;
   std::string target_;
   bool follow_;
   Callbacks cb_;
@@ -281,6 +296,27 @@ class KubeletLogClient::Impl {
 };
 
 namespace {
+
+// What a fetch needs, checked before anything touches a socket: the target
+// from the validated id, and the host as an IP literal.
+struct Prepared {
+  std::string target;
+  net::ip::address address;
+};
+
+Result<Prepared> Prepare(const KubeletEndpoint& endpoint, const std::string& container_id,
+                         const LogSource::Options& options) {
+  Prepared p;
+  NAVARCH_ASSIGN_OR_RETURN(p.target, KubeletLogTarget(container_id, options));
+  boost::system::error_code ec;
+  p.address = net::ip::make_address(endpoint.host, ec);
+  if (ec || endpoint.port == 0) {
+    return InvalidArgument("the kubelet log endpoint \"" + EscapedForMessage(endpoint.host) +
+                           "\" port " + std::to_string(endpoint.port) +
+                           " is not an IP address and port; kubelets are reached by IP only");
+  }
+  return p;
+}
 
 // Starts `fetch` and waits for `answer`, its first outcome; cancels it when
 // the kubelet does not answer in time.
@@ -313,6 +349,7 @@ Result<std::string> KubeletLogClient::Read(const KubeletEndpoint& endpoint,
   auto future = shared->done.get_future();
   LogSource::Options o = options;
   o.follow = false;
+  NAVARCH_ASSIGN_OR_RETURN(Prepared prepared, Prepare(endpoint, container_id, o));
   LogFetch::Callbacks cb;
   cb.on_headers = [] {};
   cb.on_data = [shared](std::string_view piece) {
@@ -321,8 +358,8 @@ Result<std::string> KubeletLogClient::Read(const KubeletEndpoint& endpoint,
     return true;
   };
   cb.on_done = [shared](Status s) { shared->done.set_value(std::move(s)); };
-  auto fetch = std::make_shared<LogFetch>(impl_->io_, endpoint, Target(container_id, o), false,
-                                          std::move(cb));
+  auto fetch = std::make_shared<LogFetch>(impl_->io_, endpoint, prepared.address,
+                                          std::move(prepared.target), false, std::move(cb));
   NAVARCH_RETURN_IF_ERROR(StartAndAwait(*fetch, future, endpoint));
   std::lock_guard<std::mutex> lock(shared->mu);
   return std::move(shared->text);
@@ -341,6 +378,7 @@ Status KubeletLogClient::Follow(const KubeletEndpoint& endpoint, const std::stri
   auto first = shared->first.get_future();
   LogSource::Options o = options;
   o.follow = true;
+  NAVARCH_ASSIGN_OR_RETURN(Prepared prepared, Prepare(endpoint, container_id, o));
   LogFetch::Callbacks cb;
   cb.on_headers = [shared] {
     std::lock_guard<std::mutex> lock(shared->mu);
@@ -360,8 +398,8 @@ Status KubeletLogClient::Follow(const KubeletEndpoint& endpoint, const std::stri
     if (!s.ok()) out->Write("error: " + s.message() + "\n");
     out->Finish();
   };
-  auto fetch = std::make_shared<LogFetch>(impl_->io_, endpoint, Target(container_id, o), true,
-                                          std::move(cb));
+  auto fetch = std::make_shared<LogFetch>(impl_->io_, endpoint, prepared.address,
+                                          std::move(prepared.target), true, std::move(cb));
   NAVARCH_RETURN_IF_ERROR(StartAndAwait(*fetch, first, endpoint));
   out->OnClosed([fetch] { fetch->Cancel(); });
   return Status::Ok();
@@ -396,15 +434,27 @@ Response KubeletLogHandler::Handle(const Request& r) {
   if (r.method != "GET") {
     return StatusResponse(405, "MethodNotAllowed", "the kubelet log endpoint serves GET only");
   }
-  if (!r.path.starts_with(kPrefix) || r.path.size() == kPrefix.size() ||
-      r.path.find('/', kPrefix.size()) != std::string::npos) {
-    return StatusResponse(
-        404, "NotFound", "the kubelet serves GET /containerLogs/<containerID> only, not " + r.path);
+  if (!r.path.starts_with(kPrefix)) {
+    return StatusResponse(404, "NotFound",
+                          "the kubelet serves GET /containerLogs/<containerID> only, not \"" +
+                              EscapedForMessage(r.path) + "\"");
   }
+  // The transport has percent-decoded the path: the id is the rest of it
+  // ("docker://0123" arrives encoded as docker%3A%2F%2F0123).
   const std::string id = r.path.substr(kPrefix.size());
+  if (Status st = ValidateContainerId(id, "the containerID in the path"); !st.ok()) {
+    return ErrorResponse(st);
+  }
   LogSource::Options o;
-  o.follow = QueryOr(r, "follow") == "true";
-  o.timestamps = QueryOr(r, "timestamps") == "true";
+  for (auto [key, field] :
+       {std::pair{"follow", &o.follow}, std::pair{"timestamps", &o.timestamps}}) {
+    const std::string v = QueryOr(r, key);
+    if (v != "" && v != "true" && v != "false") {
+      return ErrorResponse(InvalidArgument(std::string(key) + "=\"" + EscapedForMessage(v) +
+                                           "\" is not true or false"));
+    }
+    *field = v == "true";
+  }
   for (auto [key, field] :
        {std::pair{"tailLines", &o.tail_lines}, std::pair{"limitBytes", &o.limit_bytes}}) {
     auto v = QueryInt(r, key);

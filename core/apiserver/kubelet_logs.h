@@ -3,18 +3,21 @@
 // server's client of it.
 //
 // A kubelet process (`navarch kubelet`) serves the logs of the containers it
-// runs on a small HTTP endpoint and advertises it in its Node:
-//   status.addresses                             the first InternalIP is the host
-//   status.daemonEndpoints.kubeletEndpoint.Port  the port
-//   metadata.annotations[navarch.io/kubelet-log-token]
-//                                                the bearer token it accepts
-// The token is random per kubelet start. It guards the endpoint against other
-// local users; anyone who may read Nodes through the API may read it, which
-// is no more than they may already do (read pods/log).
+// runs on a small HTTP endpoint and advertises it in its Node
+// (kubelet_endpoint.h: address, port, token, and the checks the API server
+// makes before it connects). The token is random per kubelet start. It
+// guards the endpoint against other local users; anyone who may read Nodes
+// through the API may read it, which is no more than they may already do
+// (read pods/log).
 //
 // Wire (plain HTTP/1.1; bind it to loopback or a private network):
 //   GET /containerLogs/<containerID>[?tailLines=N][&limitBytes=N][&timestamps=true][&follow=true]
 //   Authorization: Bearer <token>
+// <containerID> is percent-encoded (every byte outside A-Z a-z 0-9 - . _ ~),
+// so "docker://0123" travels as docker%3A%2F%2F0123; the query carries only
+// these typed values. Both sides check the id against the container id
+// grammar (kubelet_endpoint.h) and answer 400 naming it otherwise; the
+// kubelet serves only containers it runs (404 for any other id).
 // 200 text/plain with the log (chunked, growing, while following); an error
 // is a JSON Status object with its code and message.
 //
@@ -29,23 +32,18 @@
 #include <string_view>
 
 #include "core/api/types.h"
+#include "core/apiserver/kubelet_endpoint.h"
 #include "core/apiserver/rest.h"
 #include "core/base/status.h"
 
 namespace navarch::apiserver {
 
-inline constexpr std::string_view kKubeletLogTokenAnnotation = "navarch.io/kubelet-log-token";
-
-struct KubeletEndpoint {
-  std::string host;
-  uint16_t port = 0;
-  std::string token;
-};
-
-// The log endpoint `node` advertises. kUnavailable naming the node when it
-// advertises none (no port, no InternalIP or no token: a kubelet without a
-// log endpoint, or a simulated node).
-Result<KubeletEndpoint> KubeletEndpointOf(const api::Node& node);
+// The request target for `container_id`'s log with `options` (tailLines,
+// limitBytes, timestamps, follow): the validated id percent-encoded, the
+// query built from the typed values. kInvalidArgument naming the
+// containerID when the id does not follow the grammar.
+Result<std::string> KubeletLogTarget(std::string_view container_id,
+                                     const LogSource::Options& options);
 
 // The API server's side: reads and follows logs from kubelets' endpoints.
 // Owns one I/O thread; every connection is asynchronous on it. Thread-safe.
@@ -56,8 +54,12 @@ class KubeletLogClient {
   KubeletLogClient(const KubeletLogClient&) = delete;
   KubeletLogClient& operator=(const KubeletLogClient&) = delete;
 
-  // The log so far. Errors: kUnavailable when the kubelet cannot be reached
-  // or does not answer within 30 s; the kubelet's own Status otherwise.
+  // The log so far. Errors: kInvalidArgument for a container id outside the
+  // grammar or a host that is not an IP literal (checked before any
+  // connection is made); kUnavailable when the kubelet cannot be reached or
+  // does not answer within 30 s; the kubelet's own Status otherwise.
+  // `endpoint` should come from KubeletEndpointOf, which applies the
+  // allowed networks.
   Result<std::string> Read(const KubeletEndpoint& endpoint, const std::string& container_id,
                            const LogSource::Options& options);
   // Waits until the kubelet has answered with its headers (an error then is
@@ -77,7 +79,9 @@ class KubeletLogClient {
 class ContainerLogReader {
  public:
   virtual ~ContainerLogReader() = default;
-  // As LogSource::Read/Follow, by runtime container id.
+  // As LogSource::Read/Follow, by container id (one that passed
+  // ValidateContainerId; it may carry a "<runtime>://" prefix). An id of a
+  // container this kubelet does not run is kNotFound.
   virtual Result<std::string> ReadContainer(const std::string& container_id,
                                             const LogSource::Options& options) = 0;
   virtual Status FollowContainer(const std::string& container_id, const LogSource::Options& options,
@@ -90,6 +94,9 @@ class ContainerLogReader {
 Response LogTextResponse(std::string text);
 Response LogFollowResponse(std::function<Status(std::shared_ptr<StreamWriter>)> follow);
 
+// The kubelet's log endpoint. Refuses (400, naming it) a container id
+// outside the grammar before the reader sees it, and a query value that is
+// not of its type.
 class KubeletLogHandler final : public RequestHandler {
  public:
   explicit KubeletLogHandler(ContainerLogReader& reader) : reader_(reader) {}

@@ -1,5 +1,6 @@
 #include "core/apiserver/metrics.h"
 
+#include <algorithm>
 #include <cstdio>
 
 namespace navarch::apiserver {
@@ -36,6 +37,22 @@ void Metrics::ObserveRequest(std::string_view verb, std::string_view resource, i
 void Metrics::ObserveStore(std::string_view operation, Duration latency) {
   std::lock_guard<std::mutex> lock(mu_);
   store_latency_[std::string(operation)].Observe(Seconds(latency));
+}
+
+void Metrics::ObserveCompaction(bool ok, store::Revision revision, int64_t removed) {
+  std::lock_guard<std::mutex> lock(mu_);
+  compaction_removed_ += removed;  // a failed round may have removed some first
+  if (!ok) {
+    ++compactions_failed_;
+    return;
+  }
+  ++compactions_ok_;
+  compacted_revision_ = std::max(compacted_revision_, revision);
+}
+
+void Metrics::SetCompactedRevision(store::Revision revision) {
+  std::lock_guard<std::mutex> lock(mu_);
+  compacted_revision_ = std::max(compacted_revision_, revision);
 }
 
 void Metrics::WatchOpened() {
@@ -93,6 +110,22 @@ std::string Metrics::Render() const {
   for (const auto& [op, h] : store_latency_) {
     histogram("apiserver_storage_operation_duration_seconds", "operation=\"" + op + "\"", h);
   }
+  out += "# HELP navarch_store_compactions_total Compactions of the store's history, by result.\n";
+  out += "# TYPE navarch_store_compactions_total counter\n";
+  out += "navarch_store_compactions_total{result=\"ok\"} " + std::to_string(compactions_ok_) + "\n";
+  out += "navarch_store_compactions_total{result=\"error\"} " +
+         std::to_string(compactions_failed_) + "\n";
+  out +=
+      "# HELP navarch_store_compacted_revision The revision the store's history is compacted to; "
+      "lists and watches from an older resourceVersion get 410 Gone.\n";
+  out += "# TYPE navarch_store_compacted_revision gauge\n";
+  out += "navarch_store_compacted_revision " + std::to_string(compacted_revision_) + "\n";
+  out +=
+      "# HELP navarch_store_compaction_removed_versions_total Superseded versions and tombstones "
+      "removed from the store by compaction.\n";
+  out += "# TYPE navarch_store_compaction_removed_versions_total counter\n";
+  out += "navarch_store_compaction_removed_versions_total " + std::to_string(compaction_removed_) +
+         "\n";
   return out;
 }
 
@@ -124,6 +157,9 @@ Result<store::KeyValue> MeteredStore::Delete(std::string_view key,
 }
 Result<std::unique_ptr<store::Watcher>> MeteredStore::Watch(const store::WatchOptions& options) {
   NAVARCH_TIMED("watch", inner_.Watch(options));
+}
+Result<int64_t> MeteredStore::Compact(store::Revision revision) {
+  NAVARCH_TIMED("compact", inner_.Compact(revision));
 }
 
 #undef NAVARCH_TIMED

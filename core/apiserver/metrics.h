@@ -5,6 +5,11 @@
 //   apiserver_request_duration_seconds{verb,resource}        histogram
 //   apiserver_registered_watchers                            gauge (open watch streams)
 //   apiserver_storage_operation_duration_seconds{operation}  histogram
+//   navarch_store_compactions_total{result="ok"|"error"}     counter
+//   navarch_store_compacted_revision                         gauge (older
+//       resourceVersions are gone: lists and watches from them get 410)
+//   navarch_store_compaction_removed_versions_total          counter (superseded
+//       versions and tombstones compaction removed)
 // Durations are measured by the caller (from a Clock). Thread-safe.
 
 #include <array>
@@ -26,6 +31,11 @@ class Metrics {
  public:
   void ObserveRequest(std::string_view verb, std::string_view resource, int code, Duration latency);
   void ObserveStore(std::string_view operation, Duration latency);
+  // One compaction of the store's history (compactor.h): `ok`, the revision
+  // it compacted to and the versions it removed.
+  void ObserveCompaction(bool ok, store::Revision revision, int64_t removed);
+  // The store's compacted revision as found at start.
+  void SetCompactedRevision(store::Revision revision);
   void WatchOpened();
   void WatchClosed();
   int64_t Watchers() const;
@@ -48,10 +58,14 @@ class Metrics {
   std::map<std::pair<std::string, std::string>, Histogram> request_latency_;
   std::map<std::string, Histogram> store_latency_;
   int64_t watchers_ = 0;
+  uint64_t compactions_ok_ = 0;
+  uint64_t compactions_failed_ = 0;
+  store::Revision compacted_revision_ = 0;
+  int64_t compaction_removed_ = 0;
 };
 
 // A Store decorator that times every call into Metrics (operation = get,
-// list, create, update, delete, watch). Clock::Now() must be thread-safe.
+// list, create, update, delete, watch, compact). Clock::Now() must be thread-safe.
 class MeteredStore final : public store::Store {
  public:
   MeteredStore(store::Store& inner, runtime::Clock& clock, Metrics& metrics)
@@ -71,7 +85,7 @@ class MeteredStore final : public store::Store {
                 std::shared_ptr<const void> cached) override {
     inner_.Remember(key, mod_revision, std::move(cached));
   }
-  Status Compact(store::Revision revision) override { return inner_.Compact(revision); }
+  Result<int64_t> Compact(store::Revision revision) override;
   store::Revision CurrentRevision() override { return inner_.CurrentRevision(); }
   store::Revision CompactedRevision() override { return inner_.CompactedRevision(); }
   std::string Describe() const override { return inner_.Describe(); }

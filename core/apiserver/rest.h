@@ -49,6 +49,7 @@
 #include <vector>
 
 #include "core/api/types.h"
+#include "core/apiserver/kubelet_endpoint.h"
 #include "core/base/status.h"
 #include "core/runtime/clock.h"
 #include "core/store/store.h"
@@ -65,6 +66,9 @@ struct Request {
   std::string content_type;
   std::string body;
   std::string user;  // the authenticated user; "" when authentication is off
+  // The authenticated user's groups (from the token file), e.g.
+  // "system:masters", "system:nodes".
+  std::vector<std::string> groups;
 };
 
 // The transport's side of a streamed response (chunked HTTP). Write() and
@@ -137,7 +141,10 @@ class RequestHandler {
 // The container whose log `options` asks for in `pod` (options.container, or
 // the pod's only container; options.previous = the last terminated
 // instance): its runtime container id. kInvalidArgument naming the pod and
-// container when it has none yet (waiting to start) or is not in the pod.
+// container when it has none yet (waiting to start) or is not in the pod,
+// and naming the status field when the stored id does not follow the
+// container id grammar (kubelet_endpoint.h) — it is data any writer of the
+// pod's status could have set.
 Result<std::string> LogContainerId(const api::Pod& pod, const LogSource::Options& options);
 
 struct RestOptions {
@@ -164,6 +171,9 @@ struct RestOptions {
   // Where the server reports what an operator should know (each stored
   // object that cannot be decoded, at Start). May be empty.
   std::function<void(const std::string&)> warn;
+  // The networks kubelet endpoints may be in (kubelet_endpoint.h): pods/log
+  // refuses to connect anywhere else.
+  NetworkList kubelet_networks;
 };
 
 class RestServer final : public RequestHandler {

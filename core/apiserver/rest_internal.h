@@ -15,6 +15,7 @@
 #include "core/api/object.h"
 #include "core/apiserver/kubelet_logs.h"
 #include "core/apiserver/metrics.h"
+#include "core/apiserver/node_restriction.h"
 #include "core/apiserver/rest.h"
 #include "core/apiserver/service_allocator.h"
 #include "core/apiserver/status_json.h"
@@ -107,6 +108,16 @@ class RestServer::Impl {
                                                   std::string_view body,
                                                   std::vector<std::string>* warnings);
   Result<Selectors> ParseSelectors(const Request& r, api::Kind kind);
+
+  // NodeRestriction (node_restriction.h), the one check every write of a
+  // Node goes through: a 403 Forbidden naming the user and the field when
+  // `r`'s user may not make `write` to Node `name`. `next` is the Node as
+  // the request has it (null for a delete). When the user may write all but
+  // the kubelet endpoint fields, an update reads the stored Node to compare
+  // and hands it back through `current` (the caller pins its write to that
+  // version so that the check holds for what is replaced).
+  std::optional<Response> AdmitNodeWrite(const Request& r, NodeWrite write, const std::string& name,
+                                         const api::Object* next, api::ObjectPtr* current);
 
   // Deletes one object with the kind's semantics (graceful pods, RC
   // propagation, service IP release, namespace contents). Returns the object

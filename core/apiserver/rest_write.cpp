@@ -288,6 +288,31 @@ void ReleaseDroppedPorts(ServiceAllocator& alloc, const api::Service& current,
 
 }  // namespace
 
+// --- NodeRestriction -------------------------------------------------------------
+
+std::optional<Response> RestServer::Impl::AdmitNodeWrite(const Request& r, NodeWrite write,
+                                                         const std::string& name,
+                                                         const api::Object* next,
+                                                         api::ObjectPtr* current) {
+  const UserInfo user{r.user, r.groups};
+  const NodeAccess access = NodeAccessOf(user, name);
+  if (access == NodeAccess::kAll) return std::nullopt;
+  api::ObjectPtr stored;
+  if (access == NodeAccess::kAllButEndpoint &&
+      (write == NodeWrite::kUpdate || write == NodeWrite::kUpdateStatus)) {
+    auto lease = AcquireApi();
+    auto cur = lease->Get(api::Kind::kNode, "", name);
+    if (!cur.ok()) return ApiError(cur.status(), api::Kind::kNode, name);
+    stored = *cur;
+    if (current) *current = stored;
+  }
+  auto why = NodeWriteForbidden(user, write, name, static_cast<const api::Node*>(stored.get()),
+                                static_cast<const api::Node*>(next));
+  if (!why) return std::nullopt;
+  return StatusResponse(403, "Forbidden", "nodes \"" + name + "\" is forbidden: " + *why,
+                        {name, "nodes", "", {}});
+}
+
 // --- create ----------------------------------------------------------------------
 
 Response RestServer::Impl::Create(const Request& r, const Route& route) {
@@ -304,6 +329,11 @@ Response RestServer::Impl::Create(const Request& r, const Route& route) {
   if (!obj.ok()) return DecodeError(obj.status());
   auto& o = **obj;
   ApplyDefaults(o, /*create=*/true);
+  if (route.kind == api::Kind::kNode) {
+    if (auto denied = AdmitNodeWrite(r, NodeWrite::kCreate, o.metadata.name, &o, nullptr)) {
+      return *denied;
+    }
+  }
   auto errors = ValidateForWrite(o);
   if (!errors.empty()) {
     return InvalidResponse(api::InfoOf(route.kind).name,
@@ -338,14 +368,29 @@ namespace {
 
 struct WriteOutcome {
   Result<api::ObjectPtr> result;
-  std::optional<Response> rejected;  // a 422 found before writing
+  std::optional<Response> rejected;  // a 403 or 422 found before writing
+  // The write was made conditional on the version NodeRestriction checked
+  // (the request named none): a conflict is worth a retry.
+  bool pinned_for_admission = false;
 };
 
 }  // namespace
 
-static WriteOutcome WriteUpdate(RestServer::Impl& self, const Route& route,
+static WriteOutcome WriteUpdate(RestServer::Impl& self, const Request& r, const Route& route,
                                 std::shared_ptr<api::Object> next) {
   ApplyDefaults(*next, /*create=*/false);
+  bool pinned = false;
+  if (route.kind == api::Kind::kNode) {
+    api::ObjectPtr current;
+    const NodeWrite write = route.sub == "status" ? NodeWrite::kUpdateStatus : NodeWrite::kUpdate;
+    if (auto denied = self.AdmitNodeWrite(r, write, route.name, next.get(), &current)) {
+      return {Internal("rejected"), denied};
+    }
+    if (current && next->metadata.resource_version.empty()) {
+      next->metadata.resource_version = current->metadata.resource_version;
+      pinned = true;
+    }
+  }
   std::vector<int32_t> added;
   std::shared_ptr<const api::Service> current_svc;
   if (route.kind == api::Kind::kService && route.sub.empty()) {
@@ -378,7 +423,7 @@ static WriteOutcome WriteUpdate(RestServer::Impl& self, const Route& route,
   } else if (current_svc) {
     ReleaseDroppedPorts(*self.alloc_, *current_svc, static_cast<const api::Service&>(**result));
   }
-  return {std::move(result), std::nullopt};
+  return {std::move(result), std::nullopt, pinned};
 }
 
 Response RestServer::Impl::Replace(const Request& r, const Route& route) {
@@ -392,10 +437,18 @@ Response RestServer::Impl::Replace(const Request& r, const Route& route) {
                           "the name of the object (" + o.metadata.name +
                               ") does not match the name on the URL (" + route.name + ")");
   }
-  auto out = WriteUpdate(*this, route, *obj);
-  if (out.rejected) return *out.rejected;
-  if (!out.result.ok()) return ApiError(out.result.status(), route.kind, route.name);
-  return ObjectResponse(200, **out.result, warnings);
+  const std::string requested_rv = o.metadata.resource_version;
+  for (int attempt = 0;; ++attempt) {
+    o.metadata.resource_version = requested_rv;
+    auto out = WriteUpdate(*this, r, route, *obj);
+    if (out.rejected) return *out.rejected;
+    if (out.result.code() == Code::kConflict && out.pinned_for_admission &&
+        attempt + 1 < kWriteAttempts) {
+      continue;
+    }
+    if (!out.result.ok()) return ApiError(out.result.status(), route.kind, route.name);
+    return ObjectResponse(200, **out.result, warnings);
+  }
 }
 
 // --- patch -----------------------------------------------------------------------
@@ -477,7 +530,7 @@ Response RestServer::Impl::Patch(const Request& r, const Route& route) {
     // write is conditional on the version it was applied to, and retried.
     const bool pinned = next->metadata.resource_version != (*current)->metadata.resource_version;
     if (!pinned) next->metadata.resource_version = (*current)->metadata.resource_version;
-    auto out = WriteUpdate(*this, route, next);
+    auto out = WriteUpdate(*this, r, route, next);
     if (out.rejected) return *out.rejected;
     if (out.result.code() == Code::kConflict && !pinned && attempt + 1 < kWriteAttempts) continue;
     if (!out.result.ok()) return ApiError(out.result.status(), route.kind, route.name);
@@ -655,6 +708,11 @@ Response RestServer::Impl::Delete(const Request& r, const Route& route) {
         "namespaces \"" + route.name + "\" is forbidden: this namespace may not be deleted",
         {route.name, "namespaces", "", {}});
   }
+  if (route.kind == api::Kind::kNode) {
+    if (auto denied = AdmitNodeWrite(r, NodeWrite::kDelete, route.name, nullptr, nullptr)) {
+      return *denied;
+    }
+  }
   auto res = DeleteOne(route.kind, route.ns, route.name, parsed->options, parsed->propagation);
   if (!res.ok()) return ApiError(res.status(), route.kind, route.name);
   return ObjectResponse(200, **res);
@@ -675,6 +733,13 @@ Response RestServer::Impl::DeleteCollection(const Request& r, const Route& route
     auto res = lease->List(route.kind, lo);
     if (!res.ok()) return ErrorResponse(res.status());
     list = std::move(*res);
+  }
+  // Nothing is deleted unless every Node the request names may be.
+  for (const auto& obj : list.items) {
+    if (route.kind != api::Kind::kNode || !sel->Matches(*obj)) continue;
+    if (auto denied = AdmitNodeWrite(r, NodeWrite::kDelete, obj->metadata.name, nullptr, nullptr)) {
+      return *denied;
+    }
   }
   std::string items;
   for (const auto& obj : list.items) {
@@ -906,10 +971,15 @@ Response RestServer::Impl::RemoteLog(const Route& route, const api::Pod& pod,
     }
     node_obj = *cur;
   }
-  auto endpoint = KubeletEndpointOf(static_cast<const api::Node&>(*node_obj));
+  // The endpoint the node advertises, refused unless it is an IP literal in
+  // the allowed networks (kubelet_endpoint.h): 503 when there is none, 400
+  // (as kube-apiserver answers an address it will not proxy to) otherwise.
+  auto endpoint =
+      KubeletEndpointOf(static_cast<const api::Node&>(*node_obj), options_.kubelet_networks);
   if (!endpoint.ok()) {
+    const bool none = endpoint.code() == Code::kUnavailable;
     return StatusResponse(
-        503, "ServiceUnavailable",
+        none ? 503 : 400, none ? "ServiceUnavailable" : "BadRequest",
         "cannot read the logs of pod " + route.name + ": " + endpoint.status().message());
   }
   auto id = LogContainerId(pod, o);

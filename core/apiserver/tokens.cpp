@@ -63,7 +63,19 @@ Result<TokenAuthenticator> TokenAuthenticator::Parse(std::string_view text,
     if (out.tokens_.count(fields[0])) {
       return InvalidArgument(where + ": the token is listed twice");
     }
-    out.tokens_[fields[0]] = TokenUser{fields[1], fields[2]};
+    TokenUser user{fields[1], fields[2], {}};
+    if (fields.size() > 3) {
+      // The groups field, quoted, is itself comma-separated.
+      std::string_view groups = fields[3];
+      while (!groups.empty()) {
+        const size_t comma = groups.find(',');
+        const std::string group(TrimWhitespace(groups.substr(0, comma)));
+        if (!group.empty()) user.groups.push_back(group);
+        if (comma == std::string_view::npos) break;
+        groups.remove_prefix(comma + 1);
+      }
+    }
+    out.tokens_[fields[0]] = std::move(user);
     out.by_user_.emplace(fields[1], fields[0]);
     if (end == text.size()) break;
   }
@@ -102,6 +114,15 @@ Result<std::string> GenerateToken() {
     token += hex;
   }
   return token;
+}
+
+std::string PrivateFileWarning(const std::string& path) {
+  struct stat st;
+  if (::stat(path.c_str(), &st) != 0 || (st.st_mode & 077) == 0) return "";
+  char mode[8];
+  std::snprintf(mode, sizeof mode, "%04o", static_cast<unsigned>(st.st_mode & 07777));
+  return path + " has mode " + mode + ": users other than its owner may read it; run chmod 600 " +
+         path;
 }
 
 Result<bool> EnsureTokenFile(const std::string& path) {

@@ -2,11 +2,18 @@
 // Bearer-token authentication from a token file in kube-apiserver's
 // --token-auth-file format: one `token,user,uid[,"group1,group2"]` per line;
 // blank lines and lines starting with '#' are skipped.
+//
+// Identities the API server gives meaning to (node_restriction.h):
+//   group system:masters                      an administrator
+//   user system:node:<name>, group system:nodes  the kubelet of Node <name>
+// e.g. a kubelet's own line:
+//   <token>,system:node:worker-1,system:node:worker-1,"system:nodes"
 
 #include <map>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "core/base/status.h"
 
@@ -15,6 +22,7 @@ namespace navarch::apiserver {
 struct TokenUser {
   std::string name;
   std::string uid;
+  std::vector<std::string> groups;
 };
 
 class TokenAuthenticator {
@@ -43,5 +51,11 @@ Result<std::string> GenerateToken();
 // generator, hex-encoded. The file is written with mode 0600. Returns true
 // when it created the file.
 Result<bool> EnsureTokenFile(const std::string& path);
+
+// A warning when the file at `path` (a token file, a key) may be read by
+// users other than its owner (any group or other permission bit), naming
+// the file and the chmod that fixes it; "" otherwise (or when it does not
+// exist).
+std::string PrivateFileWarning(const std::string& path);
 
 }  // namespace navarch::apiserver

@@ -176,18 +176,18 @@ Result<std::unique_ptr<Watcher>> MemoryStore::Watch(const WatchOptions& options)
   return std::unique_ptr<Watcher>(std::make_unique<HubWatcher>(queue, hub_));
 }
 
-Status MemoryStore::Compact(Revision revision) {
+Result<int64_t> MemoryStore::Compact(Revision revision) {
   std::lock_guard lock(mu_);
   if (revision > current_) {
     return InvalidArgument("cannot compact to revision " + std::to_string(revision) +
                            ": the current revision is " + std::to_string(current_));
   }
-  CompactLocked(revision);
-  return Status::Ok();
+  return CompactLocked(revision);
 }
 
-void MemoryStore::CompactLocked(Revision revision) {
-  if (revision <= compacted_) return;
+int64_t MemoryStore::CompactLocked(Revision revision) {
+  if (revision <= compacted_) return 0;
+  int64_t removed = 0;
   std::vector<KeyMap::iterator> touched;
   touched.reserve(static_cast<size_t>(revision - compacted_));
   for (Revision rev = compacted_ + 1; rev <= revision; ++rev) {
@@ -205,6 +205,7 @@ void MemoryStore::CompactLocked(Revision revision) {
                                   [](Revision r, const Version& v) { return r < v.mod; });
     auto keep = after == h.begin() ? after : std::prev(after);
     if (keep != h.end() && keep->deleted && keep->mod <= revision) ++keep;
+    removed += keep - h.begin();
     h.erase(h.begin(), keep);
     if (h.empty()) {
       index_.erase(it->first);
@@ -212,6 +213,7 @@ void MemoryStore::CompactLocked(Revision revision) {
     }
   }
   compacted_ = revision;
+  return removed;
 }
 
 Revision MemoryStore::CurrentRevision() {

@@ -59,7 +59,7 @@ class MemoryStore final : public Store {
   Result<std::unique_ptr<Watcher>> Watch(const WatchOptions& options) override;
   void Remember(std::string_view key, Revision mod_revision,
                 std::shared_ptr<const void> cached) override;
-  Status Compact(Revision revision) override;
+  Result<int64_t> Compact(Revision revision) override;
   Revision CurrentRevision() override;
   Revision CompactedRevision() override;
   std::string Describe() const override { return "memory"; }
@@ -83,7 +83,8 @@ class MemoryStore final : public Store {
   Result<KeyValue> Write(std::string_view op, std::string_view key, std::string* value,
                          Revision expected_revision, bool is_delete,
                          std::shared_ptr<const void> cached);
-  void CompactLocked(Revision revision);
+  // Returns the number of versions removed.
+  int64_t CompactLocked(Revision revision);
 
   const MemoryStoreOptions options_;
   std::shared_ptr<WatchHub> hub_;

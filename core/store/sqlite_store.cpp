@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <sqlite3.h>
 #include <sys/file.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -81,6 +82,9 @@ class SqliteStore::Db {
     }
     return Status(CodeFor(rc), std::move(msg));
   }
+
+  // Rows changed by the last INSERT, UPDATE or DELETE.
+  int64_t Changes() const { return sqlite3_changes64(handle_); }
 
   Status Exec(const char* sql) {
     int rc = sqlite3_exec(handle_, sql, nullptr, nullptr, nullptr);
@@ -173,6 +177,7 @@ struct SqliteStore::PendingWrite {
   std::string value;
   Revision expected = 0;  // kUpdate/kDelete; the target for kCompact
   std::shared_ptr<const void> cached;
+  int64_t removed = 0;  // kCompact: rows deleted
 
   // Filled by the leader.
   std::optional<Result<KeyValue>> result;
@@ -199,7 +204,7 @@ SqliteStore::~SqliteStore() {
 Result<std::unique_ptr<SqliteStore>> SqliteStore::Open(const std::string& path,
                                                        SqliteStoreOptions options) {
   if (path.empty()) return InvalidArgument("sqlite store: empty database path");
-  int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+  int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
   if (fd < 0) {
     return Unavailable("sqlite:" + path + ": cannot open database file: " + std::strerror(errno));
   }
@@ -212,6 +217,24 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::Open(const std::string& path,
                          "another process); only one process may use it at a time");
     }
     return Unavailable("sqlite:" + path + ": cannot lock database file: " + std::strerror(err));
+  }
+  // 0600 whatever the umask, also for a database an earlier version created
+  // 0644. SQLite gives new -wal/-shm files the database's mode; ones left
+  // over (a crash) get it here, while the lock keeps every other opener out.
+  if (::fchmod(fd, 0600) != 0) {
+    int err = errno;
+    ::close(fd);
+    return Unavailable("sqlite:" + path + ": cannot make the database file private (chmod 600): " +
+                       std::strerror(err));
+  }
+  for (const char* suffix : {"-wal", "-shm"}) {
+    const std::string side = path + suffix;
+    if (::chmod(side.c_str(), 0600) != 0 && errno != ENOENT) {
+      int err = errno;
+      ::close(fd);
+      return Unavailable("sqlite:" + side +
+                         ": cannot make the file private (chmod 600): " + std::strerror(err));
+    }
   }
   std::unique_ptr<SqliteStore> store(new SqliteStore(path, options, fd));
   NAVARCH_RETURN_IF_ERROR(store->Load());
@@ -419,12 +442,15 @@ Result<KeyValue> SqliteStore::Delete(std::string_view key, Revision expected_rev
   return Submit(w);
 }
 
-Status SqliteStore::Compact(Revision revision) {
+Result<int64_t> SqliteStore::Compact(Revision revision) {
   PendingWrite w;
   w.op = PendingWrite::Op::kCompact;
   w.expected = revision;
+  // A compaction always leads its own batch (Submit), so `w` is filled by
+  // this thread.
   Result<KeyValue> r = Submit(w);
-  return r.status();
+  if (!r.ok()) return r.status();
+  return w.removed;
 }
 
 Result<KeyValue> SqliteStore::Submit(PendingWrite& w) {
@@ -594,6 +620,7 @@ void SqliteStore::ProcessCompact(PendingWrite& w) {
     compacted_ = target;
   }
   Db& db = *writer_db_;
+  int64_t removed = 0;
   auto run = [&]() -> Status {
     NAVARCH_RETURN_IF_ERROR(db.Exec(kBegin));
     for (const char* sql : {kCompactSuperseded, kCompactTombstones}) {
@@ -603,6 +630,7 @@ void SqliteStore::ProcessCompact(PendingWrite& w) {
       s.Bind(2, target);
       int rc = s.Step();
       if (rc != SQLITE_DONE) return db.Error("compact", rc);
+      removed += db.Changes();
     }
     {
       NAVARCH_ASSIGN_OR_RETURN(auto* raw, db.Prepare(kSetCompacted));
@@ -621,6 +649,7 @@ void SqliteStore::ProcessCompact(PendingWrite& w) {
     w.result = st;
     return;
   }
+  w.removed = removed;
   w.result = KeyValue{};
 }
 

@@ -33,6 +33,12 @@
 //
 // Durability. See SqliteStoreOptions::sync.
 //
+// File modes. The database and its -wal and -shm files hold every object,
+// kubelet log tokens among them: they are the owner's alone, mode
+// 0600 whatever the umask. Open creates the database 0600 and sets 0600 on
+// an existing database and on -wal/-shm files left by an earlier run;
+// SQLite creates new -wal/-shm files with the database's mode.
+//
 // One process at a time. Open takes an exclusive advisory lock (flock) on the
 // database file and keeps it until the store is destroyed; a second opener,
 // in this or another process, gets kUnavailable naming the path. The lock dies
@@ -100,7 +106,7 @@ class SqliteStore final : public Store {
   Result<std::unique_ptr<Watcher>> Watch(const WatchOptions& options) override;
   void Remember(std::string_view key, Revision mod_revision,
                 std::shared_ptr<const void> cached) override;
-  Status Compact(Revision revision) override;
+  Result<int64_t> Compact(Revision revision) override;
   Revision CurrentRevision() override;
   Revision CompactedRevision() override;
   std::string Describe() const override { return "sqlite:" + path_; }

@@ -173,8 +173,12 @@ class Store {
   // everything after it is kept. Afterwards List(at_revision < revision) and
   // Watch(after_revision < revision) fail with kCompacted. Compacting to a
   // revision at or below the compacted one is a no-op; above the current
-  // revision is kInvalidArgument.
-  virtual Status Compact(Revision revision) = 0;
+  // revision is kInvalidArgument. Returns the number of stored versions it
+  // removed: the values superseded at or before `revision` and the
+  // tombstones of deletes at or before it (0 for a no-op). A key updated n
+  // times and then compacted to its last write loses n versions; a key
+  // created and deleted before `revision` loses 2.
+  virtual Result<int64_t> Compact(Revision revision) = 0;
 
   virtual Revision CurrentRevision() = 0;
   virtual Revision CompactedRevision() = 0;

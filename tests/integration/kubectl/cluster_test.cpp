@@ -3,6 +3,8 @@
 // through kubectl 1.32 and the kubeconfig the cluster writes.
 #include <gtest/gtest.h>
 
+#include <filesystem>
+#include <fstream>
 #include <map>
 #include <set>
 
@@ -232,12 +234,21 @@ TEST_F(ClusterTest, TypedCreateCommandsThatSendProtobuf) {
 TEST_F(ClusterTest, SeparateProcessesResumeAfterRestarts) {
   NAVARCH_REQUIRE_KUBECTL();
   // The API server and controllers in one process, no kubelet and no
-  // scheduler in it: those run as their own processes over HTTPS.
+  // scheduler in it: those run as their own processes over HTTPS. The
+  // kubelet has its own identity in the token file, and alice is an
+  // ordinary user.
+  std::filesystem::create_directories(dir_ / "data");
+  std::ofstream(dir_ / "data/tokens.csv")
+      << "admin-token-0123,admin,admin,\"system:masters\"\n"
+      << "solo-token-4567,system:node:solo,system:node:solo,\"system:nodes\"\n"
+      << "alice-token-89ab,alice,alice\n";
+  std::filesystem::permissions(dir_ / "data/tokens.csv", std::filesystem::perms::owner_read |
+                                                             std::filesystem::perms::owner_write);
   StartUp({"--nodes", "0", "--without", "scheduler"});
   const std::string kc = kubeconfig_;
   auto kubelet = std::make_unique<Process>(
       std::vector<std::string>{NavarchBinary(), "kubelet", "--node-name", "solo", "--kubeconfig",
-                               kc, "--heartbeat", "2s"},
+                               kc, "--token", "solo-token-4567", "--heartbeat", "2s"},
       dir_ / "kubelet");
   auto scheduler = std::make_unique<Process>(
       std::vector<std::string>{NavarchBinary(), "scheduler", "--kubeconfig", kc},
@@ -266,6 +277,29 @@ TEST_F(ClusterTest, SeparateProcessesResumeAfterRestarts) {
     auto missing = (*kubectl_)({"logs", pod, "-c", "nope"});
     EXPECT_NE(missing.exit_code, 0);
     EXPECT_NE(missing.err.find("nope"), std::string::npos) << missing.err;
+  }
+
+  // Only the kubelet (and an administrator) may say where it is: alice may
+  // label the Node but not take over its log token or addresses.
+  {
+    auto steal = (*kubectl_)({"--token", "alice-token-89ab", "annotate", "node", "solo",
+                              "navarch.io/kubelet-log-token=stolen", "--overwrite"});
+    EXPECT_NE(steal.exit_code, 0) << steal.out;
+    EXPECT_NE(steal.err.find("nodes \"solo\" is forbidden: user \"alice\" may not change "
+                             "metadata.annotations[navarch.io/kubelet-log-token]"),
+              std::string::npos)
+        << steal.err;
+    auto move = (*kubectl_)({"--token", "alice-token-89ab", "patch", "node", "solo",
+                             "--subresource=status", "--type=merge", "-p",
+                             R"({"status":{"addresses":[{"type":"InternalIP",)"
+                             R"("address":"169.254.169.254"}]}})"});
+    EXPECT_NE(move.exit_code, 0) << move.out;
+    EXPECT_NE(move.err.find("may not change status.addresses"), std::string::npos) << move.err;
+    auto label = (*kubectl_)({"--token", "alice-token-89ab", "label", "node", "solo", "team=a"});
+    EXPECT_EQ(label.exit_code, 0) << label.err;
+    const std::string pod = LivePods(*kubectl_).begin()->first;
+    auto logs = (*kubectl_)({"logs", pod});
+    EXPECT_EQ(logs.exit_code, 0) << logs.err;  // the endpoint is still the kubelet's
   }
 
   // kill -9 the scheduler: new pods stay Pending until it is back.

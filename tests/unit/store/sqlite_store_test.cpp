@@ -4,6 +4,8 @@
 #include "core/store/sqlite_store.h"
 
 #include <sqlite3.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <atomic>
 #include <fstream>
@@ -153,6 +155,81 @@ TEST(SqliteStoreTest, OldBacklogIsReadFromTheLogTable) {
   EXPECT_EQ(events[3].type, EventType::kDelete);
   EXPECT_EQ(events[3].prev.value, "1");
   EXPECT_EQ(events[3].kv.create_revision, 2);
+}
+
+// Restores the process umask on scope exit.
+class ScopedUmask {
+ public:
+  explicit ScopedUmask(mode_t mask) : old_(::umask(mask)) {}
+  ~ScopedUmask() { ::umask(old_); }
+
+ private:
+  mode_t old_;
+};
+
+mode_t ModeOf(const std::string& path) {
+  struct stat st;
+  EXPECT_EQ(::stat(path.c_str(), &st), 0) << path;
+  return st.st_mode & 07777;
+}
+
+TEST(SqliteStoreTest, DataFilesArePrivateWhateverTheUmask) {
+  testing::TempDir dir;
+  ScopedUmask open_umask(0);  // anything the store leaves to the umask shows as 0666/0644
+  const std::string db = dir.File("state.db");
+  auto store = SqliteStore::Open(db);
+  ASSERT_TRUE(store.ok()) << store.status();
+  ASSERT_TRUE((*store)->Create("/k", "secret").ok());
+  for (const std::string& path : {db, db + "-wal", db + "-shm"}) {
+    EXPECT_EQ(ModeOf(path), 0600u) << path;
+  }
+}
+
+TEST(SqliteStoreTest, OpenMakesFilesLeftByAnEarlierRunPrivate) {
+  testing::TempDir dir;
+  ScopedUmask open_umask(0);
+  const std::string db = dir.File("state.db");
+  {
+    auto store = SqliteStore::Open(db);
+    ASSERT_TRUE(store.ok()) << store.status();
+    ASSERT_TRUE((*store)->Create("/k", "v").ok());
+  }
+  // As an earlier version (or a crash) left them.
+  ASSERT_EQ(::chmod(db.c_str(), 0644), 0);
+  for (const char* suffix : {"-wal", "-shm"}) {
+    const std::string side = db + suffix;
+    if (::access(side.c_str(), F_OK) != 0) std::ofstream(side).flush();
+    ASSERT_EQ(::chmod(side.c_str(), 0666), 0);
+  }
+  auto store = SqliteStore::Open(db);
+  ASSERT_TRUE(store.ok()) << store.status();
+  EXPECT_EQ((*store)->Get("/k")->value, "v");
+  for (const std::string& path : {db, db + "-wal", db + "-shm"}) {
+    EXPECT_EQ(ModeOf(path), 0600u) << path;
+  }
+}
+
+TEST(SqliteStoreTest, CompactionDeletesTheRowsOfSupersededVersions) {
+  testing::TempDir dir;
+  const std::string db = dir.File("state.db");
+  auto store = SqliteStore::Open(db);
+  ASSERT_TRUE(store.ok());
+  ASSERT_TRUE((*store)->Create("/pod", "0").ok());
+  for (int i = 1; i <= 200; ++i)
+    ASSERT_TRUE((*store)->Update("/pod", std::to_string(i), 0).ok());
+  auto rows = [&] {
+    sqlite3* raw = nullptr;
+    EXPECT_EQ(sqlite3_open_v2(db.c_str(), &raw, SQLITE_OPEN_READONLY, nullptr), SQLITE_OK);
+    sqlite3_stmt* stmt = nullptr;
+    sqlite3_prepare_v2(raw, "SELECT COUNT(*) FROM log", -1, &stmt, nullptr);
+    int64_t n = sqlite3_step(stmt) == SQLITE_ROW ? sqlite3_column_int64(stmt, 0) : -1;
+    sqlite3_finalize(stmt);
+    sqlite3_close(raw);
+    return n;
+  };
+  EXPECT_EQ(rows(), 201);
+  EXPECT_EQ((*store)->Compact((*store)->CurrentRevision()).value_or(-1), 200);
+  EXPECT_EQ(rows(), 1);
 }
 
 // Writers that arrive while a transaction commits are committed together.
