@@ -337,6 +337,16 @@ void EncodeField(json::object& o, std::string_view name, const std::optional<M>&
   if (value) o.emplace(name, Encode(*value, flags));
 }
 
+// A set optional time is written even at the Unix epoch (which a plain Time
+// field treats as unset): deletionTimestamp "1970-01-01T00:00:00Z" reads back.
+void EncodeField(json::object& o, std::string_view name, const std::optional<Time>& value,
+                 uint8_t flags) {
+  if (value) {
+    o.emplace(name,
+              json::string((flags & kMicroTime) ? value->ToRfc3339Micro() : value->ToRfc3339()));
+  }
+}
+
 template <class T>
 requires HasSchema<T> json::value Encode(const T& v, uint8_t) {
   json::object o;

@@ -6,6 +6,7 @@
 #include <cctype>
 #include <charconv>
 #include <cmath>
+#include <cstdio>
 #include <cstdlib>
 
 #include "core/api/codec.h"
@@ -156,14 +157,80 @@ std::string JoinLines(const std::vector<std::string>& lines) {
 // ---------------------------------------------------------------------------
 // Emitter
 
+// The code point at s[i] (well-formed UTF-8: what is stored always is) and
+// its length; U+FFFD with length 1 for an ill-formed byte.
+std::pair<uint32_t, size_t> CodePoint(std::string_view s, size_t i) {
+  const auto b = [&](size_t k) { return static_cast<unsigned char>(s[i + k]); };
+  const unsigned char c = b(0);
+  if (c < 0x80) return {c, 1};
+  const size_t n = c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : c >= 0xC0 ? 2 : 0;
+  if (n == 0 || i + n > s.size()) return {0xFFFD, 1};
+  uint32_t cp = c & (0x7F >> n);
+  for (size_t k = 1; k < n; ++k) {
+    if ((b(k) & 0xC0) != 0x80) return {0xFFFD, 1};
+    cp = (cp << 6) | (b(k) & 0x3F);
+  }
+  return {cp, n};
+}
+
+// Whether YAML may hold the code point as it is: printable (YAML's set) and
+// not one of the line breaks YAML 1.1 readers fold (NEL, LS, PS) nor a BOM.
+bool YamlPrintable(uint32_t cp) {
+  if (cp == 0x85 || cp == 0x2028 || cp == 0x2029 || cp == 0xFEFF) return false;
+  return (cp >= 0x20 && cp <= 0x7E) || (cp >= 0xA0 && cp <= 0xD7FF) ||
+         (cp >= 0xE000 && cp <= 0xFFFD) || (cp >= 0x10000 && cp <= 0x10FFFF);
+}
+
+// A double-quoted YAML scalar: JSON-style escapes for the ASCII controls,
+// \uXXXX / \UXXXXXXXX for every other code point YAML cannot hold as is.
+std::string DoubleQuoted(std::string_view s) {
+  std::string out = "\"";
+  char buf[16];
+  for (size_t i = 0; i < s.size();) {
+    auto [cp, n] = CodePoint(s, i);
+    switch (cp) {
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      default:
+        if (YamlPrintable(cp)) {
+          out.append(s.substr(i, n));
+        } else if (cp <= 0xFFFF) {
+          std::snprintf(buf, sizeof buf, "\\u%04X", static_cast<unsigned>(cp));
+          out += buf;
+        } else {
+          std::snprintf(buf, sizeof buf, "\\U%08X", static_cast<unsigned>(cp));
+          out += buf;
+        }
+    }
+    i += n;
+  }
+  out += '"';
+  return out;
+}
+
 bool NeedsQuotes(std::string_view s) {
   if (s.empty()) return true;
   if (s.front() == ' ' || s.back() == ' ' || s.back() == ':') return true;
   if (std::string_view("-?:,[]{}#&*!|>'\"%@`").find(s.front()) != std::string_view::npos) {
     return true;
   }
-  for (unsigned char c : s) {
-    if (c < 0x20 || c == 0x7f) return true;
+  for (size_t i = 0; i < s.size();) {
+    auto [cp, n] = CodePoint(s, i);
+    if (!YamlPrintable(cp)) return true;
+    i += n;
   }
   if (s.find(": ") != std::string_view::npos || s.find(" #") != std::string_view::npos) {
     return true;
@@ -183,7 +250,7 @@ void EmitScalar(const json::value& v, std::string& out) {
   if (const json::string* s = v.if_string()) {
     std::string_view sv(s->data(), s->size());
     if (NeedsQuotes(sv)) {
-      out += json::serialize(v);  // JSON escapes are valid in double-quoted YAML
+      out += DoubleQuoted(sv);
     } else {
       out.append(sv);
     }
@@ -194,7 +261,7 @@ void EmitScalar(const json::value& v, std::string& out) {
 
 void EmitKey(std::string_view key, std::string& out) {
   if (NeedsQuotes(key)) {
-    out += json::serialize(json::string(key));
+    out += DoubleQuoted(key);
   } else {
     out.append(key);
   }

@@ -739,5 +739,36 @@ TEST(CodecHostile, EncodingNeverWritesInvalidUtf8) {
   EXPECT_EQ((*back)->metadata.annotations.at("msg"), "bad \xEF\xBF\xBD byte");
 }
 
+TEST(CodecHostile, EpochDeletionTimestampReadsBack) {
+  Namespace ns;
+  ns.metadata.name = "a";
+  ns.metadata.deletion_timestamp = Time::FromUnixSeconds(0);
+  auto json = DecodeJson(EncodeJson(ns));
+  ASSERT_TRUE(json.ok()) << json.status();
+  EXPECT_TRUE((*json)->Equals(ns));
+  auto yaml = DecodeYaml(EncodeYaml(ns));
+  ASSERT_TRUE(yaml.ok()) << yaml.status();
+  EXPECT_TRUE((*yaml)[0].object->Equals(ns));
+}
+
+TEST(CodecHostile, YamlEncodingEscapesWhatYamlCannotHoldAsIs) {
+  // DEL, a C1 control, NEL, LS, PS, a BOM and U+FFFE: valid UTF-8 that YAML
+  // either forbids or folds as a line break, in keys and values.
+  Namespace ns;
+  ns.metadata.name = "a";
+  for (std::string v :
+       {std::string("\x7f"), std::string("\xc2\x9e"), std::string("x\xc2\x85y"),
+        std::string("\xe2\x80\xa8"), std::string("\xe2\x80\xa9"), std::string("\xef\xbb\xbf"),
+        std::string("\xef\xbf\xbe"), std::string("caf\xc3\xa9 \xf0\x9f\x9a\x80")}) {
+    ns.metadata.annotations["k" + std::to_string(ns.metadata.annotations.size())] = v;
+    ns.metadata.annotations[v + "-key"] = "v";
+  }
+  const std::string text = EncodeYaml(ns);
+  auto back = DecodeYaml(text);
+  ASSERT_TRUE(back.ok()) << back.status() << "\n" << text;
+  EXPECT_TRUE((*back)[0].object->Equals(ns)) << text;
+  EXPECT_NE(text.find("caf\xc3\xa9 \xf0\x9f\x9a\x80"), std::string::npos) << "printable text stays";
+}
+
 }  // namespace
 }  // namespace navarch::api
