@@ -79,22 +79,29 @@ class Writer final : public apiserver::StreamWriter {
   bool Write(std::string chunk) override {
     std::lock_guard<std::mutex> lock(mu_);
     (void)chunk;
-    return !finished_;
+    return !finished_ && !closed_;
   }
   void Finish() override {
     std::lock_guard<std::mutex> lock(mu_);
     finished_ = true;
   }
   void OnClosed(std::function<void()> fn) override {
-    std::lock_guard<std::mutex> lock(mu_);
-    on_closed_ = std::move(fn);
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      if (!closed_ || finished_) {
+        on_closed_ = std::move(fn);
+        return;
+      }
+    }
+    fn();  // the peer is already gone
   }
   // The peer goes away.
   void Close() {
     std::function<void()> fn;
     {
       std::lock_guard<std::mutex> lock(mu_);
-      fn = std::move(on_closed_);
+      closed_ = true;
+      if (!finished_) fn = std::move(on_closed_);
       on_closed_ = nullptr;
     }
     if (fn) fn();
@@ -103,6 +110,7 @@ class Writer final : public apiserver::StreamWriter {
  private:
   std::mutex mu_;
   bool finished_ = false;
+  bool closed_ = false;
   std::function<void()> on_closed_;
 };
 
