@@ -127,12 +127,8 @@ void CheckResponse(const apiserver::Request& request, const apiserver::Response&
   }
   FUZZ_CHECK(r.code >= 100 && r.code <= 599);
   if (!r.stream && r.content_type.starts_with("application/json") && !r.body.empty()) {
-    // Strings may carry invalid UTF-8 (request bytes quoted in a message):
-    // that is for the string validation to settle, not this check.
-    boost::json::parse_options lax;
-    lax.allow_invalid_utf8 = true;
     boost::system::error_code ec;
-    (void)boost::json::parse(r.body, ec, {}, lax);
+    (void)boost::json::parse(r.body, ec);
     if (ec) fuzz::Fail(__FILE__, __LINE__, "JSON response parses", r.body, ec.message());
   }
 }
