@@ -1,4 +1,5 @@
 #include "core/apiclient/kubeconfig.h"
+#include "core/apiserver/kubeconfig_writer.h"
 #include "tests/unit/hostile_inputs.h"
 
 #include <gtest/gtest.h>
@@ -87,6 +88,20 @@ TEST(Kubeconfig, ErrorsNameTheFileAndField) {
       cert.status().message().find("users[admin].user.client-certificate-data: not supported"),
       std::string::npos)
       << cert.status();
+}
+
+TEST(Kubeconfig, WhatTheServerWritesReadsBackWhateverTheStringsHold) {
+  // Line breaks, control characters and non-ASCII text in the server and
+  // the token (a raw line break in a quoted scalar used to be folded into a
+  // space; found by tests/fuzz/kubeconfig_fuzz).
+  const std::string server =
+      "https://127.\r\r0.0.1:6443\n\t\x01\x7f \"q\" \\ caf\xc3\xa9 \xf0\x9f\x98\x80";
+  const std::string token = "t\n\u2028k";
+  const std::string text = apiserver::RenderKubeconfig({server, "", "admin", token});
+  auto c = ParseKubeconfig(text, "kc.yaml", "");
+  ASSERT_TRUE(c.ok()) << c.status() << "\n" << text;
+  EXPECT_EQ(c->server, server);
+  EXPECT_EQ(c->bearer_token, token);
 }
 
 TEST(Kubeconfig, HostileYamlIsAnErrorNotAHang) {
