@@ -22,6 +22,7 @@
 
 #include <benchmark/benchmark.h>
 
+#include "core/api/well_known.h"
 #include "core/scheduler/decider.h"
 #include "core/scheduler/flow_decider.h"
 #include "core/scheduler/framework.h"
@@ -38,7 +39,7 @@ api::Node BenchNode(int i) {
   n.metadata.labels["topology.kubernetes.io/zone"] = "zone-" + std::to_string(i % 3);
   n.status.allocatable["cpu"] = api::Quantity::MustParse(kCpu[(i * 7) % 4]);
   n.status.allocatable["memory"] = api::Quantity::MustParse(kMem[(i * 7) % 4]);
-  n.status.allocatable["pods"] = api::Quantity::MustParse("110");
+  n.status.allocatable["pods"] = api::Quantity::FromValue(api::kDefaultMaxPods);
   api::NodeCondition ready;
   ready.type = "Ready";
   ready.status = "True";

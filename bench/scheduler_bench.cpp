@@ -33,6 +33,7 @@
 
 #include <benchmark/benchmark.h>
 
+#include "core/api/well_known.h"
 #include "core/runtime/manual_clock.h"
 #include "core/scheduler/decider.h"
 #include "core/scheduler/framework.h"
@@ -50,7 +51,7 @@ api::Node BenchNode(int i) {
   n.metadata.labels["kubernetes.io/hostname"] = n.metadata.name;
   n.status.allocatable["cpu"] = api::Quantity::MustParse("32");
   n.status.allocatable["memory"] = api::Quantity::MustParse("128Gi");
-  n.status.allocatable["pods"] = api::Quantity::MustParse("110");
+  n.status.allocatable["pods"] = api::Quantity::FromValue(api::kDefaultMaxPods);
   api::NodeCondition ready;
   ready.type = "Ready";
   ready.status = "True";

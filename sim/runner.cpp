@@ -5,8 +5,10 @@
 #include <map>
 #include <set>
 
+#include "core/api/codec.h"
+#include "core/api/patch.h"
 #include "core/client/local_api.h"
-#include "core/controllers/endpoints_controller.h"
+#include "core/controllers/controller_manager.h"
 #include "core/controllers/informer_set.h"
 #include "core/controllers/node_lifecycle_controller.h"
 #include "core/controllers/replication_manager.h"
@@ -147,10 +149,7 @@ class Runner::World {
   store::Store& store_;
   std::unique_ptr<client::LocalApi> api_;
   std::unique_ptr<Metrics> metrics_;
-  std::unique_ptr<controllers::InformerSet> informers_;
-  std::unique_ptr<controllers::ReplicationManager> rm_;
-  std::unique_ptr<controllers::NodeLifecycleController> nlc_;
-  std::unique_ptr<controllers::EndpointsController> endpoints_;
+  std::unique_ptr<controllers::ControllerManager> controllers_;
   std::unique_ptr<scheduler::Scheduler> scheduler_;
   std::unique_ptr<SimCloud> cloud_;
   std::map<std::string, SimNode> nodes_;
@@ -185,26 +184,18 @@ Status Runner::World::Build() {
   NAVARCH_RETURN_IF_ERROR(metrics_->Start());
 
   // Controllers.
-  informers_ = std::make_unique<controllers::InformerSet>(*api_, clock_);
-  controllers::ReplicationManagerOptions rm_options;
-  rm_options.informers = informers_.get();
-  rm_ = std::make_unique<controllers::ReplicationManager>(*api_, clock_, rm_options);
+  // Controllers: the same ControllerManager `navarch up` and `navarch
+  // controller-manager` run.
   const auto& cc = scenario_.controllers;
-  controllers::NodeLifecycleOptions nlc_options;
+  controllers::ControllerManagerOptions cm_options;
+  auto& nlc_options = cm_options.node_lifecycle;
   nlc_options.node_monitor_grace_period = cc.node_monitor_grace_period;
   nlc_options.pod_eviction_timeout = cc.pod_eviction_timeout;
   nlc_options.eviction_rate = cc.eviction_rate;
   nlc_options.secondary_eviction_rate = cc.secondary_eviction_rate;
   nlc_options.unhealthy_zone_threshold = cc.unhealthy_zone_threshold;
-  nlc_options.informers = informers_.get();
-  nlc_ = std::make_unique<controllers::NodeLifecycleController>(*api_, clock_, nlc_options);
-  controllers::EndpointsControllerOptions ep_options;
-  ep_options.informers = informers_.get();
-  endpoints_ = std::make_unique<controllers::EndpointsController>(*api_, clock_, ep_options);
-  NAVARCH_RETURN_IF_ERROR(informers_->Start());
-  NAVARCH_RETURN_IF_ERROR(rm_->Start());
-  NAVARCH_RETURN_IF_ERROR(nlc_->Start());
-  NAVARCH_RETURN_IF_ERROR(endpoints_->Start());
+  controllers_ = std::make_unique<controllers::ControllerManager>(*api_, clock_, cm_options);
+  NAVARCH_RETURN_IF_ERROR(controllers_->Start());
 
   // Scheduler.
   scheduler::SchedulerOptions sched_options;
@@ -362,9 +353,17 @@ std::string Runner::World::ApplyObjects(const ScenarioEvent& ev, bool replace) {
       if (ns.empty() && api::InfoOf(obj.kind()).namespaced) ns = "default";
       auto existing = api_->Get(obj.kind(), ns, obj.metadata.name);
       if (existing.ok()) {
-        std::shared_ptr<api::Object> copy = obj.Clone();
-        copy->metadata.resource_version = (*existing)->metadata.resource_version;
-        auto updated = api_->Update(api::ObjectPtr(copy));
+        // As `kubectl apply` does: the manifest is merged into the live
+        // object (strategic merge), so what others set (a pod's node, an
+        // allocated cluster IP) is kept.
+        auto merged = api::ApplyStrategicMergePatch(
+            api::InfoOf(obj.kind()).name, api::ToJsonValue(**existing), api::ToJsonValue(obj));
+        Result<api::ObjectPtr> next = merged.ok() ? api::DecodeJsonValue(*merged) : merged.status();
+        if (!next.ok()) {
+          fail(obj, next.status());
+          continue;
+        }
+        auto updated = api_->Update(*next);
         if (!updated.ok()) fail(obj, updated.status());
         continue;
       }
@@ -407,7 +406,11 @@ void Runner::World::ApplyEvent(size_t index) {
       for (const auto& t : ev.targets) {
         if (!rec.target.empty()) rec.target += ", ";
         rec.target += t.ToString();
-        auto deleted = api_->Delete(t.kind, t.namespace_, t.name);
+        client::DeleteOptions options;
+        // kubectl's default, not the API's (Orphan for an RC).
+        options.propagation_policy =
+            ev.propagation_policy.empty() ? "Background" : ev.propagation_policy;
+        auto deleted = api_->Delete(t.kind, t.namespace_, t.name, options);
         if (!deleted.ok()) {
           if (!errors.empty()) errors += "; ";
           errors += deleted.status().message();

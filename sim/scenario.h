@@ -119,6 +119,9 @@ struct ScenarioEvent {
   int32_t count = 0;
   std::vector<std::string> nodes;
   std::optional<Duration> grace_period;
+  // delete: what happens to the dependents of what is deleted (Background,
+  // Foreground or Orphan; Background when unset, as kubectl's default).
+  std::string propagation_policy;
 };
 
 struct Expectation {

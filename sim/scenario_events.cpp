@@ -150,6 +150,8 @@ std::optional<ScenarioEvent> ScenarioParser::ParseEvent(const yaml::Node& node,
     if (m.Has(k.key)) actions.push_back(&k);
     (void)m.Get(k.key);  // every action key is accepted (and listed in messages)
   }
+  // delete only: what happens to the dependents (Background by default).
+  const std::optional<std::string> policy = m.String("propagationPolicy");
   m.Finish();
   if (actions.empty()) {
     std::string known;
@@ -165,6 +167,10 @@ std::optional<ScenarioEvent> ScenarioParser::ParseEvent(const yaml::Node& node,
     return std::nullopt;
   }
   e.type = actions[0]->type;
+  if (policy && e.type != EventType::kDelete) {
+    diag_.Error(m.Get("propagationPolicy"), m.PathOf("propagationPolicy"),
+                "propagationPolicy only applies to a delete event");
+  }
   const std::string key(actions[0]->key);
   const std::string vpath = m.PathOf(key);
   const yaml::Node v = m.Get(key);
@@ -178,6 +184,14 @@ std::optional<ScenarioEvent> ScenarioParser::ParseEvent(const yaml::Node& node,
       e.objects = ParseManifests(v, vpath);
       break;
     case EventType::kDelete: {
+      if (policy) {
+        if (*policy != "Background" && *policy != "Foreground" && *policy != "Orphan") {
+          diag_.Error(m.Get("propagationPolicy"), m.PathOf("propagationPolicy"),
+                      "\"" + *policy + "\" is not one of Background, Foreground, Orphan");
+        } else {
+          e.propagation_policy = *policy;
+        }
+      }
       const auto one = [&](const yaml::Node& item, const std::string& p) {
         if (item.IsMap() && item.Find("file")) {
           for (ScenarioObject& o : ParseManifests(item, p))

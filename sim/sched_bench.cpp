@@ -14,6 +14,7 @@
 
 #include <boost/json.hpp>
 
+#include "core/api/well_known.h"
 #include "core/client/local_api.h"
 #include "core/runtime/manual_clock.h"
 #include "core/runtime/rng.h"
@@ -93,7 +94,7 @@ api::Node BenchNode(const SchedBenchWorkload& w, int64_t i, runtime::Rng& rng) {
   }
   n.status.allocatable["cpu"] = api::Quantity::MustParse(cpu);
   n.status.allocatable["memory"] = api::Quantity::MustParse(memory);
-  n.status.allocatable["pods"] = api::Quantity::MustParse("110");
+  n.status.allocatable["pods"] = api::Quantity::FromValue(api::kDefaultMaxPods);
   n.status.capacity = n.status.allocatable;
   api::NodeCondition ready;
   ready.type = "Ready";

@@ -52,6 +52,7 @@
 #include <vector>
 
 #include "core/api/types.h"
+#include "core/api/well_known.h"
 #include "core/runtime/clock.h"
 #include "core/runtime/cloud_provider.h"
 #include "core/runtime/rng.h"
@@ -60,8 +61,8 @@
 
 namespace navarch::sim {
 
-inline constexpr std::string_view kLabelHostname = "kubernetes.io/hostname";
-inline constexpr std::string_view kLabelZone = "topology.kubernetes.io/zone";
+using api::kLabelHostname;
+using api::kLabelZone;
 inline constexpr std::string_view kLabelRack = "navarch.io/rack";
 inline constexpr std::string_view kLabelInstanceType = "node.kubernetes.io/instance-type";
 

@@ -16,10 +16,7 @@
 #include "core/apiserver/http_server.h"
 #include "core/apiserver/kubelet_logs.h"
 #include "core/apiserver/tokens.h"
-#include "core/controllers/endpoints_controller.h"
-#include "core/controllers/informer_set.h"
-#include "core/controllers/node_lifecycle_controller.h"
-#include "core/controllers/replication_manager.h"
+#include "core/controllers/controller_manager.h"
 #include "core/kubelet/kubelet.h"
 #include "core/scheduler/framework.h"
 #include "core/scheduler/scheduler.h"
@@ -123,31 +120,14 @@ int RunControllerManager(const Args& args) {
     log.Error(api.status().ToString());
     return 1;
   }
-  struct Controllers {
-    std::unique_ptr<controllers::InformerSet> informers;
-    std::unique_ptr<controllers::ReplicationManager> rm;
-    std::unique_ptr<controllers::NodeLifecycleController> nlc;
-    std::unique_ptr<controllers::EndpointsController> ep;
-  };
-  std::unique_ptr<Controllers> c;
+  std::unique_ptr<controllers::ControllerManager> c;
   return RunComponent(
       clock, log,
       [&]() -> Status {
-        c = std::make_unique<Controllers>();
-        c->informers = std::make_unique<controllers::InformerSet>(**api, clock);
-        controllers::ReplicationManagerOptions rm_options;
-        rm_options.informers = c->informers.get();
-        c->rm = std::make_unique<controllers::ReplicationManager>(**api, clock, rm_options);
-        auto nlo = nlc_options;
-        nlo.informers = c->informers.get();
-        c->nlc = std::make_unique<controllers::NodeLifecycleController>(**api, clock, nlo);
-        controllers::EndpointsControllerOptions ep_options;
-        ep_options.informers = c->informers.get();
-        c->ep = std::make_unique<controllers::EndpointsController>(**api, clock, ep_options);
-        Status s = c->informers->Start();
-        if (s.ok()) s = c->rm->Start();
-        if (s.ok()) s = c->nlc->Start();
-        if (s.ok()) s = c->ep->Start();
+        controllers::ControllerManagerOptions cm_options;
+        cm_options.node_lifecycle = nlc_options;
+        c = std::make_unique<controllers::ControllerManager>(**api, clock, cm_options);
+        Status s = c->Start();
         if (!s.ok()) c.reset();
         return s;
       },

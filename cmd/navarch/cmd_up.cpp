@@ -31,10 +31,7 @@
 #include "core/apiserver/rest.h"
 #include "core/apiserver/tokens.h"
 #include "core/client/local_api.h"
-#include "core/controllers/endpoints_controller.h"
-#include "core/controllers/informer_set.h"
-#include "core/controllers/node_lifecycle_controller.h"
-#include "core/controllers/replication_manager.h"
+#include "core/controllers/controller_manager.h"
 #include "core/kubelet/kubelet.h"
 #include "core/scheduler/framework.h"
 #include "core/scheduler/scheduler.h"
@@ -53,29 +50,14 @@ struct Node {
 };
 
 struct ControlPlane {
-  std::unique_ptr<controllers::InformerSet> informers;
-  std::unique_ptr<controllers::ReplicationManager> rm;
-  std::unique_ptr<controllers::NodeLifecycleController> nlc;
-  std::unique_ptr<controllers::EndpointsController> ep;
+  std::unique_ptr<controllers::ControllerManager> controllers;
   std::unique_ptr<scheduler::Scheduler> scheduler;
   std::vector<Node> nodes;
 };
 
 Status StartControllers(client::Api& api, runtime::Clock& clock, ControlPlane& cp) {
-  cp.informers = std::make_unique<controllers::InformerSet>(api, clock);
-  controllers::ReplicationManagerOptions rm_options;
-  rm_options.informers = cp.informers.get();
-  cp.rm = std::make_unique<controllers::ReplicationManager>(api, clock, rm_options);
-  controllers::NodeLifecycleOptions nlc_options;
-  nlc_options.informers = cp.informers.get();
-  cp.nlc = std::make_unique<controllers::NodeLifecycleController>(api, clock, nlc_options);
-  controllers::EndpointsControllerOptions ep_options;
-  ep_options.informers = cp.informers.get();
-  cp.ep = std::make_unique<controllers::EndpointsController>(api, clock, ep_options);
-  NAVARCH_RETURN_IF_ERROR(cp.informers->Start());
-  NAVARCH_RETURN_IF_ERROR(cp.rm->Start());
-  NAVARCH_RETURN_IF_ERROR(cp.nlc->Start());
-  return cp.ep->Start();
+  cp.controllers = std::make_unique<controllers::ControllerManager>(api, clock);
+  return cp.controllers->Start();
 }
 
 }  // namespace
@@ -244,6 +226,18 @@ int RunUp(const Args& args) {
   // /metrics: requests of kubectl and other clients, watches, and the
   // latency of the store operations the API server makes (the in-process
   // components use the store directly, unmetered).
+  // One registry (core/registry) for the server and the in-process
+  // components: the same rules, and one allocator of service IPs and ports.
+  registry::RegistryOptions registry_options;
+  registry_options.service_cidr = rest_options.service_cidr;
+  registry_options.node_port_min = rest_options.node_port_min;
+  registry_options.node_port_max = rest_options.node_port_max;
+  auto shared_registry = registry::Registry::Create(registry_options);
+  if (!shared_registry.ok()) {
+    log.Error(shared_registry.status().ToString());
+    return 1;
+  }
+  rest_options.registry = *shared_registry;
   apiserver::Metrics metrics;
   apiserver::MeteredStore metered(**store, server_clock, metrics);
   apiserver::RestServer rest(metered, server_clock, rest_options, &metrics);
@@ -296,6 +290,7 @@ int RunUp(const Args& args) {
   // The components.
   client::LocalApiOptions api_options;
   api_options.seed = (static_cast<uint64_t>(rd()) << 32) | rd();
+  api_options.registry = *shared_registry;
   client::LocalApi api(**store, clock, api_options);
   std::unique_ptr<ControlPlane> cp;
   const int rc = RunComponent(

@@ -25,6 +25,7 @@
 #include <vector>
 
 #include "core/api/codec.h"
+#include "core/api/types.h"
 
 namespace navarch::apiclient {
 
@@ -111,9 +112,10 @@ struct Response {
   std::string body;
 };
 
-// The message of a v1 Status body plus its causes; the body itself when it
-// is not a Status.
-std::string StatusMessage(const std::string& body, unsigned code, std::string* reason) {
+// The message of a v1 Status body plus its causes (or, with `causes`, the
+// causes apart); the body itself when it is not a Status.
+std::string StatusMessage(const std::string& body, unsigned code, std::string* reason,
+                          std::vector<FieldCause>* out_causes = nullptr) {
   json::error_code ec;
   json::value v = json::parse(body, ec);
   if (ec || !v.is_object()) {
@@ -137,6 +139,10 @@ std::string StatusMessage(const std::string& body, unsigned code, std::string* r
           field = std::string(f->as_string());
         if (auto* m = c.as_object().if_contains("message"); m && m->is_string())
           cmsg = std::string(m->as_string());
+        if (out_causes) {
+          out_causes->push_back({field, cmsg});
+          continue;
+        }
         std::string line = field.empty() ? cmsg : field + ": " + cmsg;
         if (!line.empty() && msg.find(line) == std::string::npos) msg += "\n  " + line;
       }
@@ -147,6 +153,14 @@ std::string StatusMessage(const std::string& body, unsigned code, std::string* r
 
 Status MapHttpError(unsigned code, const std::string& body, const std::string& server) {
   std::string reason;
+  if (code == 422) {
+    // A validation failure: the same Status, causes and all, as the
+    // in-process Api returns.
+    std::vector<FieldCause> causes;
+    std::string msg = StatusMessage(body, code, &reason, &causes);
+    if (causes.empty()) causes.push_back({"", msg});
+    return Status(Code::kInvalidArgument, std::move(msg), std::move(causes));
+  }
   std::string msg = StatusMessage(body, code, &reason);
   switch (code) {
     case 404:
@@ -156,7 +170,6 @@ Status MapHttpError(unsigned code, const std::string& body, const std::string& s
     case 400:
     case 413:
     case 415:
-    case 422:
       return InvalidArgument(msg);
     case 410:
       return Compacted(msg);
@@ -164,7 +177,7 @@ Status MapHttpError(unsigned code, const std::string& body, const std::string& s
       return InvalidArgument("the API server at " + server + " rejected the credentials (401 " +
                              msg + "): check the bearer token in the kubeconfig");
     case 403:
-      return InvalidArgument("the API server at " + server + " forbids this request (403): " + msg);
+      return Forbidden(msg);
     case 405:
       return NotSupported(msg);
     case 429:
@@ -756,7 +769,7 @@ Result<api::ObjectPtr> ObjectResponse(Result<Response> r, api::Kind kind, const 
 
 }  // namespace
 
-Result<api::ObjectPtr> HttpApi::Create(api::ObjectPtr obj) {
+Result<api::ObjectPtr> HttpApi::Create(api::ObjectPtr obj, const client::WriteOptions& options) {
   if (!obj) return InvalidArgument("Create: no object given");
   const auto& info = api::InfoOf(obj->kind());
   std::string ns = obj->metadata.namespace_;
@@ -768,7 +781,9 @@ Result<api::ObjectPtr> HttpApi::Create(api::ObjectPtr obj) {
     body = api::EncodeJson(*copy);
   }
   return ObjectResponse(
-      impl_->Call(http::verb::post, impl_->Path(obj->kind(), ns), std::move(body), false),
+      impl_->Call(http::verb::post,
+                  impl_->Path(obj->kind(), ns) + (options.dry_run ? "?dryRun=All" : ""),
+                  std::move(body), false),
       obj->kind(), impl_->server(), {200, 201, 202});
 }
 
@@ -828,22 +843,51 @@ Result<client::ObjectList> HttpApi::List(api::Kind kind, const client::ListOptio
   return out;
 }
 
-Result<api::ObjectPtr> HttpApi::Update(api::ObjectPtr obj) {
+Result<api::ObjectPtr> HttpApi::Update(api::ObjectPtr obj, const client::WriteOptions& options) {
   if (!obj) return InvalidArgument("Update: no object given");
   return ObjectResponse(
       impl_->Call(http::verb::put,
-                  impl_->Path(obj->kind(), obj->metadata.namespace_, obj->metadata.name),
+                  impl_->Path(obj->kind(), obj->metadata.namespace_, obj->metadata.name) +
+                      (options.dry_run ? "?dryRun=All" : ""),
                   api::EncodeJson(*obj), false),
       obj->kind(), impl_->server(), {200, 201});
 }
 
-Result<api::ObjectPtr> HttpApi::UpdateStatus(api::ObjectPtr obj) {
+Result<api::ObjectPtr> HttpApi::UpdateStatus(api::ObjectPtr obj,
+                                             const client::WriteOptions& options) {
   if (!obj) return InvalidArgument("UpdateStatus: no object given");
   return ObjectResponse(
       impl_->Call(http::verb::put,
-                  impl_->Path(obj->kind(), obj->metadata.namespace_, obj->metadata.name, "status"),
+                  impl_->Path(obj->kind(), obj->metadata.namespace_, obj->metadata.name, "status") +
+                      (options.dry_run ? "?dryRun=All" : ""),
                   api::EncodeJson(*obj), false),
       obj->kind(), impl_->server(), {200, 201});
+}
+
+Result<api::ObjectPtr> HttpApi::Bind(api::ObjectPtr pod, std::string_view node) {
+  if (!pod || pod->kind() != api::Kind::kPod) return InvalidArgument("Bind: not a pod");
+  json::object body;
+  body["kind"] = "Binding";
+  body["apiVersion"] = "v1";
+  json::object md;
+  md["name"] = pod->metadata.name;
+  md["namespace"] = pod->metadata.namespace_;
+  if (!pod->metadata.uid.empty()) md["uid"] = pod->metadata.uid;
+  body["metadata"] = std::move(md);
+  body["target"] = json::object{{"apiVersion", "v1"}, {"kind", "Node"}, {"name", node}};
+  auto r = impl_->Call(
+      http::verb::post,
+      impl_->Path(api::Kind::kPod, pod->metadata.namespace_, pod->metadata.name, "binding"),
+      json::serialize(body), false);
+  if (!r.ok()) return r.status();
+  if (r->status != 200 && r->status != 201) {
+    return MapHttpError(r->status, r->body, impl_->server());
+  }
+  // The server answers a Status: the bound pod is the one given, on `node`.
+  auto bound = std::make_shared<api::Pod>(static_cast<const api::Pod&>(*pod));
+  bound->spec.Mutable().node_name = std::string(node);
+  bound->metadata.resource_version.clear();
+  return api::ObjectPtr(std::move(bound));
 }
 
 Result<api::ObjectPtr> HttpApi::Delete(api::Kind kind, std::string_view ns, std::string_view name,
@@ -854,6 +898,8 @@ Result<api::ObjectPtr> HttpApi::Delete(api::Kind kind, std::string_view ns, std:
   body["kind"] = "DeleteOptions";
   body["apiVersion"] = "v1";
   if (options.grace_period_seconds) body["gracePeriodSeconds"] = *options.grace_period_seconds;
+  if (!options.propagation_policy.empty()) body["propagationPolicy"] = options.propagation_policy;
+  if (options.dry_run) body["dryRun"] = json::array{"All"};
   if (!options.uid.empty() || !options.resource_version.empty()) {
     json::object pre;
     if (!options.uid.empty()) pre["uid"] = options.uid;

@@ -113,11 +113,13 @@ class HttpApi final : public client::Api {
   HttpApi(const HttpApi&) = delete;
   HttpApi& operator=(const HttpApi&) = delete;
 
-  Result<api::ObjectPtr> Create(api::ObjectPtr obj) override;
+  Result<api::ObjectPtr> Create(api::ObjectPtr obj, const client::WriteOptions& options) override;
   Result<api::ObjectPtr> Get(api::Kind kind, std::string_view ns, std::string_view name) override;
   Result<client::ObjectList> List(api::Kind kind, const client::ListOptions& options) override;
-  Result<api::ObjectPtr> Update(api::ObjectPtr obj) override;
-  Result<api::ObjectPtr> UpdateStatus(api::ObjectPtr obj) override;
+  Result<api::ObjectPtr> Update(api::ObjectPtr obj, const client::WriteOptions& options) override;
+  Result<api::ObjectPtr> UpdateStatus(api::ObjectPtr obj,
+                                      const client::WriteOptions& options) override;
+  Result<api::ObjectPtr> Bind(api::ObjectPtr pod, std::string_view node) override;
   Result<api::ObjectPtr> Delete(api::Kind kind, std::string_view ns, std::string_view name,
                                 const client::DeleteOptions& options = {}) override;
   Result<std::unique_ptr<client::WatchHandle>> Watch(api::Kind kind,

@@ -51,6 +51,7 @@
 #include "core/api/types.h"
 #include "core/apiserver/kubelet_endpoint.h"
 #include "core/base/status.h"
+#include "core/registry/registry.h"
 #include "core/runtime/clock.h"
 #include "core/store/store.h"
 
@@ -155,6 +156,10 @@ struct RestOptions {
   // NodePort range (inclusive).
   int32_t node_port_min = 30000;
   int32_t node_port_max = 32767;
+  // The registry (core/registry) to share with in-process components that
+  // write to the same store through their own LocalApi; null = one of the
+  // server's own, built from the ranges above.
+  std::shared_ptr<registry::Registry> registry;
   // Seed of the uid/generateName generators (cmd/ seeds it randomly so that
   // uids stay unique across restarts).
   uint64_t seed = 1;

@@ -17,10 +17,10 @@
 #include "core/apiserver/metrics.h"
 #include "core/apiserver/node_restriction.h"
 #include "core/apiserver/rest.h"
-#include "core/apiserver/service_allocator.h"
 #include "core/apiserver/status_json.h"
 #include "core/client/field_selector.h"
 #include "core/client/local_api.h"
+#include "core/registry/registry.h"
 
 namespace navarch::apiserver {
 
@@ -119,14 +119,6 @@ class RestServer::Impl {
   std::optional<Response> AdmitNodeWrite(const Request& r, NodeWrite write, const std::string& name,
                                          const api::Object* next, api::ObjectPtr* current);
 
-  // Deletes one object with the kind's semantics (graceful pods, RC
-  // propagation, service IP release, namespace contents). Returns the object
-  // as the response reports it.
-  Result<api::ObjectPtr> DeleteOne(api::Kind kind, const std::string& ns, const std::string& name,
-                                   const client::DeleteOptions& options,
-                                   const std::string& propagation);
-  void ReleaseServiceAllocations(const api::Object& obj);
-
   store::Store& store_;
   runtime::Clock& clock_;
   const RestOptions options_;
@@ -134,7 +126,10 @@ class RestServer::Impl {
   std::vector<std::unique_ptr<client::LocalApi>> apis_;
   std::unique_ptr<std::mutex[]> api_mu_;
   std::atomic<size_t> next_api_{0};
-  std::unique_ptr<ServiceAllocator> alloc_;
+  // The per-kind rules, shared by every LocalApi of the pool (and, in
+  // `navarch up`, by the in-process components).
+  std::shared_ptr<registry::Registry> registry_;
+  Status registry_start_error_;
   std::atomic<LogSource*> logs_{nullptr};
   KubeletLogClient kubelet_logs_;
   std::unique_ptr<WatchHubs> hubs_;

@@ -5,7 +5,7 @@
 
 #include "core/api/codec.h"
 #include "core/api/types.h"
-#include "core/apiserver/defaults.h"
+#include "core/api/well_known.h"
 #include "core/apiserver/rest_internal.h"
 #include "core/apiserver/watch_hubs.h"
 #include "core/base/strings.h"
@@ -42,6 +42,10 @@ Response ApiError(const Status& st, api::Kind kind, std::string_view name) {
       return ErrorResponse(Conflict("Operation cannot be fulfilled on " + QuotedName(kind, name) +
                                     ": " + st.message()),
                            d);
+    case Code::kInvalidArgument:
+      // A validation failure names the Kind, as Kubernetes' 422 does.
+      if (!st.causes().empty()) d.kind = std::string(api::InfoOf(kind).name);
+      return ErrorResponse(st, d);
     default:
       return ErrorResponse(st, d);
   }
@@ -138,6 +142,21 @@ bool Selectors::Matches(const api::Object& obj) const {
 RestServer::Impl::Impl(store::Store& store, runtime::Clock& clock, RestOptions options,
                        Metrics* metrics)
     : store_(store), clock_(clock), options_(std::move(options)), metrics_(metrics) {
+  registry_ = options_.registry;
+  if (!registry_) {
+    registry::RegistryOptions ro;
+    ro.service_cidr = options_.service_cidr;
+    ro.node_port_min = options_.node_port_min;
+    ro.node_port_max = options_.node_port_max;
+    auto made = registry::Registry::Create(ro);
+    if (made.ok()) {
+      registry_ = *made;
+    } else {
+      // Start() reports it; until then the default ranges serve.
+      registry_start_error_ = made.status();
+      registry_ = *registry::Registry::Create();
+    }
+  }
   const int n = std::max(1, options_.write_pool);
   api_mu_ = std::make_unique<std::mutex[]>(n);
   for (int i = 0; i < n; ++i) {
@@ -145,6 +164,7 @@ RestServer::Impl::Impl(store::Store& store, runtime::Clock& clock, RestOptions o
     // Distinct, well-separated streams per pool member.
     lo.seed = options_.seed * 0x9E3779B97F4A7C15ull + static_cast<uint64_t>(i) + 1;
     lo.encode_values = true;
+    lo.registry = registry_;
     apis_.push_back(std::make_unique<client::LocalApi>(store_, clock_, lo));
   }
   hubs_ = std::make_unique<WatchHubs>(store_, clock_);
@@ -167,9 +187,7 @@ RestServer::Impl::Lease RestServer::Impl::AcquireApi() {
 }
 
 Status RestServer::Impl::Start() {
-  NAVARCH_ASSIGN_OR_RETURN(alloc_,
-                           ServiceAllocator::Create(options_.service_cidr, options_.node_port_min,
-                                                    options_.node_port_max));
+  NAVARCH_RETURN_IF_ERROR(registry_start_error_);
   auto lease = AcquireApi();
   // After a restart the store holds no decoded objects; decoding them once
   // here keeps the first reads (a Table list of 10,000 pods) as fast as the
@@ -179,27 +197,20 @@ Status RestServer::Impl::Start() {
   for (const std::string& u : unreadable) {
     if (options_.warn) options_.warn(u);
   }
-  for (const char* name : {"default", "kube-system", "kube-public", "kube-node-lease"}) {
+  for (std::string_view name : api::kBuiltinNamespaces) {
     auto existing = lease->Get(api::Kind::kNamespace, "", name);
     if (existing.ok()) continue;
     if (existing.code() != Code::kNotFound) return existing.status();
     api::Namespace ns;
-    ns.metadata.name = name;
-    ApplyDefaults(ns, /*create=*/true);
+    ns.metadata.name = std::string(name);
     auto created = lease->Create(std::make_shared<const api::Namespace>(ns));
     if (!created.ok() && created.code() != Code::kAlreadyExists) {
       return created.status().WithContext("creating namespace " + std::string(name));
     }
   }
   NAVARCH_ASSIGN_OR_RETURN(auto services, lease->List(api::Kind::kService, {}));
-  for (const auto& obj : services.items) {
-    const auto* svc = api::As<api::Service>(obj.get());
-    if (!svc) continue;
-    alloc_->MarkIp(svc->spec.cluster_ip);
-    for (const auto& p : svc->spec.ports) {
-      if (p.node_port) alloc_->MarkPort(p.node_port);
-    }
-  }
+  for (const auto& obj : services.items)
+    registry_->Restore(*obj);
   return Status::Ok();
 }
 

@@ -7,7 +7,7 @@
 #include "core/api/protobuf_codec.h"
 #include "core/api/types.h"
 #include "core/api/validation.h"
-#include "core/apiserver/defaults.h"
+#include "core/api/well_known.h"
 #include "core/apiserver/rest_internal.h"
 
 namespace navarch::apiserver {
@@ -33,18 +33,14 @@ bool IsYamlContentType(std::string_view ct) {
          ct.starts_with("text/yaml");
 }
 
-// Validation errors of `obj`; a generateName-only object is checked with a
-// placeholder name (the real one is generated at create).
-std::vector<api::FieldError> ValidateForWrite(const api::Object& obj) {
-  if (obj.metadata.name.empty() && !obj.metadata.generate_name.empty()) {
-    auto copy = obj.Clone();
-    copy->metadata.name = obj.metadata.generate_name + "x";
-    return api::Validate(*copy);
+// ?dryRun=All (the only value Kubernetes accepts; repeated is fine).
+Result<bool> DryRunOf(const Request& r) {
+  const std::string v = QueryOr(r, "dryRun");
+  if (v.empty()) return false;
+  if (v != "All") {
+    return InvalidArgument("dryRun: Unsupported value: \"" + v + "\": supported values: \"All\"");
   }
-  if (obj.metadata.name.empty()) {
-    return {{"metadata.name", "Required value: name or generateName is required"}};
-  }
-  return api::Validate(obj);
+  return true;
 }
 
 Result<json::value> ParseJson(std::string_view text, std::string_view what) {
@@ -163,131 +159,6 @@ Response DecodeError(const Status& st) {
 
 }  // namespace
 
-// --- services ------------------------------------------------------------------
-
-namespace {
-
-bool NeedsClusterIp(const api::Service& s) {
-  return s.spec.type != api::kServiceExternalName && s.spec.cluster_ip != "None";
-}
-bool NeedsNodePorts(const api::Service& s) {
-  return s.spec.type == api::kServiceNodePort || s.spec.type == api::kServiceLoadBalancer;
-}
-
-}  // namespace
-
-void RestServer::Impl::ReleaseServiceAllocations(const api::Object& obj) {
-  const auto* svc = api::As<api::Service>(&obj);
-  if (!svc || !alloc_) return;
-  if (!svc->spec.cluster_ip.empty() && svc->spec.cluster_ip != "None") {
-    alloc_->ReleaseIp(svc->spec.cluster_ip);
-  }
-  for (const auto& p : svc->spec.ports) {
-    if (p.node_port) alloc_->ReleasePort(p.node_port);
-  }
-}
-
-namespace {
-
-// Allocates what a new Service needs; on failure releases what it took.
-std::optional<Response> AllocateForCreate(ServiceAllocator& alloc, api::Service& svc) {
-  std::vector<api::FieldError> errs;
-  bool ip_taken = false;
-  if (NeedsClusterIp(svc)) {
-    auto ip = alloc.AllocateIp(svc.spec.cluster_ip);
-    if (!ip.ok()) {
-      if (ip.code() == Code::kUnavailable) return ErrorResponse(ip.status());
-      errs.push_back({"spec.clusterIP", ip.status().message()});
-    } else {
-      svc.spec.cluster_ip = *ip;
-      svc.spec.cluster_ips = {*ip};
-      ip_taken = true;
-    }
-  } else if (svc.spec.cluster_ip == "None") {
-    svc.spec.cluster_ips = {"None"};
-  }
-  std::vector<int32_t> taken;
-  if (NeedsNodePorts(svc)) {
-    for (size_t i = 0; i < svc.spec.ports.size(); ++i) {
-      auto port = alloc.AllocatePort(svc.spec.ports[i].node_port);
-      if (!port.ok()) {
-        errs.push_back({"spec.ports[" + std::to_string(i) + "].nodePort", port.status().message()});
-      } else {
-        svc.spec.ports[i].node_port = *port;
-        taken.push_back(*port);
-      }
-    }
-  } else {
-    for (size_t i = 0; i < svc.spec.ports.size(); ++i) {
-      if (svc.spec.ports[i].node_port != 0) {
-        errs.push_back({"spec.ports[" + std::to_string(i) + "].nodePort",
-                        "Forbidden: may not be used when `type` is '" + svc.spec.type + "'"});
-      }
-    }
-  }
-  if (errs.empty()) return std::nullopt;
-  if (ip_taken) alloc.ReleaseIp(svc.spec.cluster_ip);
-  for (int32_t p : taken)
-    alloc.ReleasePort(p);
-  return InvalidResponse("Service", svc.metadata.name, errs);
-}
-
-// Keeps the allocations of `current` in `next` (an update): the cluster IP is
-// immutable; node ports carry over by port number or are allocated. Returns
-// the ports allocated anew through `added` (to release if the write fails).
-std::optional<Response> AllocateForUpdate(ServiceAllocator& alloc, const api::Service& current,
-                                          api::Service& next, std::vector<int32_t>& added) {
-  std::vector<api::FieldError> errs;
-  if (next.spec.cluster_ip.empty()) {
-    next.spec.cluster_ip = current.spec.cluster_ip;
-    next.spec.cluster_ips = current.spec.cluster_ips;
-  } else if (next.spec.cluster_ip != current.spec.cluster_ip) {
-    errs.push_back(
-        {"spec.clusterIP", "Invalid value: \"" + next.spec.cluster_ip + "\": field is immutable"});
-  }
-  if (next.spec.cluster_ips.empty()) next.spec.cluster_ips = current.spec.cluster_ips;
-  if (NeedsNodePorts(next)) {
-    for (size_t i = 0; i < next.spec.ports.size(); ++i) {
-      auto& p = next.spec.ports[i];
-      int32_t old = 0;
-      for (const auto& cp : current.spec.ports) {
-        if (cp.port == p.port && cp.protocol == p.protocol) old = cp.node_port;
-      }
-      if (p.node_port == 0 && old != 0) {
-        p.node_port = old;
-        continue;
-      }
-      if (p.node_port != 0 && p.node_port == old) continue;
-      auto port = alloc.AllocatePort(p.node_port);
-      if (!port.ok()) {
-        errs.push_back({"spec.ports[" + std::to_string(i) + "].nodePort", port.status().message()});
-      } else {
-        p.node_port = *port;
-        added.push_back(*port);
-      }
-    }
-  }
-  if (errs.empty()) return std::nullopt;
-  for (int32_t p : added)
-    alloc.ReleasePort(p);
-  added.clear();
-  return InvalidResponse("Service", next.metadata.name, errs);
-}
-
-// Node ports `current` held that `next` no longer uses.
-void ReleaseDroppedPorts(ServiceAllocator& alloc, const api::Service& current,
-                         const api::Service& next) {
-  for (const auto& cp : current.spec.ports) {
-    if (!cp.node_port) continue;
-    bool kept = false;
-    for (const auto& np : next.spec.ports)
-      kept = kept || np.node_port == cp.node_port;
-    if (!kept) alloc.ReleasePort(cp.node_port);
-  }
-}
-
-}  // namespace
-
 // --- NodeRestriction -------------------------------------------------------------
 
 std::optional<Response> RestServer::Impl::AdmitNodeWrite(const Request& r, NodeWrite write,
@@ -321,40 +192,26 @@ Response RestServer::Impl::Create(const Request& r, const Route& route) {
                           "create " + ResourceName(route.kind) + ": POST to /api/v1/namespaces/" +
                               "<namespace>/" + ResourceName(route.kind));
   }
-  if (!QueryOr(r, "dryRun").empty()) {
-    return StatusResponse(400, "BadRequest", "dryRun is not supported by this server");
-  }
+  auto dry_run = DryRunOf(r);
+  if (!dry_run.ok()) return ErrorResponse(dry_run.status());
   std::vector<std::string> warnings;
   auto obj = DecodeBody(r, route, r.body, &warnings);
   if (!obj.ok()) return DecodeError(obj.status());
   auto& o = **obj;
-  ApplyDefaults(o, /*create=*/true);
   if (route.kind == api::Kind::kNode) {
     if (auto denied = AdmitNodeWrite(r, NodeWrite::kCreate, o.metadata.name, &o, nullptr)) {
       return *denied;
     }
   }
-  auto errors = ValidateForWrite(o);
-  if (!errors.empty()) {
-    return InvalidResponse(api::InfoOf(route.kind).name,
-                           o.metadata.name.empty() ? o.metadata.generate_name : o.metadata.name,
-                           errors);
-  }
-  api::Service* svc = route.kind == api::Kind::kService ? static_cast<api::Service*>(&o) : nullptr;
-  if (svc) {
-    if (auto bad = AllocateForCreate(*alloc_, *svc)) return *bad;
-  }
+  // Defaulting, validation and allocation are the registry's, applied by
+  // the Api on every path (core/registry).
   Result<api::ObjectPtr> created = [&] {
     auto lease = AcquireApi();
-    return lease->Create(*obj);
+    return lease->Create(*obj, client::WriteOptions{*dry_run});
   }();
   if (!created.ok()) {
-    if (svc) ReleaseServiceAllocations(*svc);
-    if (created.code() == Code::kInvalidArgument) {
-      return InvalidResponse(api::InfoOf(route.kind).name, o.metadata.name,
-                             {{"", created.status().message()}});
-    }
-    return ApiError(created.status(), route.kind, o.metadata.name);
+    return ApiError(created.status(), route.kind,
+                    o.metadata.name.empty() ? o.metadata.generate_name : o.metadata.name);
   }
   return ObjectResponse(201, **created, warnings);
 }
@@ -377,8 +234,7 @@ struct WriteOutcome {
 }  // namespace
 
 static WriteOutcome WriteUpdate(RestServer::Impl& self, const Request& r, const Route& route,
-                                std::shared_ptr<api::Object> next) {
-  ApplyDefaults(*next, /*create=*/false);
+                                std::shared_ptr<api::Object> next, bool dry_run) {
   bool pinned = false;
   if (route.kind == api::Kind::kNode) {
     api::ObjectPtr current;
@@ -391,38 +247,13 @@ static WriteOutcome WriteUpdate(RestServer::Impl& self, const Request& r, const 
       pinned = true;
     }
   }
-  std::vector<int32_t> added;
-  std::shared_ptr<const api::Service> current_svc;
-  if (route.kind == api::Kind::kService && route.sub.empty()) {
-    auto lease = self.AcquireApi();
-    auto cur = lease->Get(route.kind, route.ns, route.name);
-    if (!cur.ok()) return {cur.status(), std::nullopt};
-    current_svc = api::As<api::Service>(*cur);
-    if (auto bad = AllocateForUpdate(*self.alloc_, *current_svc, static_cast<api::Service&>(*next),
-                                     added)) {
-      return {Internal("rejected"), bad};
-    }
-  }
   // A status write replaces only the status: the body may carry just the
-  // name and the status (the kubelet sends no spec), so it is the stored
-  // object with the new status that gets validated, by the write itself.
-  auto errors = route.sub == "status" ? std::vector<api::FieldError>{} : ValidateForWrite(*next);
-  if (!errors.empty()) {
-    for (int32_t p : added)
-      self.alloc_->ReleasePort(p);
-    return {Internal("rejected"),
-            InvalidResponse(api::InfoOf(route.kind).name, next->metadata.name, errors)};
-  }
+  // name and the status (the kubelet sends no spec).
   auto result = [&] {
     auto lease = self.AcquireApi();
-    return route.sub == "status" ? lease->UpdateStatus(next) : lease->Update(next);
+    const client::WriteOptions wo{dry_run};
+    return route.sub == "status" ? lease->UpdateStatus(next, wo) : lease->Update(next, wo);
   }();
-  if (!result.ok()) {
-    for (int32_t p : added)
-      self.alloc_->ReleasePort(p);
-  } else if (current_svc) {
-    ReleaseDroppedPorts(*self.alloc_, *current_svc, static_cast<const api::Service&>(**result));
-  }
   return {std::move(result), std::nullopt, pinned};
 }
 
@@ -437,10 +268,12 @@ Response RestServer::Impl::Replace(const Request& r, const Route& route) {
                           "the name of the object (" + o.metadata.name +
                               ") does not match the name on the URL (" + route.name + ")");
   }
+  auto dry_run = DryRunOf(r);
+  if (!dry_run.ok()) return ErrorResponse(dry_run.status());
   const std::string requested_rv = o.metadata.resource_version;
   for (int attempt = 0;; ++attempt) {
     o.metadata.resource_version = requested_rv;
-    auto out = WriteUpdate(*this, r, route, *obj);
+    auto out = WriteUpdate(*this, r, route, *obj, *dry_run);
     if (out.rejected) return *out.rejected;
     if (out.result.code() == Code::kConflict && out.pinned_for_admission &&
         attempt + 1 < kWriteAttempts) {
@@ -476,6 +309,8 @@ Response RestServer::Impl::Patch(const Request& r, const Route& route) {
   }
   auto patch = ParseJson(r.body, "the patch");
   if (!patch.ok()) return ErrorResponse(patch.status());
+  auto dry_run = DryRunOf(r);
+  if (!dry_run.ok()) return ErrorResponse(dry_run.status());
   const std::string validation = QueryOr(r, "fieldValidation");
   for (int attempt = 0;; ++attempt) {
     Result<api::ObjectPtr> current = [&] {
@@ -530,7 +365,7 @@ Response RestServer::Impl::Patch(const Request& r, const Route& route) {
     // write is conditional on the version it was applied to, and retried.
     const bool pinned = next->metadata.resource_version != (*current)->metadata.resource_version;
     if (!pinned) next->metadata.resource_version = (*current)->metadata.resource_version;
-    auto out = WriteUpdate(*this, r, route, next);
+    auto out = WriteUpdate(*this, r, route, next, *dry_run);
     if (out.rejected) return *out.rejected;
     if (out.result.code() == Code::kConflict && !pinned && attempt + 1 < kWriteAttempts) continue;
     if (!out.result.ok()) return ApiError(out.result.status(), route.kind, route.name);
@@ -542,13 +377,8 @@ Response RestServer::Impl::Patch(const Request& r, const Route& route) {
 
 namespace {
 
-struct ParsedDelete {
-  client::DeleteOptions options;
-  std::string propagation;
-};
-
-Result<ParsedDelete> ParseDeleteOptions(const Request& r) {
-  ParsedDelete out;
+Result<client::DeleteOptions> ParseDeleteOptions(const Request& r) {
+  client::DeleteOptions out;
   if (r.body.find_first_not_of(" \t\r\n") != std::string::npos) {
     NAVARCH_ASSIGN_OR_RETURN(json::value v, ParseJson(r.body, "the DeleteOptions body"));
     if (!v.is_object()) return InvalidArgument("the DeleteOptions body must be a JSON object");
@@ -556,171 +386,88 @@ Result<ParsedDelete> ParseDeleteOptions(const Request& r) {
     if (auto* g = o.if_contains("gracePeriodSeconds"); g && !g->is_null()) {
       if (!g->is_int64())
         return InvalidArgument("DeleteOptions.gracePeriodSeconds: not an integer");
-      out.options.grace_period_seconds = g->as_int64();
+      out.grace_period_seconds = g->as_int64();
+    }
+    if (auto* od = o.if_contains("orphanDependents"); od && od->is_bool()) {
+      out.propagation_policy =
+          std::string(od->as_bool() ? api::kPropagationOrphan : api::kPropagationBackground);
     }
     if (auto* p = o.if_contains("propagationPolicy"); p && p->is_string()) {
-      out.propagation = std::string(p->as_string());
-    }
-    if (auto* od = o.if_contains("orphanDependents"); od && od->is_bool() && od->as_bool()) {
-      if (out.propagation.empty()) out.propagation = "Orphan";
+      if (auto* od = o.if_contains("orphanDependents"); od && od->is_bool()) {
+        return InvalidArgument(
+            "DeleteOptions: orphanDependents and propagationPolicy may not both be set");
+      }
+      out.propagation_policy = std::string(p->as_string());
     }
     if (auto* pre = o.if_contains("preconditions"); pre && pre->is_object()) {
       const auto& po = pre->as_object();
       if (auto* u = po.if_contains("uid"); u && u->is_string()) {
-        out.options.uid = std::string(u->as_string());
+        out.uid = std::string(u->as_string());
       }
       if (auto* rv = po.if_contains("resourceVersion"); rv && rv->is_string()) {
-        out.options.resource_version = std::string(rv->as_string());
+        out.resource_version = std::string(rv->as_string());
       }
     }
-    if (auto* d = o.if_contains("dryRun"); d && d->is_array() && !d->as_array().empty()) {
-      return InvalidArgument("dryRun is not supported by this server");
+    if (auto* d = o.if_contains("dryRun"); d && d->is_array()) {
+      for (const auto& e : d->as_array()) {
+        if (!e.is_string() || e.as_string() != "All") {
+          return InvalidArgument(
+              "DeleteOptions.dryRun: Unsupported value: supported values: "
+              "\"All\"");
+        }
+        out.dry_run = true;
+      }
     }
   }
   NAVARCH_ASSIGN_OR_RETURN(auto grace, QueryInt(r, "gracePeriodSeconds"));
-  if (grace) out.options.grace_period_seconds = *grace;
-  if (auto p = QueryOr(r, "propagationPolicy"); !p.empty()) out.propagation = p;
-  if (!QueryOr(r, "dryRun").empty()) {
-    return InvalidArgument("dryRun is not supported by this server");
+  if (grace) out.grace_period_seconds = *grace;
+  if (auto p = QueryOr(r, "propagationPolicy"); !p.empty()) out.propagation_policy = p;
+  if (auto od = QueryOr(r, "orphanDependents"); !od.empty() && out.propagation_policy.empty()) {
+    out.propagation_policy =
+        std::string(od == "true" ? api::kPropagationOrphan : api::kPropagationBackground);
   }
-  if (!out.propagation.empty() && out.propagation != "Background" &&
-      out.propagation != "Foreground" && out.propagation != "Orphan") {
-    return InvalidArgument("propagationPolicy \"" + out.propagation +
+  NAVARCH_ASSIGN_OR_RETURN(bool dry_run, DryRunOf(r));
+  out.dry_run = out.dry_run || dry_run;
+  const std::string& p = out.propagation_policy;
+  if (!p.empty() && p != api::kPropagationBackground && p != api::kPropagationForeground &&
+      p != api::kPropagationOrphan) {
+    return InvalidArgument("propagationPolicy \"" + p +
                            "\" is not one of Background, Foreground, Orphan");
   }
   return out;
 }
 
-bool IsBuiltinNamespace(std::string_view ns) {
-  return ns == "default" || ns == "kube-system" || ns == "kube-public" || ns == "kube-node-lease";
-}
-
 }  // namespace
 
-Result<api::ObjectPtr> RestServer::Impl::DeleteOne(api::Kind kind, const std::string& ns,
-                                                   const std::string& name,
-                                                   const client::DeleteOptions& options,
-                                                   const std::string& propagation) {
-  if (kind == api::Kind::kReplicationController) {
-    api::ObjectPtr rc;
-    {
-      auto lease = AcquireApi();
-      NAVARCH_ASSIGN_OR_RETURN(rc, lease->Get(kind, ns, name));
-    }
-    const std::string uid = rc->metadata.uid;
-    auto owned = [&]() -> Result<std::vector<api::ObjectPtr>> {
-      client::ListOptions lo;
-      lo.namespace_ = ns;
-      auto lease = AcquireApi();
-      NAVARCH_ASSIGN_OR_RETURN(auto pods, lease->List(api::Kind::kPod, lo));
-      std::vector<api::ObjectPtr> out;
-      for (auto& p : pods.items) {
-        for (const auto& ref : p->metadata.owner_references) {
-          if (ref.uid == uid) {
-            out.push_back(p);
-            break;
-          }
-        }
-      }
-      return out;
-    };
-    auto delete_pods = [&]() -> Status {
-      NAVARCH_ASSIGN_OR_RETURN(auto pods, owned());
-      for (const auto& p : pods) {
-        auto lease = AcquireApi();
-        auto st = lease->Delete(api::Kind::kPod, ns, p->metadata.name, {});
-        if (!st.ok() && st.code() != Code::kNotFound) return st.status();
-      }
-      return Status::Ok();
-    };
-    if (propagation == "Orphan") {
-      NAVARCH_ASSIGN_OR_RETURN(auto pods, owned());
-      for (const auto& p : pods) {
-        for (int attempt = 0; attempt < kWriteAttempts; ++attempt) {
-          auto lease = AcquireApi();
-          auto cur = lease->Get(api::Kind::kPod, ns, p->metadata.name);
-          if (!cur.ok()) break;
-          auto next = MutableCopy(**cur);
-          auto& refs = next->metadata.owner_references;
-          refs.erase(std::remove_if(refs.begin(), refs.end(),
-                                    [&](const api::OwnerReference& r) { return r.uid == uid; }),
-                     refs.end());
-          auto res = lease->Update(next);
-          if (res.code() != Code::kConflict) break;
-        }
-      }
-    } else if (propagation == "Foreground") {
-      NAVARCH_RETURN_IF_ERROR(delete_pods());
-    }
-    api::ObjectPtr deleted;
-    {
-      auto lease = AcquireApi();
-      NAVARCH_ASSIGN_OR_RETURN(deleted, lease->Delete(kind, ns, name, options));
-    }
-    if (propagation.empty() || propagation == "Background") {
-      NAVARCH_RETURN_IF_ERROR(delete_pods());
-    }
-    return deleted;
-  }
-  if (kind == api::Kind::kNamespace) {
-    if (IsBuiltinNamespace(name)) {
-      return InvalidArgument("namespaces \"" + name +
-                             "\" is forbidden: this namespace may not be deleted");
-    }
-    {
-      auto lease = AcquireApi();
-      NAVARCH_RETURN_IF_ERROR(lease->Get(kind, "", name).status());
-    }
-    // The namespace's contents go first (pods without grace: nothing may
-    // run in a namespace that no longer exists).
-    for (api::Kind k : api::AllKinds()) {
-      if (!api::InfoOf(k).namespaced) continue;
-      client::ListOptions lo;
-      lo.namespace_ = name;
-      client::ObjectList items;
-      {
-        auto lease = AcquireApi();
-        NAVARCH_ASSIGN_OR_RETURN(items, lease->List(k, lo));
-      }
-      for (const auto& item : items.items) {
-        client::DeleteOptions d;
-        if (k == api::Kind::kPod) d.grace_period_seconds = 0;
-        auto st = DeleteOne(k, name, item->metadata.name, d, "Background");
-        if (!st.ok() && st.code() != Code::kNotFound) return st.status();
-      }
-    }
-  }
-  api::ObjectPtr deleted;
-  {
-    auto lease = AcquireApi();
-    NAVARCH_ASSIGN_OR_RETURN(deleted, lease->Delete(kind, ns, name, options));
-  }
-  if (kind == api::Kind::kService) ReleaseServiceAllocations(*deleted);
-  return deleted;
-}
-
+// Deletion, its propagation to dependents, finalizers and namespace
+// teardown are the Api's and the controllers' (garbage collector,
+// namespace controller): a request handler only routes.
 Response RestServer::Impl::Delete(const Request& r, const Route& route) {
-  auto parsed = ParseDeleteOptions(r);
-  if (!parsed.ok()) return ErrorResponse(parsed.status());
-  if (route.kind == api::Kind::kNamespace && IsBuiltinNamespace(route.name)) {
-    return StatusResponse(
-        403, "Forbidden",
-        "namespaces \"" + route.name + "\" is forbidden: this namespace may not be deleted",
-        {route.name, "namespaces", "", {}});
-  }
+  auto options = ParseDeleteOptions(r);
+  if (!options.ok()) return ErrorResponse(options.status());
   if (route.kind == api::Kind::kNode) {
     if (auto denied = AdmitNodeWrite(r, NodeWrite::kDelete, route.name, nullptr, nullptr)) {
       return *denied;
     }
   }
-  auto res = DeleteOne(route.kind, route.ns, route.name, parsed->options, parsed->propagation);
-  if (!res.ok()) return ApiError(res.status(), route.kind, route.name);
+  auto res = [&] {
+    auto lease = AcquireApi();
+    return lease->Delete(route.kind, route.ns, route.name, *options);
+  }();
+  if (!res.ok()) {
+    if (res.code() == Code::kForbidden) {
+      return ErrorResponse(res.status(), {route.name, ResourceName(route.kind), "", {}});
+    }
+    return ApiError(res.status(), route.kind, route.name);
+  }
+  // An object still there (a terminating pod or namespace, one held by
+  // finalizers) comes back with its deletionTimestamp, as in Kubernetes.
   return ObjectResponse(200, **res);
 }
 
 Response RestServer::Impl::DeleteCollection(const Request& r, const Route& route) {
-  auto parsed = ParseDeleteOptions(r);
-  if (!parsed.ok()) return ErrorResponse(parsed.status());
+  auto options = ParseDeleteOptions(r);
+  if (!options.ok()) return ErrorResponse(options.status());
   auto sel = ParseSelectors(r, route.kind);
   if (!sel.ok()) return ErrorResponse(sel.status());
   client::ListOptions lo;
@@ -744,9 +491,13 @@ Response RestServer::Impl::DeleteCollection(const Request& r, const Route& route
   std::string items;
   for (const auto& obj : list.items) {
     if (!sel->Matches(*obj)) continue;
-    if (route.kind == api::Kind::kNamespace && IsBuiltinNamespace(obj->metadata.name)) continue;
-    auto res = DeleteOne(route.kind, obj->metadata.namespace_, obj->metadata.name, parsed->options,
-                         parsed->propagation);
+    if (route.kind == api::Kind::kNamespace && api::IsBuiltinNamespace(obj->metadata.name)) {
+      continue;
+    }
+    auto res = [&] {
+      auto lease = AcquireApi();
+      return lease->Delete(route.kind, obj->metadata.namespace_, obj->metadata.name, *options);
+    }();
     if (!res.ok()) {
       if (res.code() == Code::kNotFound) continue;
       return ApiError(res.status(), route.kind, obj->metadata.name);
@@ -764,6 +515,8 @@ Response RestServer::Impl::DeleteCollection(const Request& r, const Route& route
 // --- scale -----------------------------------------------------------------------
 
 Response RestServer::Impl::Scale(const Request& r, const Route& route) {
+  auto dry_run = DryRunOf(r);
+  if (!dry_run.ok()) return ErrorResponse(dry_run.status());
   for (int attempt = 0;; ++attempt) {
     Result<api::ObjectPtr> current = [&] {
       auto lease = AcquireApi();
@@ -820,7 +573,7 @@ Response RestServer::Impl::Scale(const Request& r, const Route& route) {
     next->metadata.resource_version = pinned ? pinned_rv : rc.metadata.resource_version;
     auto res = [&] {
       auto lease = AcquireApi();
-      return lease->Update(next);
+      return lease->Update(next, client::WriteOptions{*dry_run});
     }();
     if (res.code() == Code::kConflict && !pinned && attempt + 1 < kWriteAttempts) continue;
     if (!res.ok()) return ApiError(res.status(), route.kind, route.name);
@@ -856,31 +609,32 @@ Response RestServer::Impl::Bind(const Request& r, const Route& route) {
   if (node.empty()) {
     return InvalidResponse("Binding", route.name, {{"target.name", "Required value"}});
   }
-  for (int attempt = 0;; ++attempt) {
-    auto lease = AcquireApi();
-    auto cur = lease->Get(api::Kind::kPod, route.ns, route.name);
-    if (!cur.ok()) return ApiError(cur.status(), route.kind, route.name);
+  auto dry_run = DryRunOf(r);
+  if (!dry_run.ok()) return ErrorResponse(dry_run.status());
+  auto lease = AcquireApi();
+  auto cur = lease->Get(api::Kind::kPod, route.ns, route.name);
+  if (!cur.ok()) return ApiError(cur.status(), route.kind, route.name);
+  Result<api::ObjectPtr> res = cur;
+  if (*dry_run) {
+    // The same checks as a binding, nothing written.
     const auto& pod = static_cast<const api::Pod&>(**cur);
-    if (pod.metadata.deletion_timestamp) {
-      return ErrorResponse(Conflict("Operation cannot be fulfilled on pods/binding \"" +
-                                    route.name + "\": pod " + route.name +
-                                    " is being deleted, cannot be assigned to a host"));
+    if (pod.metadata.deletion_timestamp || !pod.spec->node_name.empty()) {
+      res = lease->Bind(*cur, node);  // fails the same way a real one would
     }
-    if (!pod.spec->node_name.empty()) {
-      return ErrorResponse(
-          Conflict("Operation cannot be fulfilled on pods/binding \"" + route.name + "\": pod " +
-                   route.name + " is already assigned to node \"" + pod.spec->node_name + "\""));
-    }
-    auto next = std::make_shared<api::Pod>(pod);
-    next->spec.Mutable().node_name = node;
-    auto res = lease->Update(next);
-    if (res.code() == Code::kConflict && attempt + 1 < kWriteAttempts) continue;
-    if (!res.ok()) return ApiError(res.status(), route.kind, route.name);
-    Response resp;
-    resp.code = 201;
-    resp.body = SuccessJson({route.name, "pods", pod.metadata.uid, {}});
-    return resp;
+  } else {
+    res = lease->Bind(*cur, node);
   }
+  if (!res.ok()) {
+    if (res.code() == Code::kConflict) {
+      return ErrorResponse(Conflict("Operation cannot be fulfilled on pods/binding \"" +
+                                    route.name + "\": " + res.status().message()));
+    }
+    return ApiError(res.status(), route.kind, route.name);
+  }
+  Response resp;
+  resp.code = 201;
+  resp.body = SuccessJson({route.name, "pods", (*cur)->metadata.uid, {}});
+  return resp;
 }
 
 // --- logs ------------------------------------------------------------------------

@@ -28,6 +28,8 @@ int HttpCodeOf(Code code) {
       return 405;
     case Code::kInternal:
       return 500;
+    case Code::kForbidden:
+      return 403;
   }
   return 500;
 }
@@ -53,6 +55,8 @@ std::string_view ReasonOf(Code code) {
       return "MethodNotAllowed";
     case Code::kInternal:
       return "InternalError";
+    case Code::kForbidden:
+      return "Forbidden";
   }
   return "InternalError";
 }
@@ -113,6 +117,14 @@ Response StatusResponse(int code, std::string_view reason, std::string_view mess
 }
 
 Response ErrorResponse(const Status& status, const StatusDetails& details) {
+  if (status.code() == Code::kInvalidArgument && !status.causes().empty()) {
+    // A validation failure of an object (core/registry): 422 with its causes.
+    StatusDetails d = details;
+    d.causes.clear();
+    for (const auto& c : status.causes())
+      d.causes.push_back({c.field, c.message});
+    return StatusResponse(422, "Invalid", status.message(), d);
+  }
   const int code = HttpCodeOf(status.code());
   return StatusResponse(code, ReasonOf(status.code()), status.message(), details);
 }

@@ -31,7 +31,8 @@ Response StatusResponse(int code, std::string_view reason, std::string_view mess
 //   kNotFound 404 NotFound · kAlreadyExists 409 AlreadyExists · kConflict 409
 //   Conflict · kInvalidArgument 400 BadRequest · kCompacted 410 Expired ·
 //   kUnavailable 503 ServiceUnavailable · kNotSupported 405 MethodNotAllowed ·
-//   kCancelled 503 · kInternal 500 InternalError.
+//   kCancelled 503 · kInternal 500 InternalError · kForbidden 403 Forbidden.
+// A kInvalidArgument with causes (a validation failure) is 422 Invalid.
 Response ErrorResponse(const Status& status, const StatusDetails& details = {});
 int HttpCodeOf(Code code);
 std::string_view ReasonOf(Code code);

@@ -2,6 +2,7 @@
 // printers show for each v1 kind.
 
 #include "core/apiserver/table.h"
+#include "core/api/well_known.h"
 #include "core/base/strings.h"
 
 #include <algorithm>
@@ -221,7 +222,7 @@ json::array PodCells(const api::Pod& pod, Time now) {
     }
   }
 
-  bool terminal = pod.status.phase == api::kPodSucceeded || pod.status.phase == api::kPodFailed;
+  bool terminal = api::IsTerminalPhase(pod.status.phase);
   if (pod.metadata.deletion_timestamp && pod.status.reason == "NodeLost") {
     reason = "Unknown";
   } else if (pod.metadata.deletion_timestamp && !terminal) {

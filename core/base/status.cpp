@@ -27,6 +27,8 @@ std::string_view CodeName(Code code) {
       return "not supported";
     case Code::kCancelled:
       return "cancelled";
+    case Code::kForbidden:
+      return "forbidden";
   }
   return "unknown";
 }
@@ -44,7 +46,7 @@ Status Status::WithContext(std::string_view context) const {
   std::string m(context);
   m += ": ";
   m += message_;
-  return Status(code_, std::move(m));
+  return Status(code_, std::move(m), causes_);
 }
 
 std::ostream& operator<<(std::ostream& os, const Status& s) {

@@ -14,6 +14,7 @@
 #include <string_view>
 #include <utility>
 #include <variant>
+#include <vector>
 
 namespace navarch {
 
@@ -28,6 +29,16 @@ enum class Code {
   kInternal,         // a bug or corrupted state
   kNotSupported,     // an optional capability this implementation does not have
   kCancelled,        // the operation was stopped by its owner
+  kForbidden,        // refused by policy (a built-in namespace, a terminating one, ...)
+};
+
+// One field a failed validation names: "spec.containers[0].image",
+// "Required value". A kInvalidArgument Status with causes is a validation
+// failure of an object (HTTP 422 Invalid); without, a bad request (400).
+struct FieldCause {
+  std::string field;
+  std::string message;
+  bool operator==(const FieldCause&) const = default;
 };
 
 // Stable lower-case name of a code ("not found", "conflict", ...).
@@ -37,12 +48,16 @@ class [[nodiscard]] Status {
  public:
   Status() = default;  // ok
   Status(Code code, std::string message) : code_(code), message_(std::move(message)) {}
+  Status(Code code, std::string message, std::vector<FieldCause> causes)
+      : code_(code), message_(std::move(message)), causes_(std::move(causes)) {}
 
   static Status Ok() { return Status(); }
 
   bool ok() const { return code_ == Code::kOk; }
   Code code() const { return code_; }
   const std::string& message() const { return message_; }
+  // The fields a validation failure names (empty otherwise).
+  const std::vector<FieldCause>& causes() const { return causes_; }
 
   // "conflict: pods/default/web: ..." style rendering for logs and CLIs.
   std::string ToString() const;
@@ -57,6 +72,7 @@ class [[nodiscard]] Status {
  private:
   Code code_ = Code::kOk;
   std::string message_;
+  std::vector<FieldCause> causes_;
 };
 
 std::ostream& operator<<(std::ostream& os, const Status& s);
@@ -87,6 +103,9 @@ inline Status NotSupported(std::string m) {
 }
 inline Status Cancelled(std::string m) {
   return {Code::kCancelled, std::move(m)};
+}
+inline Status Forbidden(std::string m) {
+  return {Code::kForbidden, std::move(m)};
 }
 
 // Result<T> holds either a T or a non-ok Status.

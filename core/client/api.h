@@ -30,7 +30,10 @@
 //   kAlreadyExists   Create of an existing name
 //   kConflict        a stale resource_version (see above)
 //   kInvalidArgument validation failed (every problem listed, with field
-//                    paths); a bad selector or option
+//                    paths, and one Status::causes() entry each); a bad
+//                    selector or option (no causes)
+//   kForbidden       a create in a namespace being deleted; deleting a
+//                    built-in namespace
 //   kCompacted       List at a resource_version older than the history kept
 //   kUnavailable     the store or remote server cannot be reached
 //
@@ -102,6 +105,29 @@ struct DeleteOptions {
   // (kConflict otherwise) / this uid (kConflict: the name was reused).
   std::string resource_version;
   std::string uid;
+  // What happens to the object's dependents (objects whose
+  // metadata.ownerReferences name it), as Kubernetes' propagationPolicy:
+  //   "Background"  the object goes now; the garbage collector deletes its
+  //                 dependents afterwards;
+  //   "Foreground"  the object gets a deletionTimestamp and the
+  //                 foregroundDeletion finalizer, and goes once the garbage
+  //                 collector has deleted every dependent that blocks it
+  //                 (ownerReference.blockOwnerDeletion);
+  //   "Orphan"      the object gets the orphan finalizer; the garbage
+  //                 collector removes the reference from every dependent,
+  //                 then lets it go.
+  // "" = the kind's default: Orphan for ReplicationControllers (as in
+  // Kubernetes' core/v1), Background for everything else.
+  std::string propagation_policy;
+  // Run every check and return what the delete would do; change nothing.
+  bool dry_run = false;
+};
+
+struct WriteOptions {
+  // Run the whole write (defaulting, validation, admission, conflict checks,
+  // allocation) and return the object as it would have been stored, without
+  // storing it (it has no resourceVersion). HTTP: ?dryRun=All.
+  bool dry_run = false;
 };
 
 struct WatchOptions {
@@ -159,22 +185,39 @@ class Api {
   // an empty namespace goes to "default". uid, creationTimestamp,
   // generation and resourceVersion in the argument are ignored. Returns the
   // stored object.
-  virtual Result<ObjectPtr> Create(ObjectPtr obj) = 0;
+  virtual Result<ObjectPtr> Create(ObjectPtr obj, const WriteOptions& options) = 0;
+  Result<ObjectPtr> Create(ObjectPtr obj) { return Create(std::move(obj), WriteOptions{}); }
   // `ns` is ignored for cluster-scoped kinds.
   virtual Result<ObjectPtr> Get(Kind kind, std::string_view ns, std::string_view name) = 0;
   virtual Result<ObjectList> List(Kind kind, const ListOptions& options) = 0;
   // Replaces the object's metadata (labels, annotations, ...) and spec. The
   // status is kept as stored (write it with UpdateStatus). Bumps generation
   // when the spec changed.
-  virtual Result<ObjectPtr> Update(ObjectPtr obj) = 0;
+  virtual Result<ObjectPtr> Update(ObjectPtr obj, const WriteOptions& options) = 0;
+  Result<ObjectPtr> Update(ObjectPtr obj) { return Update(std::move(obj), WriteOptions{}); }
   // Replaces only the status; metadata and spec are kept as stored.
   // kInvalidArgument for kinds without a status (Endpoints, Event).
-  virtual Result<ObjectPtr> UpdateStatus(ObjectPtr obj) = 0;
+  virtual Result<ObjectPtr> UpdateStatus(ObjectPtr obj, const WriteOptions& options) = 0;
+  Result<ObjectPtr> UpdateStatus(ObjectPtr obj) {
+    return UpdateStatus(std::move(obj), WriteOptions{});
+  }
+  // Binds an unbound pod to `node` (Kubernetes' pods/binding subresource):
+  // the only way spec.nodeName is set after creation. kConflict when the pod
+  // is already bound or being deleted, or its uid is no longer `pod`'s (the
+  // name was reused). Returns the bound pod (over HTTP, which answers a
+  // Status, `pod` with spec.nodeName set and no resourceVersion).
+  virtual Result<ObjectPtr> Bind(ObjectPtr pod, std::string_view node) = 0;
   // Deletes the object and returns its last state. A pod bound to a node is
   // deleted gracefully: the first Delete sets metadata.deletionTimestamp
   // (now + grace) and deletionGracePeriodSeconds and returns the updated pod;
   // the kubelet stops it and deletes it with grace 0. A Delete of a pod
-  // already terminating only shortens its grace period.
+  // already terminating only shortens its grace period. An object with
+  // metadata.finalizers (including those the propagation policy adds, see
+  // DeleteOptions) only gets a deletionTimestamp; it goes when the last
+  // finalizer is removed. A Namespace becomes Terminating and goes once the
+  // namespace controller has emptied it. Without a resource_version
+  // precondition, a delete that races with a writer retries instead of
+  // failing with kConflict. kForbidden for the built-in namespaces.
   virtual Result<ObjectPtr> Delete(Kind kind, std::string_view ns, std::string_view name,
                                    const DeleteOptions& options = {}) = 0;
   // Starts a watch. Errors found up front (a bad option) are returned;

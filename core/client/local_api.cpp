@@ -8,6 +8,7 @@
 #include "core/api/codec.h"
 #include "core/api/types.h"
 #include "core/api/validation.h"
+#include "core/api/well_known.h"
 #include "core/client/kind_traits.h"
 #include "core/client/watch_dispatcher.h"
 
@@ -20,25 +21,10 @@ constexpr int kGenerateNameAttempts = 8;
 // Kubernetes' GuaranteedUpdate does; each lost race is another writer's
 // success, so this cap is only a backstop against a runaway loop.
 constexpr int kUnconditionalRetries = 1000;
-constexpr int64_t kDefaultGraceSeconds = 30;
 constexpr int64_t kListPageSize = 500;
 constexpr size_t kMaxListWarnings = 20;
 
-bool IsBuiltinNamespace(std::string_view ns) {
-  return ns == "default" || ns == "kube-system" || ns == "kube-public";
-}
-
-// "" and "0" mean "latest" (0).
-Result<store::Revision> ParseResourceVersion(std::string_view rv, std::string_view what) {
-  if (rv.empty()) return store::Revision{0};
-  store::Revision out = 0;
-  auto [p, ec] = std::from_chars(rv.data(), rv.data() + rv.size(), out);
-  if (ec != std::errc() || p != rv.data() + rv.size() || out < 0) {
-    return InvalidArgument(std::string(what) + " \"" + std::string(rv) +
-                           "\" is not a resourceVersion (a non-negative decimal integer)");
-  }
-  return out;
-}
+using api::ParseResourceVersion;
 
 std::shared_ptr<api::Object> MutableCopy(const api::Object& obj) {
   return std::shared_ptr<api::Object>(obj.Clone().release());
@@ -68,28 +54,6 @@ std::shared_ptr<api::Object> WithStatus(const api::Object& current, const api::O
       return out;
     }
   }
-}
-
-std::string JoinErrors(const std::vector<api::FieldError>& errors) {
-  std::string out;
-  for (const auto& e : errors) {
-    if (!out.empty()) out += "; ";
-    if (!e.path.empty()) out += e.path + ": ";
-    out += e.message;
-  }
-  return out;
-}
-
-Status ValidateObject(const api::Object& obj) {
-  auto errors = api::Validate(obj);
-  if (errors.empty()) return Status::Ok();
-  return InvalidArgument(ObjectName(obj) + " is invalid: " + JoinErrors(errors));
-}
-
-Status ValidateStatusOf(const api::Object& obj) {
-  auto errors = api::ValidateStatus(obj);
-  if (errors.empty()) return Status::Ok();
-  return InvalidArgument(ObjectName(obj) + " is invalid: " + JoinErrors(errors));
 }
 
 // Fills in the namespace of a namespaced object ("default" when empty) and
@@ -141,10 +105,22 @@ ObjectPtr WithResourceVersion(ObjectPtr obj, store::Revision revision) {
   return copy;
 }
 
+namespace {
+
+std::shared_ptr<registry::Registry> RegistryOrDefault(std::shared_ptr<registry::Registry> r) {
+  if (r) return r;
+  auto made = registry::Registry::Create();
+  if (!made.ok()) DieOnBadResultAccess(made.status());  // the defaults are valid
+  return *made;
+}
+
+}  // namespace
+
 LocalApi::LocalApi(store::Store& store, runtime::Clock& clock, LocalApiOptions options)
     : store_(store),
       clock_(clock),
       options_(std::move(options)),
+      registry_(RegistryOrDefault(options_.registry)),
       rng_(options_.seed),
       private_hubs_(std::make_shared<std::map<uint64_t, std::shared_ptr<WatchDispatcher>>>()) {}
 
@@ -180,17 +156,17 @@ std::string LocalApi::NextNameSuffix() {
 Status LocalApi::CheckNamespace(const api::Object& obj) {
   if (!options_.require_namespace || !api::InfoOf(obj.kind()).namespaced) return Status::Ok();
   const std::string& ns = obj.metadata.namespace_;
-  if (IsBuiltinNamespace(ns)) return Status::Ok();
   auto kv = store_.Get(StoreKey(Kind::kNamespace, "", ns));
   if (kv.code() == Code::kNotFound) {
+    if (api::IsBuiltinNamespace(ns)) return Status::Ok();  // exists from the start
     return NotFound("cannot create " + ObjectName(obj) + ": namespaces/" + ns +
                     " not found; create the Namespace first");
   }
   if (!kv.ok()) return kv.status();
   NAVARCH_ASSIGN_OR_RETURN(ObjectPtr nsobj, Read(*kv));
   if (nsobj->metadata.deletion_timestamp) {
-    return InvalidArgument("cannot create " + ObjectName(obj) + ": namespaces/" + ns +
-                           " is being terminated");
+    return Forbidden(ObjectName(obj) + " is forbidden: unable to create new content in namespace " +
+                     ns + " because it is being terminated");
   }
   return Status::Ok();
 }
@@ -229,7 +205,7 @@ Result<ObjectPtr> LocalApi::Put(std::shared_ptr<api::Object> obj, bool create,
   return out;
 }
 
-Result<ObjectPtr> LocalApi::Create(ObjectPtr in) {
+Result<ObjectPtr> LocalApi::Create(ObjectPtr in, const WriteOptions& options) {
   if (!in) return InvalidArgument("Create: null object");
   auto obj = MutableCopy(*in);
   auto& meta = obj->metadata;
@@ -242,16 +218,32 @@ Result<ObjectPtr> LocalApi::Create(ObjectPtr in) {
   meta.deletion_grace_period_seconds.reset();
   const bool generate = meta.name.empty() && !meta.generate_name.empty();
   if (meta.name.empty() && !generate) {
-    return InvalidArgument(std::string(api::InfoOf(obj->kind()).resource) +
-                           ": metadata.name: required (set name or generateName)");
+    return registry::Invalid(
+        *obj, {{"metadata.name", "Required value: name or generateName is required"}});
   }
   if (generate) meta.name = meta.generate_name + NextNameSuffix();
-  NAVARCH_RETURN_IF_ERROR(ValidateObject(*obj));
-  NAVARCH_RETURN_IF_ERROR(CheckNamespace(*obj));
+  registry::Allocation alloc;
+  NAVARCH_RETURN_IF_ERROR(registry_->AdmitCreate(*obj, &alloc));
+  if (Status st = CheckNamespace(*obj); !st.ok()) {
+    registry_->Abort(alloc);
+    return st;
+  }
+  if (options.dry_run) {
+    registry_->Abort(alloc);
+    if (store_.Get(StoreKey(obj->kind(), meta.namespace_, meta.name)).ok()) {
+      return AlreadyExists(ObjectName(*obj) + " already exists");
+    }
+    return ObjectPtr(std::move(obj));
+  }
   for (int attempt = 0;; ++attempt) {
     auto result = Put(obj, /*create=*/true, 0);
     if (result.ok() || !generate || result.code() != Code::kAlreadyExists ||
         attempt + 1 >= kGenerateNameAttempts) {
+      if (result.ok()) {
+        registry_->Commit(alloc);
+      } else {
+        registry_->Abort(alloc);
+      }
       return result;
     }
     obj = MutableCopy(*obj);  // Put shared the previous one as the cached value
@@ -259,15 +251,35 @@ Result<ObjectPtr> LocalApi::Create(ObjectPtr in) {
   }
 }
 
-Result<ObjectPtr> LocalApi::Update(ObjectPtr obj) {
-  return Write(std::move(obj), WriteKind::kUpdate);
+Result<ObjectPtr> LocalApi::Update(ObjectPtr obj, const WriteOptions& options) {
+  return Write(std::move(obj), WriteKind::kUpdate, options.dry_run);
 }
 
-Result<ObjectPtr> LocalApi::UpdateStatus(ObjectPtr obj) {
-  return Write(std::move(obj), WriteKind::kStatus);
+Result<ObjectPtr> LocalApi::UpdateStatus(ObjectPtr obj, const WriteOptions& options) {
+  return Write(std::move(obj), WriteKind::kStatus, options.dry_run);
 }
 
-Result<ObjectPtr> LocalApi::Write(ObjectPtr in, WriteKind write) {
+Result<ObjectPtr> LocalApi::Bind(ObjectPtr pod, std::string_view node) {
+  if (!pod || pod->kind() != Kind::kPod) return InvalidArgument("Bind: not a pod");
+  return Write(std::move(pod), WriteKind::kBind, /*dry_run=*/false, node);
+}
+
+namespace {
+
+// An object whose deletion started and that nothing holds any more: the
+// update that removed its last finalizer removes it.
+bool ReadyToRemove(const api::Object& obj) {
+  const auto& m = obj.metadata;
+  if (!m.deletion_timestamp || !m.finalizers.empty()) return false;
+  if (m.deletion_grace_period_seconds.value_or(0) != 0) return false;  // a pod still stopping
+  if (const auto* ns = api::As<api::Namespace>(&obj)) return ns->spec.finalizers.empty();
+  return true;
+}
+
+}  // namespace
+
+Result<ObjectPtr> LocalApi::Write(ObjectPtr in, WriteKind write, bool dry_run,
+                                  std::string_view bind_node) {
   if (!in) return InvalidArgument("Update: null object");
   const Kind kind = in->kind();
   if (write == WriteKind::kStatus && !HasStatus(kind)) {
@@ -277,9 +289,14 @@ Result<ObjectPtr> LocalApi::Write(ObjectPtr in, WriteKind write) {
   const std::string ns = EffectiveNamespace(kind, in->metadata.namespace_);
   const std::string key = StoreKey(kind, ns, in->metadata.name);
   const std::string name = ObjectName(kind, ns, in->metadata.name);
-  NAVARCH_ASSIGN_OR_RETURN(
-      store::Revision wanted,
-      ParseResourceVersion(in->metadata.resource_version, name + ": metadata.resourceVersion"));
+  // A binding is not pinned to the version the scheduler saw: it only
+  // needs the pod unbound and alive (and the same pod, by uid).
+  store::Revision wanted = 0;
+  if (write != WriteKind::kBind) {
+    NAVARCH_ASSIGN_OR_RETURN(wanted,
+                             api::ParseResourceVersion(in->metadata.resource_version,
+                                                       name + ": metadata.resourceVersion"));
+  }
   for (int attempt = 0;; ++attempt) {
     auto kv = store_.Get(key);
     if (kv.code() == Code::kNotFound) return NotFound(name + " not found");
@@ -299,11 +316,27 @@ Result<ObjectPtr> LocalApi::Write(ObjectPtr in, WriteKind write) {
                       ", UID in object meta: " + current->metadata.uid);
     }
     std::shared_ptr<api::Object> next;
-    if (write == WriteKind::kStatus) {
+    registry::UpdateKind admit = registry::UpdateKind::kUpdate;
+    if (write == WriteKind::kBind) {
+      const auto& pod = static_cast<const api::Pod&>(*current);
+      if (pod.metadata.deletion_timestamp) {
+        return Conflict(name + ": pod " + pod.metadata.name +
+                        " is being deleted, cannot be assigned to a host");
+      }
+      if (!pod.spec->node_name.empty()) {
+        return Conflict(name + ": pod " + pod.metadata.name + " is already assigned to node \"" +
+                        pod.spec->node_name + "\"");
+      }
+      auto bound = std::make_shared<api::Pod>(pod);
+      bound->spec.Mutable().node_name = std::string(bind_node);
+      next = std::move(bound);
+      admit = registry::UpdateKind::kBind;
+    } else if (write == WriteKind::kStatus) {
       // Only the status changes: an equal one is a no-op write (no copy, no
       // revision), and the new object differs from the stored one only there.
       if (StatusEqual(*in, *current)) return current;
       next = WithStatus(*current, *in);
+      admit = registry::UpdateKind::kStatus;
     } else {
       next = WithStatus(*in, *current);
       auto& m = next->metadata;
@@ -314,16 +347,35 @@ Result<ObjectPtr> LocalApi::Write(ObjectPtr in, WriteKind write) {
       m.generate_name = c.generate_name;
       m.deletion_timestamp = c.deletion_timestamp;
       m.deletion_grace_period_seconds = c.deletion_grace_period_seconds;
-      m.generation = c.generation + (SpecEqual(*current, *next) ? 0 : 1);
     }
     next->metadata.resource_version = current->metadata.resource_version;
-    // A no-op write makes no revision (status writes checked that above).
-    if (write != WriteKind::kStatus && next->Equals(*current)) return current;
-    // A status write keeps the stored (valid) metadata and spec: only the new
-    // status needs checking.
-    NAVARCH_RETURN_IF_ERROR(write == WriteKind::kStatus ? ValidateStatusOf(*next)
-                                                        : ValidateObject(*next));
-    auto result = Put(std::move(next), /*create=*/false, kv->mod_revision);
+    registry::Allocation alloc;
+    NAVARCH_RETURN_IF_ERROR(registry_->AdmitUpdate(*current, *next, admit, &alloc));
+    if (write != WriteKind::kStatus) {
+      next->metadata.generation =
+          current->metadata.generation + (SpecEqual(*current, *next) ? 0 : 1);
+      // A no-op write makes no revision (status writes checked that above).
+      if (next->Equals(*current)) {
+        registry_->Abort(alloc);
+        return current;
+      }
+    }
+    if (dry_run) {
+      registry_->Abort(alloc);
+      return ObjectPtr(std::move(next));
+    }
+    Result<ObjectPtr> result = InvalidArgument("");
+    if (ReadyToRemove(*next)) {
+      // The last finalizer of an object being deleted is gone: it goes.
+      result = RemoveFromStore(key, *kv, std::move(next));
+    } else {
+      result = Put(std::move(next), /*create=*/false, kv->mod_revision);
+    }
+    if (result.ok()) {
+      registry_->Commit(alloc);
+    } else {
+      registry_->Abort(alloc);
+    }
     // An unconditional write retries when it raced with another writer.
     if (result.code() == Code::kConflict && wanted == 0 && attempt + 1 < kUnconditionalRetries) {
       continue;
@@ -332,14 +384,60 @@ Result<ObjectPtr> LocalApi::Write(ObjectPtr in, WriteKind write) {
   }
 }
 
+Result<ObjectPtr> LocalApi::RemoveFromStore(const std::string& key, const store::KeyValue& kv,
+                                            ObjectPtr last) {
+  auto deleted = store_.Delete(key, kv.mod_revision);
+  const std::string name = last ? ObjectName(*last) : key;
+  if (deleted.code() == Code::kConflict) {
+    return Conflict(name + ": modified while being deleted; re-read it and retry");
+  }
+  if (deleted.code() == Code::kNotFound) return NotFound(name + " not found");
+  if (!deleted.ok()) return deleted.status().WithContext(name);
+  if (last) registry_->Removed(*last);
+  return last;
+}
+
 Result<ObjectPtr> LocalApi::Delete(Kind kind, std::string_view ns_in, std::string_view name_in,
                                    const DeleteOptions& options) {
   const std::string ns = EffectiveNamespace(kind, ns_in);
-  const std::string key = StoreKey(kind, ns, name_in);
   const std::string name = ObjectName(kind, ns, name_in);
+  if (kind == Kind::kNamespace && api::IsBuiltinNamespace(name_in)) {
+    return Forbidden("namespaces \"" + std::string(name_in) +
+                     "\" is forbidden: this namespace may not be deleted");
+  }
   NAVARCH_ASSIGN_OR_RETURN(
       store::Revision wanted,
-      ParseResourceVersion(options.resource_version, name + ": delete precondition"));
+      api::ParseResourceVersion(options.resource_version, name + ": delete precondition"));
+  if (options.grace_period_seconds && *options.grace_period_seconds < 0) {
+    return InvalidArgument(name + ": gracePeriodSeconds must not be negative");
+  }
+  if (options.grace_period_seconds && *options.grace_period_seconds > api::kMaxDurationSeconds) {
+    return InvalidArgument(name + ": gracePeriodSeconds must be at most " +
+                           std::to_string(api::kMaxDurationSeconds) + " (100 years)");
+  }
+  const std::string& policy = options.propagation_policy;
+  if (!policy.empty() && policy != api::kPropagationBackground &&
+      policy != api::kPropagationForeground && policy != api::kPropagationOrphan) {
+    return InvalidArgument(name + ": propagationPolicy \"" + policy +
+                           "\" is not one of Background, Foreground, Orphan");
+  }
+  for (int attempt = 0;; ++attempt) {
+    auto result = DeleteOnce(kind, ns, name_in, wanted, options);
+    // Without a resourceVersion precondition a delete does not lose to a
+    // concurrent writer (a controller updating the object's status): it
+    // reads the object again and retries, as Kubernetes' store does.
+    if (result.code() == Code::kConflict && wanted == 0 && options.uid.empty() &&
+        attempt + 1 < kUnconditionalRetries) {
+      continue;
+    }
+    return result;
+  }
+}
+
+Result<ObjectPtr> LocalApi::DeleteOnce(Kind kind, const std::string& ns, std::string_view name_in,
+                                       store::Revision wanted, const DeleteOptions& options) {
+  const std::string key = StoreKey(kind, ns, name_in);
+  const std::string name = ObjectName(kind, ns, name_in);
   auto kv = store_.Get(key);
   if (kv.code() == Code::kNotFound) return NotFound(name + " not found");
   if (!kv.ok()) return kv.status().WithContext(name);
@@ -358,14 +456,15 @@ Result<ObjectPtr> LocalApi::Delete(Kind kind, std::string_view ns_in, std::strin
                       "decoded, so its uid cannot be checked; delete it without a uid "
                       "precondition");
     }
+    auto stub = api::NewMutableObject(kind);
+    stub->metadata.namespace_ = ns;
+    stub->metadata.name = std::string(name_in);
+    if (options.dry_run) return ObjectPtr(std::move(stub));
     auto deleted = store_.Delete(key, kv->mod_revision);
     if (deleted.code() == Code::kConflict) {
       return Conflict(name + ": modified while being deleted; re-read it and retry");
     }
     if (!deleted.ok()) return deleted.status().WithContext(name);
-    auto stub = api::NewMutableObject(kind);
-    stub->metadata.namespace_ = ns;
-    stub->metadata.name = std::string(name_in);
     return ObjectPtr(std::move(stub));
   }
   ObjectPtr current = std::move(*read);
@@ -374,22 +473,14 @@ Result<ObjectPtr> LocalApi::Delete(Kind kind, std::string_view ns_in, std::strin
                     " was required but the object's uid is " + current->metadata.uid +
                     " (the name was reused)");
   }
-  if (options.grace_period_seconds && *options.grace_period_seconds < 0) {
-    return InvalidArgument(name + ": gracePeriodSeconds must not be negative");
-  }
-  if (options.grace_period_seconds && *options.grace_period_seconds > api::kMaxDurationSeconds) {
-    return InvalidArgument(name + ": gracePeriodSeconds must be at most " +
-                           std::to_string(api::kMaxDurationSeconds) + " (100 years)");
-  }
+  const auto& m = current->metadata;
 
   // Graceful deletion: pods that a kubelet may be running.
-  if (auto pod = api::As<api::Pod>(current); pod && !pod->spec->node_name.empty() &&
-                                             pod->status.phase != api::kPodSucceeded &&
-                                             pod->status.phase != api::kPodFailed) {
+  if (auto pod = api::As<api::Pod>(current);
+      pod && !pod->spec->node_name.empty() && !api::IsTerminal(*pod)) {
     int64_t grace = options.grace_period_seconds.value_or(
-        pod->spec->termination_grace_period_seconds.value_or(kDefaultGraceSeconds));
+        pod->spec->termination_grace_period_seconds.value_or(api::kDefaultGracePeriodSeconds));
     if (grace > 0) {
-      const auto& m = pod->metadata;
       if (m.deletion_timestamp && m.deletion_grace_period_seconds &&
           *m.deletion_grace_period_seconds <= grace) {
         return current;  // already terminating, at least as soon
@@ -399,17 +490,60 @@ Result<ObjectPtr> LocalApi::Delete(Kind kind, std::string_view ns_in, std::strin
       if (m.deletion_timestamp && *m.deletion_timestamp < when) when = *m.deletion_timestamp;
       next->metadata.deletion_timestamp = when;
       next->metadata.deletion_grace_period_seconds = grace;
+      if (options.dry_run) return ObjectPtr(std::move(next));
       return Put(std::move(next), /*create=*/false, kv->mod_revision);
     }
   }
 
-  auto deleted = store_.Delete(key, kv->mod_revision);
-  if (deleted.code() == Code::kConflict) {
-    return Conflict(name + ": modified while being deleted; re-read it and retry");
+  // Namespaces: Terminating first; the namespace controller empties them.
+  if (const auto* nsobj = api::As<api::Namespace>(current.get())) {
+    if (!nsobj->spec.finalizers.empty() || !m.finalizers.empty()) {
+      if (m.deletion_timestamp) return current;  // already terminating
+      auto next = std::make_shared<api::Namespace>(*nsobj);
+      next->metadata.deletion_timestamp = clock_.Now();
+      next->metadata.deletion_grace_period_seconds = 0;
+      next->status.phase = std::string(api::kNamespaceTerminating);
+      if (options.dry_run) return ObjectPtr(std::move(next));
+      return Put(std::move(next), /*create=*/false, kv->mod_revision);
+    }
   }
-  if (deleted.code() == Code::kNotFound) return NotFound(name + " not found");
-  if (!deleted.ok()) return deleted.status().WithContext(name);
-  return current;
+
+  // Finalizers: the propagation policy's, and any the object carries.
+  std::string policy = options.propagation_policy;
+  if (policy.empty()) {
+    policy = kind == Kind::kReplicationController ? std::string(api::kPropagationOrphan)
+                                                  : std::string(api::kPropagationBackground);
+  }
+  std::vector<std::string> finalizers = m.finalizers;
+  auto set_finalizer = [&finalizers](std::string_view f, bool on) {
+    auto it = std::find(finalizers.begin(), finalizers.end(), f);
+    if (on && it == finalizers.end()) finalizers.emplace_back(f);
+    if (!on && it != finalizers.end()) finalizers.erase(it);
+  };
+  // A later delete may change the policy of one in progress (as Kubernetes
+  // lets it): the finalizers follow the latest.
+  const bool had_policy =
+      std::find(finalizers.begin(), finalizers.end(), api::kFinalizerOrphan) != finalizers.end() ||
+      std::find(finalizers.begin(), finalizers.end(), api::kFinalizerForeground) !=
+          finalizers.end();
+  if (!m.deletion_timestamp || !options.propagation_policy.empty() || !had_policy) {
+    set_finalizer(api::kFinalizerOrphan, policy == api::kPropagationOrphan);
+    set_finalizer(api::kFinalizerForeground, policy == api::kPropagationForeground);
+  }
+  if (!finalizers.empty()) {
+    if (m.deletion_timestamp && finalizers == m.finalizers &&
+        m.deletion_grace_period_seconds.value_or(0) == 0) {
+      return current;  // already being deleted the same way
+    }
+    auto next = MutableCopy(*current);
+    if (!next->metadata.deletion_timestamp) next->metadata.deletion_timestamp = clock_.Now();
+    next->metadata.deletion_grace_period_seconds = 0;
+    next->metadata.finalizers = std::move(finalizers);
+    if (options.dry_run) return ObjectPtr(std::move(next));
+    return Put(std::move(next), /*create=*/false, kv->mod_revision);
+  }
+  if (options.dry_run) return current;
+  return RemoveFromStore(key, *kv, current);
 }
 
 // --- Reads --------------------------------------------------------------

@@ -13,16 +13,24 @@
 // value is empty): only valid for stores that keep `cached` (MemoryStore),
 // and a large saving when simulating 100,000 pods.
 //
-// Create. Assigns uid (from a seeded generator: deterministic), name from
-// generateName (5 characters from a seeded generator; retried on collision),
-// creationTimestamp = Clock::Now(), generation 1. Validates with
-// api::Validate() and returns kInvalidArgument listing every problem.
+// Writes. Every write goes through the registry (core/registry): defaulting,
+// validation, immutable fields, allocation — the same rules whoever writes,
+// in process, in the simulator or behind HTTP. Create assigns uid (from a
+// seeded generator: deterministic), name from generateName (5 characters
+// from a seeded generator; retried on collision), creationTimestamp =
+// Clock::Now(), generation 1. A dry run (WriteOptions / DeleteOptions
+// dry_run) does all of it and stores nothing.
+//
+// Deletion. See Api::Delete: graceful pods, finalizers (the propagation
+// policy's: the garbage collector removes them), namespaces Terminating
+// until the namespace controller has emptied them. An update that removes
+// the last finalizer of an object being deleted removes the object.
 //
 // Namespaces. A namespaced object can only be created in a Namespace object
-// that exists (kNotFound otherwise) and is not terminating — as Kubernetes'
-// NamespaceLifecycle admission does — except "default", "kube-system" and "kube-public", which
-// always exist (Kubernetes creates them at start-up). Turn the check off with
-// `require_namespace = false`. Namespaces are not cascade-deleted.
+// that exists (kNotFound otherwise) and is not terminating (kForbidden) — as
+// Kubernetes' NamespaceLifecycle admission does — except in the built-in
+// namespaces (api::kBuiltinNamespaces), which always exist. Turn the check
+// off with `require_namespace = false`.
 //
 // Watches. LocalApi keeps ONE store watcher per kind, however many Api
 // watches there are, and dispatches each store event through indexes: pod
@@ -52,6 +60,7 @@
 #include <string_view>
 
 #include "core/client/api.h"
+#include "core/registry/registry.h"
 #include "core/runtime/clock.h"
 #include "core/runtime/rng.h"
 #include "core/store/store.h"
@@ -70,6 +79,10 @@ struct LocalApiOptions {
   Duration watch_delay{0};
   // Refuse objects in namespaces that do not exist (see above).
   bool require_namespace = true;
+  // The per-kind rules and allocators. Share one between every LocalApi of
+  // a process (the API server's pool, in-process components); null = a
+  // registry of this LocalApi's own with the default ranges.
+  std::shared_ptr<registry::Registry> registry;
 };
 
 // The store key of an object.
@@ -91,7 +104,7 @@ class LocalApi final : public Api {
   using Api::Update;
   using Api::UpdateStatus;
 
-  Result<ObjectPtr> Create(ObjectPtr obj) override;
+  Result<ObjectPtr> Create(ObjectPtr obj, const WriteOptions& options) override;
   Result<ObjectPtr> Get(Kind kind, std::string_view ns, std::string_view name) override;
   Result<ObjectList> List(Kind kind, const ListOptions& options) override;
   // As List, but the items come only as JSON in `encoded` (each with its
@@ -101,8 +114,9 @@ class LocalApi final : public Api {
   // object is decoded at all). Field order within metadata may differ from
   // api::EncodeJson's.
   Result<ObjectList> List(Kind kind, const ListOptions& options, std::vector<std::string>* encoded);
-  Result<ObjectPtr> Update(ObjectPtr obj) override;
-  Result<ObjectPtr> UpdateStatus(ObjectPtr obj) override;
+  Result<ObjectPtr> Update(ObjectPtr obj, const WriteOptions& options) override;
+  Result<ObjectPtr> UpdateStatus(ObjectPtr obj, const WriteOptions& options) override;
+  Result<ObjectPtr> Bind(ObjectPtr pod, std::string_view node) override;
   Result<ObjectPtr> Delete(Kind kind, std::string_view ns, std::string_view name,
                            const DeleteOptions& options = {}) override;
   Result<std::unique_ptr<WatchHandle>> Watch(Kind kind, const WatchOptions& options,
@@ -122,9 +136,18 @@ class LocalApi final : public Api {
   // replays) — for tests and status pages.
   size_t StoreWatcherCount() const;
 
+  registry::Registry& registry() { return *registry_; }
+
  private:
-  enum class WriteKind { kUpdate, kStatus };
-  Result<ObjectPtr> Write(ObjectPtr obj, WriteKind kind);
+  enum class WriteKind { kUpdate, kStatus, kBind };
+  Result<ObjectPtr> Write(ObjectPtr obj, WriteKind kind, bool dry_run,
+                          std::string_view bind_node = {});
+  Result<ObjectPtr> DeleteOnce(Kind kind, const std::string& ns, std::string_view name,
+                               store::Revision wanted, const DeleteOptions& options);
+  // Removes the key (expected at kv's revision); `last` is the object's
+  // last state, returned, and its allocations are released.
+  Result<ObjectPtr> RemoveFromStore(const std::string& key, const store::KeyValue& kv,
+                                    ObjectPtr last);
   // Encodes and stores `obj` (not yet shared with anyone): a create, or an
   // update expecting mod_revision `expected`.
   Result<ObjectPtr> Put(std::shared_ptr<api::Object> obj, bool create, store::Revision expected);
@@ -138,6 +161,7 @@ class LocalApi final : public Api {
   store::Store& store_;
   runtime::Clock& clock_;
   const LocalApiOptions options_;
+  std::shared_ptr<registry::Registry> registry_;
   runtime::Rng rng_;  // uids and generated names
   // One shared dispatcher per kind, created by the first Watch of the kind.
   std::map<Kind, std::shared_ptr<WatchDispatcher>> hubs_;

@@ -16,11 +16,6 @@ const api::NodeCondition* FindNodeCondition(const api::Node& node, std::string_v
   return nullptr;
 }
 
-bool IsPodReady(const api::Pod& pod) {
-  const auto* c = FindPodCondition(pod, kConditionReady);
-  return c && c->status == kConditionTrue;
-}
-
 std::optional<Time> PodReadySince(const api::Pod& pod) {
   const auto* c = FindPodCondition(pod, kConditionReady);
   if (!c || c->status != kConditionTrue) return std::nullopt;

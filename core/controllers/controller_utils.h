@@ -9,6 +9,7 @@
 #include <string_view>
 
 #include "core/api/types.h"
+#include "core/api/well_known.h"
 #include "core/base/time.h"
 
 namespace navarch::controllers {
@@ -23,8 +24,8 @@ const api::PodCondition* FindPodCondition(const api::Pod& pod, std::string_view 
 // The node's condition of type `type`, or null.
 const api::NodeCondition* FindNodeCondition(const api::Node& node, std::string_view type);
 
-// Ready condition True.
-bool IsPodReady(const api::Pod& pod);
+// Ready condition True (the one definition, in core/api).
+using api::IsPodReady;
 // When the pod last became ready (the Ready condition's lastTransitionTime),
 // if it is ready.
 std::optional<Time> PodReadySince(const api::Pod& pod);

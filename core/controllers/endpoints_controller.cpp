@@ -1,4 +1,5 @@
 #include "core/controllers/endpoints_controller.h"
+#include "core/api/well_known.h"
 
 #include <algorithm>
 #include <optional>
@@ -176,7 +177,7 @@ std::vector<api::EndpointSubset> EndpointsController::Desired(
     if (!pod || pod->metadata.namespace_ != service.metadata.namespace_) continue;
     if (!selector.Matches(pod->metadata.labels)) continue;
     if (pod->status.pod_ip.empty()) continue;
-    if (pod->status.phase == api::kPodSucceeded || pod->status.phase == api::kPodFailed) continue;
+    if (api::IsTerminalPhase(pod->status.phase)) continue;
 
     PortsKey key;
     std::vector<api::EndpointPort> ports;

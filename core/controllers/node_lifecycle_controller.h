@@ -74,6 +74,7 @@
 #include <vector>
 
 #include "core/api/types.h"
+#include "core/api/well_known.h"
 #include "core/client/api.h"
 #include "core/client/informer.h"
 #include "core/controllers/informer_set.h"
@@ -82,7 +83,7 @@
 
 namespace navarch::controllers {
 
-inline constexpr std::string_view kLabelZone = "topology.kubernetes.io/zone";
+using api::kLabelZone;
 inline constexpr std::string_view kLabelRegion = "topology.kubernetes.io/region";
 inline constexpr std::string_view kLabelZoneLegacy = "failure-domain.beta.kubernetes.io/zone";
 inline constexpr std::string_view kLabelRegionLegacy = "failure-domain.beta.kubernetes.io/region";

@@ -60,9 +60,10 @@ void GatedApi::SetReachable(bool reachable) {
   }
 }
 
-Result<client::ObjectPtr> GatedApi::Create(client::ObjectPtr obj) {
+Result<client::ObjectPtr> GatedApi::Create(client::ObjectPtr obj,
+                                           const client::WriteOptions& options) {
   if (!reachable_) return Refuse();
-  return inner_.Create(std::move(obj));
+  return inner_.Create(std::move(obj), options);
 }
 
 Result<client::ObjectPtr> GatedApi::Get(api::Kind kind, std::string_view ns,
@@ -76,14 +77,21 @@ Result<client::ObjectList> GatedApi::List(api::Kind kind, const client::ListOpti
   return inner_.List(kind, options);
 }
 
-Result<client::ObjectPtr> GatedApi::Update(client::ObjectPtr obj) {
+Result<client::ObjectPtr> GatedApi::Update(client::ObjectPtr obj,
+                                           const client::WriteOptions& options) {
   if (!reachable_) return Refuse();
-  return inner_.Update(std::move(obj));
+  return inner_.Update(std::move(obj), options);
 }
 
-Result<client::ObjectPtr> GatedApi::UpdateStatus(client::ObjectPtr obj) {
+Result<client::ObjectPtr> GatedApi::UpdateStatus(client::ObjectPtr obj,
+                                                 const client::WriteOptions& options) {
   if (!reachable_) return Refuse();
-  return inner_.UpdateStatus(std::move(obj));
+  return inner_.UpdateStatus(std::move(obj), options);
+}
+
+Result<client::ObjectPtr> GatedApi::Bind(client::ObjectPtr pod, std::string_view node) {
+  if (!reachable_) return Refuse();
+  return inner_.Bind(std::move(pod), node);
 }
 
 Result<client::ObjectPtr> GatedApi::Delete(api::Kind kind, std::string_view ns,

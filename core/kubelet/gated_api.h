@@ -47,12 +47,16 @@ class GatedApi final : public client::Api {
   using Api::Update;
   using Api::UpdateStatus;
 
-  Result<client::ObjectPtr> Create(client::ObjectPtr obj) override;
+  Result<client::ObjectPtr> Create(client::ObjectPtr obj,
+                                   const client::WriteOptions& options) override;
   Result<client::ObjectPtr> Get(api::Kind kind, std::string_view ns,
                                 std::string_view name) override;
   Result<client::ObjectList> List(api::Kind kind, const client::ListOptions& options) override;
-  Result<client::ObjectPtr> Update(client::ObjectPtr obj) override;
-  Result<client::ObjectPtr> UpdateStatus(client::ObjectPtr obj) override;
+  Result<client::ObjectPtr> Update(client::ObjectPtr obj,
+                                   const client::WriteOptions& options) override;
+  Result<client::ObjectPtr> UpdateStatus(client::ObjectPtr obj,
+                                         const client::WriteOptions& options) override;
+  Result<client::ObjectPtr> Bind(client::ObjectPtr pod, std::string_view node) override;
   Result<client::ObjectPtr> Delete(api::Kind kind, std::string_view ns, std::string_view name,
                                    const client::DeleteOptions& options = {}) override;
   Result<std::unique_ptr<client::WatchHandle>> Watch(api::Kind kind,

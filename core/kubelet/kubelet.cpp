@@ -1,4 +1,5 @@
 #include "core/kubelet/kubelet.h"
+#include "core/api/well_known.h"
 
 #include <utility>
 
@@ -8,12 +9,12 @@
 namespace navarch::kubelet {
 namespace {
 
-constexpr std::string_view kHostnameLabel = "kubernetes.io/hostname";
+using api::kLabelHostname;
 constexpr int64_t kDefaultMaxPods = 110;
 
 api::Labels NodeLabels(const KubeletOptions& o) {
   api::Labels labels = o.labels;
-  labels.emplace(std::string(kHostnameLabel), o.node_name);
+  labels.emplace(std::string(kLabelHostname), o.node_name);
   return labels;
 }
 
@@ -246,7 +247,7 @@ void Kubelet::OnPodAdd(const client::ObjectPtr& obj) {
   auto worker = std::make_shared<PodWorker>(env_, pod);
   workers_.emplace(uid, worker);
   const std::string& phase = pod->status.phase;
-  const bool terminal = phase == api::kPodSucceeded || phase == api::kPodFailed;
+  const bool terminal = api::IsTerminalPhase(phase);
   if (auto inv = inventory_.find(uid); inv != inventory_.end()) {
     worker->Adopt(inv->second);
     inventory_.erase(inv);

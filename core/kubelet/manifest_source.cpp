@@ -12,6 +12,7 @@
 #include "core/api/codec.h"
 #include "core/api/validation.h"
 #include "core/base/yaml.h"
+#include "core/registry/defaults.h"
 
 namespace navarch::kubelet {
 namespace {
@@ -79,6 +80,9 @@ void AddDocument(const api::Document& doc, const std::string& where, std::string
   p.metadata.owner_references.clear();
   p.spec.Mutable().node_name = node;
   p.status = {};
+  // A static pod reaches no API server before it runs: the kubelet applies
+  // the API's defaults itself, so that it runs what its mirror pod shows.
+  registry::ApplyDefaults(p, /*create=*/true);
   auto errors = api::Validate(p);
   if (!errors.empty()) {
     out.errors.push_back(api::FormatErrors(errors, doc, where));

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <utility>
 
+#include "core/api/well_known.h"
+
 namespace navarch::kubelet {
 namespace {
 
@@ -106,24 +108,7 @@ std::string QosClass(const api::PodSpec& spec) {
 }
 
 api::ResourceList PodRequests(const api::PodSpec& spec) {
-  auto requests_of = [](const api::Container& c) {
-    api::ResourceList out = c.resources.requests;
-    for (const auto& [name, q] : c.resources.limits)
-      out.emplace(name, q);  // a limit without a request defaults the request
-    return out;
-  };
-  api::ResourceList sum;
-  for (const auto& c : spec.containers) {
-    for (const auto& [name, q] : requests_of(c))
-      sum[name] += q;
-  }
-  for (const auto& c : spec.init_containers) {
-    for (const auto& [name, q] : requests_of(c)) {
-      auto& cur = sum[name];
-      if (cur < q) cur = q;
-    }
-  }
-  return sum;
+  return api::EffectiveRequests(spec);
 }
 
 std::string ImagePullPolicy(const api::Container& container) {

@@ -55,9 +55,8 @@ const api::PodCondition* FindPodCondition(const std::vector<api::PodCondition>& 
 // limits standing in for missing requests).
 std::string QosClass(const api::PodSpec& spec);
 
-// What a pod asks of its node: per resource, the larger of the sum over its
-// containers and the largest init container (requests, falling back to
-// limits when a request is absent).
+// What a pod asks of its node: api::EffectiveRequests (requests were
+// defaulted from limits at admission, as the scheduler counts them).
 api::ResourceList PodRequests(const api::PodSpec& spec);
 
 // The effective image pull policy: the spec's, or Kubernetes' default

@@ -1,4 +1,5 @@
 #include "core/kubelet/pod_worker.h"
+#include "core/api/well_known.h"
 
 #include <algorithm>
 #include <charconv>
@@ -11,15 +12,14 @@
 namespace navarch::kubelet {
 namespace {
 
-constexpr int64_t kDefaultGraceSeconds = 30;
 // Exit code and reason of a container that vanished under the kubelet.
 constexpr int32_t kLostExitCode = 137;
 constexpr std::string_view kReasonLost = "ContainerStatusUnknown";
 
+// The store revision a pod was read at (0 when it is not a number).
 uint64_t ParseRevision(const std::string& rv) {
-  uint64_t v = 0;
-  std::from_chars(rv.data(), rv.data() + rv.size(), v);
-  return v;
+  auto parsed = api::ParseResourceVersion(rv, "resourceVersion");
+  return parsed.ok() ? static_cast<uint64_t>(*parsed) : 0;
 }
 
 }  // namespace
@@ -207,8 +207,7 @@ void PodWorker::SetReported(std::shared_ptr<const api::Pod> pod) {
   reported_ = std::move(pod);
   reported_revision_ = rev;
   const api::PodStatus& status = reported_->status;
-  if ((status.phase == api::kPodSucceeded || status.phase == api::kPodFailed) &&
-      mode_ == Mode::kRunning) {
+  if (api::IsTerminalPhase(status.phase) && mode_ == Mode::kRunning) {
     mode_ = Mode::kTerminal;
     RequestSync();
   }
@@ -311,7 +310,7 @@ void PodWorker::SyncRunning() {
     SyncContainer(ctrs_[i]);
   // Done for good?
   const std::string phase = BuildStatus(reported()).phase;
-  if (phase == api::kPodSucceeded || phase == api::kPodFailed) {
+  if (api::IsTerminalPhase(phase)) {
     mode_ = Mode::kTerminal;
     Dirty();
     RequestSync();
@@ -454,7 +453,7 @@ void PodWorker::SyncTerminating() {
 Duration PodWorker::PodGrace() const {
   const auto& m = pod_->metadata;
   int64_t s = m.deletion_grace_period_seconds.value_or(
-      pod_->spec->termination_grace_period_seconds.value_or(kDefaultGraceSeconds));
+      pod_->spec->termination_grace_period_seconds.value_or(api::kDefaultGracePeriodSeconds));
   return seconds(std::max<int64_t>(s, 0));
 }
 
@@ -920,10 +919,10 @@ api::PodStatus PodWorker::BuildStatus(const api::PodStatus& previous) const {
     if (!s.container_statuses.back().ready) unready += (unready.empty() ? "" : " ") + c.name;
   }
   s.phase = PodPhase(pod_->spec, s.init_container_statuses, s.container_statuses);
-  if (previous.phase == api::kPodSucceeded || previous.phase == api::kPodFailed) {
+  if (api::IsTerminalPhase(previous.phase)) {
     s.phase = previous.phase;  // a pod never leaves a terminal phase
   }
-  const bool terminal = s.phase == api::kPodSucceeded || s.phase == api::kPodFailed;
+  const bool terminal = api::IsTerminalPhase(s.phase);
   if (init_done) {
     SetPodCondition(s.conditions, previous.conditions, kCondInitialized, true, "", "", now);
   } else {

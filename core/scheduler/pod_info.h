@@ -31,6 +31,7 @@
 #include <vector>
 
 #include "core/api/types.h"
+#include "core/api/well_known.h"
 
 namespace navarch::scheduler {
 
@@ -39,7 +40,7 @@ inline constexpr int64_t kDefaultMilliCpuRequest = 100;
 inline constexpr int64_t kDefaultMemoryRequest = 200LL * 1024 * 1024;
 
 // Well-known label and taint keys.
-inline constexpr std::string_view kZoneLabel = "topology.kubernetes.io/zone";
+inline constexpr std::string_view kZoneLabel = api::kLabelZone;
 inline constexpr std::string_view kUnschedulableTaintKey = "node.kubernetes.io/unschedulable";
 inline constexpr std::string_view kDefaultSchedulerName = "default-scheduler";
 

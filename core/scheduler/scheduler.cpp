@@ -1,4 +1,5 @@
 #include "core/scheduler/scheduler.h"
+#include "core/api/well_known.h"
 
 #include <charconv>
 
@@ -6,7 +7,7 @@ namespace navarch::scheduler {
 namespace {
 
 bool Terminal(const api::Pod& pod) {
-  return pod.status.phase == api::kPodSucceeded || pod.status.phase == api::kPodFailed;
+  return api::IsTerminalPhase(pod.status.phase);
 }
 
 // Whether resourceVersion `a` is at least `b` (both store revisions in
@@ -322,9 +323,9 @@ void Scheduler::Bind(const std::string& key, const std::string& node, uint64_t t
     return;
   }
   Pending& p = it->second;
-  auto copy = std::make_shared<api::Pod>(*p.pod);
-  copy->spec.Mutable().node_name = node;
-  auto result = api_.Update(api::ObjectPtr(copy));
+  // The binding subresource's semantics: only an unbound, live pod with the
+  // uid the scheduler saw is bound.
+  auto result = api_.Bind(p.pod, node);
   if (result.ok()) {
     ++stats_.scheduled;
     p.state = State::kBound;

@@ -286,9 +286,13 @@ TEST_F(RestTest, NamespaceMustExist) {
                 .code,
             201);
   EXPECT_EQ(Do("POST", "/api/v1/namespaces/team-a/pods", PodJson("web")).code, 201);
-  // Deleting it deletes what is in it.
+  // Deleting it makes it Terminating and closes it to new objects; the
+  // namespace controller empties it (api_conformance_test).
   EXPECT_EQ(Do("DELETE", "/api/v1/namespaces/team-a").code, 200);
-  EXPECT_EQ(Do("GET", "/api/v1/namespaces/team-a/pods/web").code, 404);
+  EXPECT_EQ(Body(Do("GET", "/api/v1/namespaces/team-a"))["status"].at("phase"), "Terminating");
+  auto late = Do("POST", "/api/v1/namespaces/team-a/pods", PodJson("late"));
+  EXPECT_EQ(late.code, 403) << late.body;
+  EXPECT_NE(late.body.find("is being terminated"), std::string::npos) << late.body;
   auto sys = Do("DELETE", "/api/v1/namespaces/default");
   EXPECT_EQ(sys.code, 403);
   EXPECT_EQ(Reason(sys), "Forbidden");
@@ -467,32 +471,42 @@ class RcTest : public RestTest {
   }
 };
 
-TEST_F(RcTest, BackgroundDeletionDeletesOwnedPods) {
+// The API marks; the garbage collector does the rest (api_conformance_test
+// runs it against this server).
+TEST_F(RcTest, BackgroundDeletionRemovesTheOwnerAtOnce) {
   auto d = Do("DELETE", "/api/v1/namespaces/default/replicationcontrollers/web",
               R"({"propagationPolicy":"Background"})");
   ASSERT_EQ(d.code, 200) << d.body;
-  EXPECT_EQ(PodCount(), 1u);
+  EXPECT_EQ(Do("GET", "/api/v1/namespaces/default/replicationcontrollers/web").code, 404);
+  EXPECT_EQ(PodCount(), 3u);  // until the garbage collector deletes the dependents
 }
 
-TEST_F(RcTest, ForegroundDeletionDeletesOwnedPods) {
-  ASSERT_EQ(Do("DELETE", "/api/v1/namespaces/default/replicationcontrollers/web", "",
-               {{"propagationPolicy", "Foreground"}})
-                .code,
-            200);
-  EXPECT_EQ(PodCount(), 1u);
-}
-
-TEST_F(RcTest, OrphanKeepsPodsAndDropsOwnerReferences) {
-  ASSERT_EQ(Do("DELETE", "/api/v1/namespaces/default/replicationcontrollers/web",
-               R"({"propagationPolicy":"Orphan"})")
-                .code,
-            200);
+TEST_F(RcTest, ForegroundAndOrphanDeletionSetTheirFinalizers) {
+  auto f = Do("DELETE", "/api/v1/namespaces/default/replicationcontrollers/web", "",
+              {{"propagationPolicy", "Foreground"}});
+  ASSERT_EQ(f.code, 200) << f.body;
+  auto rc = Body(Do("GET", "/api/v1/namespaces/default/replicationcontrollers/web"));
+  EXPECT_TRUE(rc["metadata"].as_object().contains("deletionTimestamp"));
+  EXPECT_EQ(rc["metadata"].at("finalizers"), json::array{"foregroundDeletion"});
+  // A later delete may change the policy.
+  auto o = Do("DELETE", "/api/v1/namespaces/default/replicationcontrollers/web",
+              R"({"propagationPolicy":"Orphan"})");
+  ASSERT_EQ(o.code, 200) << o.body;
+  rc = Body(Do("GET", "/api/v1/namespaces/default/replicationcontrollers/web"));
+  EXPECT_EQ(rc["metadata"].at("finalizers"), json::array{"orphan"});
   EXPECT_EQ(PodCount(), 3u);
-  auto pod = Body(Do("GET", "/api/v1/namespaces/default/pods/web-1"));
-  EXPECT_FALSE(pod["metadata"].as_object().contains("ownerReferences"));
   auto bad = Do("DELETE", "/api/v1/namespaces/default/pods/web-2", "",
                 {{"propagationPolicy", "Sideways"}});
   EXPECT_EQ(bad.code, 400);
+}
+
+TEST_F(RcTest, WithoutAPolicyAnRcIsOrphanedAsInCoreV1) {
+  ASSERT_EQ(Do("DELETE", "/api/v1/namespaces/default/replicationcontrollers/web").code, 200);
+  auto rc = Body(Do("GET", "/api/v1/namespaces/default/replicationcontrollers/web"));
+  EXPECT_EQ(rc["metadata"].at("finalizers"), json::array{"orphan"});
+  auto both = Do("DELETE", "/api/v1/namespaces/default/pods/web-1",
+                 R"({"propagationPolicy":"Orphan","orphanDependents":true})");
+  EXPECT_EQ(both.code, 400) << both.body;
 }
 
 TEST_F(RcTest, ScaleGetPutPatch) {

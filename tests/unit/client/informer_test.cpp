@@ -3,6 +3,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include "core/client/api_wrapper.h"
 #include "tests/unit/client/client_test_util.h"
 
 namespace navarch::client {
@@ -88,8 +89,9 @@ TEST_F(InformerTest, BuiltInAndUserIndexes) {
 
   // Indexes follow updates and deletes.
   auto c = api_.Get<Pod>("default", "c");
+  ASSERT_TRUE(api_.Bind(*c, "n2").ok());
+  c = api_.Get<Pod>("default", "c");
   Pod p = **c;
-  p.spec.Mutable().node_name = "n2";
   p.metadata.labels["app"] = "db";
   ASSERT_TRUE(api_.Update(p).ok());
   ASSERT_TRUE(api_.Delete<Pod>("default", "b", {.grace_period_seconds = 0}).ok());
@@ -110,47 +112,30 @@ TEST_F(InformerTest, NodeScopedInformerSeesPodsBoundToItsNode) {
   ASSERT_TRUE(inf.Start().ok());
   MustCreate(MakePod("default", "c"));
   auto c = api_.Get<Pod>("default", "c");
-  Pod p = **c;
-  p.spec.Mutable().node_name = "n1";
-  ASSERT_TRUE(api_.Update(p).ok());
+  ASSERT_TRUE(api_.Bind(*c, "n1").ok());
   clock_.RunUntilIdle();
   EXPECT_THAT(log.lines, ElementsAre("add default/a", "add default/c"));
 }
 
 // An Api wrapper that can cut the watch (events are dropped, as if the
 // watch had fallen behind) and then end it with an error.
-class LossyApi final : public Api {
+class LossyApi final : public ApiWrapper {
  public:
-  explicit LossyApi(Api& inner) : inner_(inner) {}
-  using Api::Create;
-  using Api::Delete;
-  using Api::Get;
+  explicit LossyApi(Api& inner) : ApiWrapper(inner) {}
   using Api::List;
-  using Api::Update;
-  using Api::UpdateStatus;
 
-  Result<ObjectPtr> Create(ObjectPtr o) override { return inner_.Create(std::move(o)); }
-  Result<ObjectPtr> Get(Kind k, std::string_view ns, std::string_view n) override {
-    return inner_.Get(k, ns, n);
-  }
   Result<ObjectList> List(Kind k, const ListOptions& o) override {
     ++lists;
     if (fail_lists > 0) {
       --fail_lists;
       return Unavailable("store unreachable (test)");
     }
-    return inner_.List(k, o);
-  }
-  Result<ObjectPtr> Update(ObjectPtr o) override { return inner_.Update(std::move(o)); }
-  Result<ObjectPtr> UpdateStatus(ObjectPtr o) override { return inner_.UpdateStatus(std::move(o)); }
-  Result<ObjectPtr> Delete(Kind k, std::string_view ns, std::string_view n,
-                           const DeleteOptions& o) override {
-    return inner_.Delete(k, ns, n, o);
+    return inner().List(k, o);
   }
   Result<std::unique_ptr<WatchHandle>> Watch(Kind k, const WatchOptions& o,
                                              WatchHandler h) override {
     handler_ = h;
-    return inner_.Watch(k, o, [this, h](const WatchEvent& ev) {
+    return inner().Watch(k, o, [this, h](const WatchEvent& ev) {
       if (!dropping) h(ev);
     });
   }
@@ -167,7 +152,6 @@ class LossyApi final : public Api {
   int lists = 0;
 
  private:
-  Api& inner_;
   WatchHandler handler_;
 };
 

@@ -150,7 +150,10 @@ TEST_F(LocalApiTest, ValidationErrorsListEveryProblem) {
   pod.spec.Mutable().containers[0].image = "";
   auto r = api_.Create(pod);
   ASSERT_EQ(r.code(), Code::kInvalidArgument);
-  EXPECT_THAT(r.status().message(), HasSubstr("pods/default/Bad_Name"));
+  EXPECT_THAT(r.status().message(), HasSubstr("Pod \"Bad_Name\" is invalid"));
+  ASSERT_EQ(r.status().causes().size(), 2u);
+  EXPECT_EQ(r.status().causes()[0].field, "metadata.name");
+  EXPECT_EQ(r.status().causes()[1].field, "spec.containers[0].image");
   EXPECT_THAT(r.status().message(), HasSubstr("metadata.name"));
   EXPECT_THAT(r.status().message(), HasSubstr("spec.containers[0].image"));
   EXPECT_EQ(store_.CurrentRevision(), 0);  // nothing written
@@ -256,11 +259,12 @@ TEST_F(LocalApiTest, UpdateStatusChangesOnlyStatusAndUpdateOnlySpec) {
 
   Pod u = **v2;
   u.status.phase = std::string(api::kPodFailed);  // ignored by Update
-  u.spec.Mutable().node_name = "n1";
+  u.spec.Mutable().containers[0].image = "nginx:1.26";
   auto v3 = api_.Update(u);
   ASSERT_TRUE(v3.ok()) << v3.status();
   EXPECT_EQ((*v3)->status.phase, api::kPodRunning);
-  EXPECT_EQ((*v3)->spec->node_name, "n1");
+  EXPECT_EQ((*v3)->spec->containers[0].image, "nginx:1.26");
+  EXPECT_EQ((*v3)->metadata.generation, 2);
 }
 
 TEST_F(LocalApiTest, UpdateStatusSharesTheStoredSpecAndValidatesTheStatus) {
@@ -326,10 +330,25 @@ TEST_F(LocalApiTest, UnboundPodsAndOtherKindsAreDeletedAtOnce) {
   ASSERT_TRUE(api_.Delete<Pod>("default", "pending").ok());
   EXPECT_EQ(api_.Get<Pod>("default", "pending").code(), Code::kNotFound);
 
+  api::Service svc;
+  svc.metadata.name = "web";
+  svc.metadata.namespace_ = "default";
+  svc.spec.ports.push_back({.port = 80});
+  ASSERT_TRUE(api_.Create(svc).ok());
+  ASSERT_TRUE(api_.Delete(api::Kind::kService, "default", "web").ok());
+  EXPECT_EQ(api_.Get(api::Kind::kService, "default", "web").code(), Code::kNotFound);
+  EXPECT_EQ(api_.Delete(api::Kind::kService, "default", "web").code(), Code::kNotFound);
+
+  // A Namespace waits for the namespace controller (its spec.finalizers).
   ASSERT_TRUE(api_.Create(MakeNamespace("team-a")).ok());
   ASSERT_TRUE(api_.Delete(api::Kind::kNamespace, "", "team-a").ok());
+  auto ns = api_.Get<api::Namespace>("", "team-a");
+  ASSERT_TRUE(ns.ok());
+  EXPECT_EQ((*ns)->status.phase, "Terminating");
+  api::Namespace done = **ns;
+  done.spec.finalizers.clear();
+  ASSERT_TRUE(api_.Update(done).ok());
   EXPECT_EQ(api_.Get(api::Kind::kNamespace, "", "team-a").code(), Code::kNotFound);
-  EXPECT_EQ(api_.Delete(api::Kind::kNamespace, "", "team-a").code(), Code::kNotFound);
 }
 
 TEST_F(LocalApiTest, DeletePreconditions) {

@@ -25,11 +25,9 @@ class WatchTest : public testing::ApiTest {
     return w.ok() ? std::move(*w) : nullptr;
   }
   void Bind(const std::string& name, const std::string& node) {
-    auto pod = api_.Get<Pod>("default", name);
+    auto pod = api_.Get(api::Kind::kPod, "default", name);
     ASSERT_TRUE(pod.ok());
-    Pod p = **pod;
-    p.spec.Mutable().node_name = node;
-    ASSERT_TRUE(api_.Update(p).ok());
+    ASSERT_TRUE(api_.Bind(*pod, node).ok());
   }
 };
 
@@ -99,7 +97,7 @@ TEST_F(WatchTest, SelectorEntryAndExitAreAddedAndDeleted) {
   EXPECT_TRUE(rec.events[0].previous);  // the state before it matched
 }
 
-TEST_F(WatchTest, NodeWatchSeesAPodWhenItIsBoundAndLosesItWhenMoved) {
+TEST_F(WatchTest, NodeWatchSeesAPodWhenItIsBoundAndLosesItWhenDeleted) {
   Recorder n1, n2, unbound;
   auto w1 = MustWatch({.node_name = "n1"}, n1);
   auto w2 = MustWatch({.node_name = "n2"}, n2);
@@ -115,14 +113,15 @@ TEST_F(WatchTest, NodeWatchSeesAPodWhenItIsBoundAndLosesItWhenMoved) {
   EXPECT_THAT(unbound.Summary(), ElementsAre("ADDED default/a", "DELETED default/a"));
   EXPECT_TRUE(n2.events.empty());
 
-  Bind("a", "n2");  // not something the scheduler does, but the watch must follow
-  clock_.RunUntilIdle();
-  EXPECT_THAT(n1.Summary(), ElementsAre("ADDED default/a", "DELETED default/a"));
-  EXPECT_THAT(n2.Summary(), ElementsAre("ADDED default/a"));
+  // A bound pod is never moved (the API refuses).
+  auto pod = api_.Get(api::Kind::kPod, "default", "a");
+  ASSERT_TRUE(pod.ok());
+  EXPECT_EQ(api_.Bind(*pod, "n2").code(), Code::kConflict);
 
   ASSERT_TRUE(api_.Delete<Pod>("default", "a", {.grace_period_seconds = 0}).ok());
   clock_.RunUntilIdle();
-  EXPECT_THAT(n2.Summary(), ElementsAre("ADDED default/a", "DELETED default/a"));
+  EXPECT_THAT(n1.Summary(), ElementsAre("ADDED default/a", "DELETED default/a"));
+  EXPECT_TRUE(n2.events.empty());
 }
 
 TEST_F(WatchTest, GracefulDeletionIsAModificationThenADeletion) {

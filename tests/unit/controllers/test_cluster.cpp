@@ -8,12 +8,13 @@
 
 namespace navarch::controllers::testing {
 
-Result<client::ObjectPtr> FaultyApi::Create(client::ObjectPtr obj) {
+Result<client::ObjectPtr> FaultyApi::Create(client::ObjectPtr obj,
+                                            const client::WriteOptions& options) {
   int n = ++creates;
   if (fail_create && fail_create(n)) {
     return Unavailable("injected failure of create #" + std::to_string(n));
   }
-  auto created = inner_.Create(std::move(obj));
+  auto created = inner().Create(std::move(obj), options);
   if (created.ok()) create_times.push_back((*created)->metadata.creation_timestamp);
   return created;
 }
@@ -74,9 +75,7 @@ std::shared_ptr<const api::Pod> TestCluster::CreatePod(const api::Pod& pod) {
 void TestCluster::Bind(const std::string& pod_name, const std::string& node) {
   auto pod = Pod(pod_name);
   ASSERT_TRUE(pod) << pod_name;
-  api::Pod copy = *pod;
-  copy.spec.Mutable().node_name = node;
-  auto written = local.Update(copy);
+  auto written = local.Bind(pod, node);
   ASSERT_TRUE(written.ok()) << written.status();
 }
 

@@ -13,6 +13,7 @@
 
 #include "core/api/types.h"
 #include "core/client/api.h"
+#include "core/client/api_wrapper.h"
 #include "core/client/local_api.h"
 #include "core/runtime/manual_clock.h"
 #include "core/store/memory_store.h"
@@ -20,9 +21,9 @@
 namespace navarch::controllers::testing {
 
 // Forwards to another Api; counts creates/deletes and can fail them.
-class FaultyApi final : public client::Api {
+class FaultyApi final : public client::ApiWrapper {
  public:
-  explicit FaultyApi(client::Api& inner) : inner_(inner) {}
+  explicit FaultyApi(client::Api& inner) : ApiWrapper(inner) {}
 
   using Api::Create;
   using Api::Delete;
@@ -41,35 +42,23 @@ class FaultyApi final : public client::Api {
   // Creation times of successful creates, in order.
   std::vector<Time> create_times;
 
-  Result<client::ObjectPtr> Create(client::ObjectPtr obj) override;
-  Result<client::ObjectPtr> Get(api::Kind kind, std::string_view ns,
-                                std::string_view name) override {
-    return inner_.Get(kind, ns, name);
-  }
-  Result<client::ObjectList> List(api::Kind kind, const client::ListOptions& options) override {
-    return inner_.List(kind, options);
-  }
-  Result<client::ObjectPtr> Update(client::ObjectPtr obj) override {
+  Result<client::ObjectPtr> Create(client::ObjectPtr obj,
+                                   const client::WriteOptions& options) override;
+  Result<client::ObjectPtr> Update(client::ObjectPtr obj,
+                                   const client::WriteOptions& options) override {
     ++updates;
-    return inner_.Update(std::move(obj));
+    return inner().Update(std::move(obj), options);
   }
-  Result<client::ObjectPtr> UpdateStatus(client::ObjectPtr obj) override {
+  Result<client::ObjectPtr> UpdateStatus(client::ObjectPtr obj,
+                                         const client::WriteOptions& options) override {
     ++status_updates;
-    return inner_.UpdateStatus(std::move(obj));
+    return inner().UpdateStatus(std::move(obj), options);
   }
   Result<client::ObjectPtr> Delete(api::Kind kind, std::string_view ns, std::string_view name,
                                    const client::DeleteOptions& options = {}) override {
     ++deletes;
-    return inner_.Delete(kind, ns, name, options);
+    return inner().Delete(kind, ns, name, options);
   }
-  Result<std::unique_ptr<client::WatchHandle>> Watch(api::Kind kind,
-                                                     const client::WatchOptions& options,
-                                                     client::WatchHandler handler) override {
-    return inner_.Watch(kind, options, std::move(handler));
-  }
-
- private:
-  client::Api& inner_;
 };
 
 struct TestCluster {

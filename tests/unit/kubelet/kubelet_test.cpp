@@ -223,7 +223,8 @@ TEST_F(KubeletTest, UnavailableRuntimeIsRetriedWithBackoff) {
   EXPECT_EQ(runtime_.CallsStartingWith("ListPodSandboxes").size(), 3u);
   clock_.AdvanceTo(kT0 + seconds(7));
   EXPECT_EQ(runtime_.CallsStartingWith("ListPodSandboxes").size(), 4u);
-  EXPECT_TRUE(GetPod("web")->status.phase.empty());  // not touched yet
+  EXPECT_EQ(GetPod("web")->status.phase, "Pending");  // as created: not touched yet
+  EXPECT_TRUE(GetPod("web")->status.container_statuses.empty());
 
   runtime_.SetAvailable(true);
   clock_.AdvanceTo(kT0 + seconds(15));

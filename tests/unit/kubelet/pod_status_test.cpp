@@ -80,8 +80,9 @@ TEST(PodResources, QosRequestsAndPullPolicy) {
   spec.containers[1].resources.limits = {{"cpu", api::Quantity::MustParse("200m")}};
   spec.init_containers[0].resources.requests = {{"cpu", api::Quantity::MustParse("250m")}};
   EXPECT_EQ(QosClass(spec), "Burstable");
-  // max(100m + 200m (limit standing in), 250m).
-  EXPECT_EQ(PodRequests(spec).at("cpu"), api::Quantity::MustParse("300m"));
+  // Requests only (the API defaults them from limits at admission):
+  // max(100m + 0, 250m) here; the admitted pod would have 100m + 200m.
+  EXPECT_EQ(PodRequests(spec).at("cpu"), api::Quantity::MustParse("250m"));
   api::PodSpec g = Spec("Always", 1);
   g.containers[0].resources.limits = {{"cpu", api::Quantity::MustParse("1")},
                                       {"memory", api::Quantity::MustParse("1Gi")}};

@@ -159,7 +159,6 @@ class ServiceProxyTest : public ::testing::Test {
     api::Service s;
     s.metadata.namespace_ = "default";
     s.metadata.name = name;
-    s.spec.cluster_ip = "10.96.0.1";
     s.spec.session_affinity = std::move(affinity);
     api::ServicePort p;
     p.port = port;
@@ -168,6 +167,7 @@ class ServiceProxyTest : public ::testing::Test {
     auto existing = api_.Get<api::Service>("default", name);
     if (existing.ok()) {
       s.metadata.resource_version = (*existing)->metadata.resource_version;
+      s.spec.cluster_ip = (*existing)->spec.cluster_ip;  // allocated at create; immutable
       ASSERT_TRUE(api_.Update(s).ok());
     } else {
       ASSERT_TRUE(api_.Create(s).ok());

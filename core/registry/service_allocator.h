@@ -18,7 +18,7 @@
 
 #include "core/base/status.h"
 
-namespace navarch::apiserver {
+namespace navarch::registry {
 
 class ServiceAllocator {
  public:
@@ -61,4 +61,4 @@ class ServiceAllocator {
   int32_t next_port_ = 0;    // guarded by mu_
 };
 
-}  // namespace navarch::apiserver
+}  // namespace navarch::registry

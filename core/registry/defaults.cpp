@@ -1,8 +1,9 @@
-#include "core/apiserver/defaults.h"
+#include "core/registry/defaults.h"
 
 #include "core/api/types.h"
+#include "core/api/well_known.h"
 
-namespace navarch::apiserver {
+namespace navarch::registry {
 namespace {
 
 void DefaultProbe(std::optional<api::Probe>& p) {
@@ -25,6 +26,10 @@ std::string PullPolicyFor(const std::string& image) {
 }
 
 void DefaultContainer(api::Container& c) {
+  // A limit without a request sets the request: the scheduler, the kubelet's
+  // admission and the QoS class all read requests only.
+  for (const auto& [name, q] : c.resources.limits)
+    c.resources.requests.emplace(name, q);
   if (c.image_pull_policy.empty()) c.image_pull_policy = PullPolicyFor(c.image);
   if (c.termination_message_path.empty()) c.termination_message_path = "/dev/termination-log";
   if (c.termination_message_policy.empty()) c.termination_message_policy = "File";
@@ -38,7 +43,9 @@ void DefaultContainer(api::Container& c) {
 
 void DefaultPodSpec(api::PodSpec& s) {
   if (s.restart_policy.empty()) s.restart_policy = std::string(api::kRestartAlways);
-  if (!s.termination_grace_period_seconds) s.termination_grace_period_seconds = 30;
+  if (!s.termination_grace_period_seconds) {
+    s.termination_grace_period_seconds = api::kDefaultGracePeriodSeconds;
+  }
   if (s.dns_policy.empty()) s.dns_policy = "ClusterFirst";
   if (s.scheduler_name.empty()) s.scheduler_name = "default-scheduler";
   for (auto& c : s.init_containers)
@@ -91,8 +98,14 @@ void ApplyDefaults(api::Object& obj, bool create) {
     }
     case api::Kind::kNamespace: {
       auto& ns = static_cast<api::Namespace&>(obj);
-      if (create && ns.spec.finalizers.empty()) ns.spec.finalizers = {"kubernetes"};
-      if (ns.status.phase.empty()) ns.status.phase = "Active";
+      if (create && ns.spec.finalizers.empty()) {
+        ns.spec.finalizers = {std::string(api::kFinalizerKubernetes)};
+      }
+      if (ns.status.phase.empty()) ns.status.phase = std::string(api::kNamespaceActive);
+      // As Kubernetes (1.21+) labels every namespace with its own name.
+      if (!ns.metadata.name.empty()) {
+        ns.metadata.labels[std::string(api::kLabelNamespaceName)] = ns.metadata.name;
+      }
       break;
     }
     default:
@@ -100,4 +113,4 @@ void ApplyDefaults(api::Object& obj, bool create) {
   }
 }
 
-}  // namespace navarch::apiserver
+}  // namespace navarch::registry

@@ -1,10 +1,10 @@
-#include "core/apiserver/service_allocator.h"
+#include "core/registry/service_allocator.h"
 
 #include <charconv>
 #include <memory>
 #include <optional>
 
-namespace navarch::apiserver {
+namespace navarch::registry {
 
 std::optional<uint32_t> ServiceAllocator::ParseIp(std::string_view ip) {
   uint32_t out = 0;
@@ -152,4 +152,4 @@ void ServiceAllocator::MarkPort(int32_t port) {
   ports_.insert(port);
 }
 
-}  // namespace navarch::apiserver
+}  // namespace navarch::registry
