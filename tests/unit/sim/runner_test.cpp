@@ -475,3 +475,48 @@ TEST(ScenarioFilesTest, EveryShippedScenarioRuns) {
 
 }  // namespace
 }  // namespace navarch::sim
+
+namespace navarch::sim {
+namespace {
+
+// A container with limits only: requests are defaulted from the limits at
+// admission, so the scheduler and the kubelet count the same CPU. A node of
+// 4 CPUs takes exactly 4 such 1-CPU pods; none is scheduled there only to be
+// rejected by the kubelet (a Failed pod, OutOfcpu).
+TEST(RunnerTest, PodsWithLimitsOnlyFillANodeWithoutAdmissionRejections) {
+  constexpr std::string_view kText = R"(name: limits-only
+seed: 3
+duration: 3m
+cluster:
+  nodeGroups:
+    - name: n
+      count: 1
+      capacity: {cpu: "4", memory: 16Gi, pods: "110"}
+objects:
+  - apiVersion: v1
+    kind: ReplicationController
+    metadata: {name: big}
+    spec:
+      replicas: 10
+      selector: {app: big}
+      template:
+        metadata: {labels: {app: big}}
+        spec:
+          containers:
+            - name: c
+              image: busybox
+              resources:
+                limits: {cpu: "1", memory: 1Gi}
+)";
+  Report r = MustRun(Parse(kText));
+  EXPECT_EQ(r.pods_running, 4);
+  EXPECT_EQ(r.pods_pending, 6);
+  EXPECT_EQ(r.pods_failed_total, 0);
+  EXPECT_EQ(r.pods_failed, 0);
+  EXPECT_GT(r.scheduler.unschedulable, 0u);
+  for (const auto& p : r.pods)
+    EXPECT_EQ(p.cpu_millis, 1000) << p.name;
+}
+
+}  // namespace
+}  // namespace navarch::sim
