@@ -28,8 +28,8 @@ class ApiRulesTest : public ::testing::Test {
     const int port = FreePort();
     up_ = std::make_unique<Process>(
         std::vector<std::string>{NavarchBinary(), "up", "--listen",
-                                 "127.0.0.1:" + std::to_string(port), "--data-dir",
-                                 dir_ / "data", "--nodes", "2", "--heartbeat", "2s"},
+                                 "127.0.0.1:" + std::to_string(port), "--data-dir", dir_ / "data",
+                                 "--nodes", "2", "--heartbeat", "2s"},
         dir_ / "up");
     ASSERT_TRUE(Eventually(
         [&] {
@@ -59,10 +59,12 @@ class ApiRulesTest : public ::testing::Test {
     return r.exit_code == 0 ? r.out : "<error: " + r.err + ">";
   }
   // Pods with label rc=<name> in `ns`: name -> "<phase>,<deleting>,<owners>".
-  std::map<std::string, std::string> Pods(const std::string& rc, const std::string& ns = "default") {
-    auto out = Get({"pods", "-n", ns, "-l", "rc=" + rc},
-                   "{range .items[*]}{.metadata.name} {.status.phase},"
-                   "{.metadata.deletionTimestamp},{.metadata.ownerReferences[*].uid}{\"\\n\"}{end}");
+  std::map<std::string, std::string> Pods(const std::string& rc,
+                                          const std::string& ns = "default") {
+    auto out =
+        Get({"pods", "-n", ns, "-l", "rc=" + rc},
+            "{range .items[*]}{.metadata.name} {.status.phase},"
+            "{.metadata.deletionTimestamp},{.metadata.ownerReferences[*].uid}{\"\\n\"}{end}");
     std::map<std::string, std::string> pods;
     std::istringstream in(out);
     std::string line;
@@ -210,8 +212,9 @@ spec:
 )";
   Apply(pod);
   EXPECT_EQ(Get({"pod", "limited"}, "{.spec.containers[0].resources.requests.cpu}"), "250m");
-  auto port = K({"patch", "pod", "limited", "--type=json", "-p",
-                 R"([{"op":"replace","path":"/spec/containers/0/ports/0/containerPort","value":81}])"});
+  auto port =
+      K({"patch", "pod", "limited", "--type=json", "-p",
+         R"([{"op":"replace","path":"/spec/containers/0/ports/0/containerPort","value":81}])"});
   EXPECT_NE(port.exit_code, 0);
   EXPECT_NE(port.err.find("is invalid"), std::string::npos) << port.err;
   EXPECT_NE(port.err.find("pod updates may not change fields"), std::string::npos) << port.err;

@@ -520,3 +520,86 @@ objects:
 
 }  // namespace
 }  // namespace navarch::sim
+
+namespace navarch::sim {
+namespace {
+
+// A scenario deleting one RC with each propagation policy ends with the pods
+// Kubernetes would leave: none of Background's and Foreground's, all three of
+// Orphan's, still running and no longer owned.
+TEST(RunnerTest, DeletingAnRcWithEachPropagationPolicy) {
+  std::string text = R"(name: cascade
+seed: 5
+duration: 3m
+cluster:
+  nodeGroups:
+    - name: n
+      count: 3
+      capacity: {cpu: "8", memory: 16Gi, pods: "110"}
+objects:
+)";
+  for (const char* rc : {"bg", "fg", "or"}) {
+    text += std::string(R"(  - apiVersion: v1
+    kind: ReplicationController
+    metadata: {name: )") +
+            rc + R"(}
+    spec:
+      replicas: 3
+      selector: {app: )" +
+            rc + R"(}
+      template:
+        metadata: {labels: {app: )" +
+            rc + R"(}}
+        spec:
+          containers: [{name: c, image: busybox}]
+)";
+  }
+  text += R"(events:
+  - at: 1m
+    delete: {kind: ReplicationController, name: bg}
+  - at: 1m
+    propagationPolicy: Foreground
+    delete: {kind: ReplicationController, name: fg}
+  - at: 1m
+    propagationPolicy: Orphan
+    delete: {kind: ReplicationController, name: or}
+)";
+  Report r = MustRun(Parse(text));
+  for (const auto& e : r.events)
+    EXPECT_EQ(e.result, "ok") << e.target;
+  std::map<std::string, int> alive, running, owned;
+  for (const auto& p : r.pods) {
+    const std::string rc = p.name.substr(0, 2);
+    if (p.phase == "Deleted") continue;
+    ++alive[rc];
+    running[rc] += p.phase == "Running";
+    owned[rc] += !p.controller.empty();
+  }
+  EXPECT_EQ(alive["bg"], 0);
+  EXPECT_EQ(alive["fg"], 0);
+  EXPECT_EQ(alive["or"], 3);
+  EXPECT_EQ(running["or"], 3);
+  EXPECT_EQ(owned["or"], 0);
+  EXPECT_EQ(r.pods.size(), 9u);  // nothing was replaced
+}
+
+TEST(RunnerTest, DeletePropagationPolicyIsChecked) {
+  auto bad = ParseScenario(R"(name: x
+duration: 1m
+cluster: {nodeGroups: [{name: n, count: 1}]}
+events:
+  - at: 1s
+    propagationPolicy: Sideways
+    delete: {kind: ReplicationController, name: a}
+  - at: 2s
+    propagationPolicy: Orphan
+    cordon: n-1
+)",
+                           "t.yaml", kScenarios);
+  ASSERT_FALSE(bad.ok());
+  EXPECT_THAT(bad.status().message(), HasSubstr("\"Sideways\" is not one of"));
+  EXPECT_THAT(bad.status().message(), HasSubstr("only applies to a delete event"));
+}
+
+}  // namespace
+}  // namespace navarch::sim
