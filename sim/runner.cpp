@@ -17,6 +17,7 @@
 #include "core/store/memory_store.h"
 #include "sim/engine.h"
 #include "sim/expectation_check.h"
+#include "sim/gated_api.h"
 #include "sim/machine_backend.h"
 #include "sim/metrics.h"
 #include "sim/sim_cloud.h"
@@ -121,6 +122,7 @@ class Runner::World {
   struct SimNode {
     std::unique_ptr<SimRuntime> runtime;
     runtime::ContainerRuntime* external = nullptr;  // the backend's runtime, if any
+    std::unique_ptr<GatedApi> gate;                 // before the kubelet: it must outlive it
     std::unique_ptr<kubelet::Kubelet> kubelet;
   };
 
@@ -285,12 +287,6 @@ void Runner::World::NodeUp(const SimMachine& m) {
     ro.node_name = name;
     if (!m.machine.internal_ip.empty()) ro.node_ip = m.machine.internal_ip;
     ro.pod_ip_prefix = m.pod_ip_prefix;
-    ro.restart_policy_of = [this](const runtime::PodSandboxConfig& c) -> std::string {
-      auto pod = api_->Get<api::Pod>(c.pod_namespace, c.pod_name);
-      if (!pod.ok() || (*pod)->spec->restart_policy.empty())
-        return std::string(api::kRestartAlways);
-      return (*pod)->spec->restart_policy;
-    };
     node.runtime = std::make_unique<SimRuntime>(clock_, scenario_.runtime,
                                                 engine_.Stream("runtime/" + name), std::move(ro));
   } else {
@@ -309,8 +305,11 @@ void Runner::World::NodeUp(const SimMachine& m) {
   if (!m.machine.internal_ip.empty()) ko.addresses.push_back({"InternalIP", m.machine.internal_ip});
   ko.addresses.push_back({"Hostname", name});
   ko.node_status.heartbeat_period = scenario_.controllers.node_status_update_period;
+  // The node reaches the Api through its own gate (partition events).
+  if (!node.gate) node.gate = std::make_unique<GatedApi>(*api_, clock_, "node " + name);
+  node.gate->SetReachable(true);
   node.kubelet = std::make_unique<kubelet::Kubelet>(
-      *api_, clock_, node.external ? *node.external : *node.runtime, std::move(ko));
+      *node.gate, clock_, node.external ? *node.external : *node.runtime, std::move(ko));
   (void)node.kubelet->Start();  // options are ours and valid; later failures are retried
 }
 
@@ -337,7 +336,7 @@ void Runner::World::NodeDown(const std::string& name, NodeDownReason reason) {
 
 void Runner::World::SetReachable(const std::string& name, bool reachable) {
   auto it = nodes_.find(name);
-  if (it != nodes_.end() && it->second.kubelet) it->second.kubelet->SetApiReachable(reachable);
+  if (it != nodes_.end() && it->second.gate) it->second.gate->SetReachable(reachable);
 }
 
 std::string Runner::World::ApplyObjects(const ScenarioEvent& ev, bool replace) {

@@ -213,7 +213,7 @@ void SimRuntime::RunPodSandbox(const runtime::PodSandboxConfig& config,
     sb.status.labels[std::string(runtime::kLabelNodeName)] =
         config.node_name.empty() ? options_.node_name : config.node_name;
     sb.restart_policy =
-        options_.restart_policy_of ? options_.restart_policy_of(config) : std::string("Always");
+        config.restart_policy.empty() ? std::string("Always") : config.restart_policy;
     for (const runtime::PortMapping& pm : config.port_mappings) {
       if (pm.host_port != 0) sb.host_ports.push_back(pm);
     }

@@ -56,10 +56,9 @@ struct SimRuntimeOptions {
   std::string node_name;
   std::string node_ip = "10.0.0.1";
   std::string pod_ip_prefix = "10.128.0.";
-  // The restart policy of the pod a sandbox belongs to ("Always",
-  // "OnFailure", "Never"), which decides whether its containers are batch
-  // containers. The runner answers from the API; unset means "Always".
-  std::function<std::string(const runtime::PodSandboxConfig&)> restart_policy_of;
+  // Whether a sandbox's containers are batch containers is decided by the
+  // pod's restart policy, which the kubelet passes in PodSandboxConfig: the
+  // simulated runtime never reads the Api.
 };
 
 // Counters for reports and tests.

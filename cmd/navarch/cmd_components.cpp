@@ -184,7 +184,7 @@ int RunKubelet(const Args& args) {
     log.Error(statics.status().message());
     return 2;
   }
-  auto rt = MakeKubeletRuntime(kf, clock, api);
+  auto rt = MakeKubeletRuntime(kf, clock);
   if (!rt.ok()) {
     log.Error(rt.status().ToString());
     return 1;

@@ -122,8 +122,7 @@ uint64_t SeedOf(const std::string& name) {
 }  // namespace
 
 Result<std::unique_ptr<KubeletRuntime>> MakeKubeletRuntime(const KubeletFlags& flags,
-                                                           runtime::Clock& clock,
-                                                           client::Api& api) {
+                                                           runtime::Clock& clock) {
   if (flags.runtime == "docker") {
     docker::DockerOptions o;
     o.socket = flags.docker_socket;
@@ -137,11 +136,6 @@ Result<std::unique_ptr<KubeletRuntime>> MakeKubeletRuntime(const KubeletFlags& f
   ro.node_name = flags.node_name;
   if (!flags.node_ip.empty()) ro.node_ip = flags.node_ip;
   ro.pod_ip_prefix = flags.pod_ip_prefix;
-  ro.restart_policy_of = [&api](const runtime::PodSandboxConfig& c) -> std::string {
-    auto pod = api.Get<api::Pod>(c.pod_namespace, c.pod_name);
-    if (!pod.ok() || (*pod)->spec->restart_policy.empty()) return std::string(api::kRestartAlways);
-    return (*pod)->spec->restart_policy;
-  };
   const uint64_t seed = flags.seed != 0 ? flags.seed : SeedOf(flags.node_name);
   return std::unique_ptr<KubeletRuntime>(
       new SimKubeletRuntime(clock, std::move(model), seed, std::move(ro)));

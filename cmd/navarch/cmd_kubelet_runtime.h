@@ -43,9 +43,9 @@ class KubeletRuntime {
   virtual runtime::ContainerRuntime& runtime() = 0;
 };
 
-// `api` answers the sim runtime's restart-policy questions; it must outlive
-// the runtime. Docker: kUnavailable when dockerd cannot be reached.
+// The runtime a kubelet drives, from its flags (the simulated one never
+// reads the Api). Docker: kUnavailable when dockerd cannot be reached.
 Result<std::unique_ptr<KubeletRuntime>> MakeKubeletRuntime(const KubeletFlags& flags,
-                                                           runtime::Clock& clock, client::Api& api);
+                                                           runtime::Clock& clock);
 
 }  // namespace navarch::cmd

@@ -316,7 +316,7 @@ int RunUp(const Args& args) {
           ko.kubelet_port = 0;  // logs are served in-process, not by a kubelet port
           Node node;
           node.name = nf.node_name;
-          auto rt = MakeKubeletRuntime(nf, clock, api);
+          auto rt = MakeKubeletRuntime(nf, clock);
           if (!rt.ok()) return rt.status().WithContext(nf.node_name);
           node.runtime = std::move(*rt);
           node.kubelet = std::make_unique<kubelet::Kubelet>(api, clock, node.runtime->runtime(),

@@ -82,12 +82,12 @@ Kubelet::Kubelet(client::Api& api, runtime::Clock& clock, runtime::ContainerRunt
       node_labels_(NodeLabels(options_)),
       allocatable_(
           WithPods(options_.allocatable.empty() ? options_.capacity : options_.allocatable)),
-      gated_(api, clock, "node " + options_.node_name),
+      api_(api),
       runtime_list_retry_(options_.runtime_retry),
       informer_retry_(options_.api_retry),
       status_retry_(options_.api_retry),
       register_retry_(options_.api_retry) {
-  env_.api = &gated_;
+  env_.api = &api_;
   env_.clock = &clock_;
   env_.runtime = &runtime_;
   env_.options = &options_;
@@ -194,7 +194,7 @@ void Kubelet::StartInformer() {
   client::InformerOptions io;
   io.node_name = options_.node_name;
   io.relist_backoff = options_.api_retry.initial;
-  informer_ = std::make_unique<client::Informer>(gated_, clock_, api::Kind::kPod, io);
+  informer_ = std::make_unique<client::Informer>(api_, clock_, api::Kind::kPod, io);
   client::InformerHandlers h;
   h.on_add = [this](const client::ObjectPtr& obj) { OnPodAdd(obj); };
   h.on_update = [this](const client::ObjectPtr&, const client::ObjectPtr& obj) {
@@ -379,7 +379,7 @@ void Kubelet::FlushStatuses() {
     next.metadata.namespace_ = w.pod()->metadata.namespace_;
     next.metadata.uid = w.pod()->metadata.uid;
     next.status = std::move(status);
-    auto r = gated_.UpdateStatus(std::move(next));
+    auto r = api_.UpdateStatus(std::move(next));
     if (r.ok()) {
       ++stats_.pod_status_writes;
       w.SetReported(api::As<api::Pod>(*r));
@@ -442,7 +442,7 @@ void Kubelet::Heartbeat() {
 
 Status Kubelet::SyncNode() {
   const Time now = Seconds(clock_.Now());
-  auto got = gated_.Get<api::Node>("", options_.node_name);
+  auto got = api_.Get<api::Node>("", options_.node_name);
   if (got.code() == Code::kNotFound) {
     api::Node node;
     node.metadata.name = options_.node_name;
@@ -450,14 +450,14 @@ Status Kubelet::SyncNode() {
     node.metadata.annotations = options_.annotations;
     node.spec.taints = options_.taints;
     node.status = BuildNodeStatus({});
-    NAVARCH_ASSIGN_OR_RETURN(auto created, gated_.Create(node));
+    NAVARCH_ASSIGN_OR_RETURN(auto created, api_.Create(node));
     ++stats_.node_status_writes;
     registered_ = true;
     last_node_write_ = now;
     if (!(created->status == node.status)) {
       api::Node with_status = StatusOnly(*created, std::move(node.status));
       with_status.metadata.resource_version = created->metadata.resource_version;
-      NAVARCH_RETURN_IF_ERROR(gated_.UpdateStatus(std::move(with_status)).status());
+      NAVARCH_RETURN_IF_ERROR(api_.UpdateStatus(std::move(with_status)).status());
     }
     return Status::Ok();
   }
@@ -471,7 +471,7 @@ Status Kubelet::SyncNode() {
       relabelled.metadata.labels[k] = v;
     for (const auto& [k, v] : options_.annotations)
       relabelled.metadata.annotations[k] = v;
-    NAVARCH_RETURN_IF_ERROR(gated_.Update(std::move(relabelled)).status());
+    NAVARCH_RETURN_IF_ERROR(api_.Update(std::move(relabelled)).status());
   }
   api::NodeStatus status = BuildNodeStatus(current.status);
   const Duration report = options_.node_status.report_period;
@@ -481,7 +481,7 @@ Status Kubelet::SyncNode() {
   }
   // UpdateStatus keeps the stored metadata and spec: the request names the
   // Node and carries only the status. An empty resourceVersion: unconditional.
-  NAVARCH_RETURN_IF_ERROR(gated_.UpdateStatus(StatusOnly(current, std::move(status))).status());
+  NAVARCH_RETURN_IF_ERROR(api_.UpdateStatus(StatusOnly(current, std::move(status))).status());
   ++stats_.node_status_writes;
   registered_ = true;
   last_node_write_ = now;

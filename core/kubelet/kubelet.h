@@ -27,12 +27,12 @@
 // written through Api::UpdateStatus only when it differs from what the Api
 // holds, coalesced per loop turn, and retried with back-off on failure.
 //
-// Partitions. SetApiReachable(false) cuts the kubelet off from the Api (see
-// GatedApi): pods keep running and restarting, status writes and heartbeats
-// fail and are retried (a successful heartbeat also sends every pod status
-// waiting for a retry); SetApiReachable(true) lets the retries succeed — the
-// informer re-lists (every api_retry.initial while cut off) and reports what
-// changed meanwhile, and every pod's status catches up.
+// Partitions. When the Api cannot be reached (kUnavailable; the simulator
+// cuts a node off with sim::GatedApi): pods keep running and restarting,
+// status writes and heartbeats fail and are retried (a successful heartbeat
+// also sends every pod status waiting for a retry); once it is reachable the
+// retries succeed — the informer re-lists (every api_retry.initial while cut
+// off) and reports what changed meanwhile, and every pod's status catches up.
 //
 // Runtime failures. Every runtime error is retried with back-off
 // (options.runtime_retry); nothing crashes the kubelet.
@@ -57,7 +57,6 @@
 #include "core/client/api.h"
 #include "core/client/informer.h"
 #include "core/kubelet/backoff.h"
-#include "core/kubelet/gated_api.h"
 #include "core/kubelet/options.h"
 #include "core/kubelet/pod_worker.h"
 #include "core/runtime/clock.h"
@@ -94,8 +93,6 @@ class Kubelet {
   bool started() const { return started_; }
 
   // Cuts the kubelet off from the Api, or reconnects it (see above).
-  void SetApiReachable(bool reachable) { gated_.SetReachable(reachable); }
-  bool api_reachable() const { return gated_.reachable(); }
 
   const KubeletOptions& options() const { return options_; }
   const KubeletStats& stats() const { return stats_; }
@@ -132,7 +129,7 @@ class Kubelet {
   // its allocatable resources ("pods" included).
   const api::Labels node_labels_;
   const api::ResourceList allocatable_;
-  GatedApi gated_;
+  client::Api& api_;
   WorkerEnv env_;
 
   bool started_ = false;

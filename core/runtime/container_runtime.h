@@ -105,6 +105,9 @@ struct PodSandboxConfig {
   RuntimeLabels labels;  // the pod's labels; the well-known labels are added on top
   bool host_network = false;
   std::vector<PortMapping> port_mappings;
+  // The pod's spec.restartPolicy. Real runtimes ignore it; the simulated
+  // one uses it to tell batch containers from long-running ones.
+  std::string restart_policy;
 };
 
 struct RunPodSandboxResult {

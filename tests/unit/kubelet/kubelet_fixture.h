@@ -14,6 +14,7 @@
 #include "core/kubelet/pod_status.h"
 #include "core/runtime/manual_clock.h"
 #include "core/store/memory_store.h"
+#include "sim/gated_api.h"
 #include "tests/unit/kubelet/fake_runtime.h"
 
 namespace navarch::kubelet::testing {
@@ -38,7 +39,7 @@ inline api::Probe ExecProbe(std::string command, int initial_delay, int period, 
 
 class KubeletTest : public ::testing::Test {
  protected:
-  KubeletTest() : api_(store_, clock_), runtime_(clock_) {
+  KubeletTest() : api_(store_, clock_), gate_(api_, clock_, "node n1"), runtime_(clock_) {
     runtime_.AddRegistryImage("app:1");
     runtime_.AddRegistryImage("batch:1");
     runtime_.AddRegistryImage("crash:1");
@@ -55,7 +56,9 @@ class KubeletTest : public ::testing::Test {
   }
 
   void StartKubelet(KubeletOptions o) {
-    kubelet_ = std::make_unique<Kubelet>(api_, clock_, runtime_, std::move(o));
+    // Through a gate, as the simulator runs kubelets, so that a test can
+    // partition the node (gate_.SetReachable(false)).
+    kubelet_ = std::make_unique<Kubelet>(gate_, clock_, runtime_, std::move(o));
     ASSERT_TRUE(kubelet_->Start().ok());
     clock_.RunUntilIdle();
   }
@@ -119,6 +122,7 @@ class KubeletTest : public ::testing::Test {
   runtime::ManualClock clock_;
   store::MemoryStore store_;
   client::LocalApi api_;
+  sim::GatedApi gate_;
   FakeRuntime runtime_;
   std::unique_ptr<Kubelet> kubelet_;
 };

@@ -254,7 +254,7 @@ TEST_F(KubeletTest, UnreachableApiKeepsPodsRunningAndStatusCatchesUp) {
   clock_.RunUntilIdle();
   ASSERT_EQ(GetPod("web")->status.phase, "Running");
 
-  kubelet_->SetApiReachable(false);
+  gate_.SetReachable(false);
   client::DeleteOptions now;
   now.grace_period_seconds = 0;
   ASSERT_TRUE(api_.Delete<api::Pod>("default", "gone", now).ok());
@@ -267,7 +267,7 @@ TEST_F(KubeletTest, UnreachableApiKeepsPodsRunningAndStatusCatchesUp) {
   EXPECT_EQ(NodeReady(*GetNode())->last_heartbeat_time, kT0);
   EXPECT_GT(kubelet_->stats().api_failures, 0u);
 
-  kubelet_->SetApiReachable(true);
+  gate_.SetReachable(true);
   clock_.AdvanceTo(kT0 + seconds(50));
   EXPECT_EQ(NodeReady(*GetNode())->last_heartbeat_time, kT0 + seconds(50));
   auto s = CStatus("web", "app");

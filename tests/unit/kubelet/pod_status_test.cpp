@@ -4,7 +4,6 @@
 #include <gtest/gtest.h>
 
 #include "core/kubelet/admission.h"
-#include "core/kubelet/gated_api.h"
 #include "core/kubelet/pod_status.h"
 #include "core/kubelet/probes.h"
 #include "tests/unit/kubelet/kubelet_fixture.h"
@@ -132,41 +131,6 @@ TEST(Probes, DefaultsAndPortResolution) {
   EXPECT_EQ(ok->port, 9090);
   EXPECT_EQ(ok->timeout, seconds(1));
   EXPECT_FALSE(ResolveProbe(api::Probe{}, c).ok());
-}
-
-TEST(GatedApi, PartitionRefusesCallsAndEndsWatches) {
-  runtime::ManualClock clock;
-  store::MemoryStore store;
-  client::LocalApi inner(store, clock);
-  GatedApi api(inner, clock, "node n1");
-  std::vector<std::string> seen;
-  auto w = api.Watch(api::Kind::kPod, {}, [&](const client::WatchEvent& ev) {
-    seen.push_back(std::string(client::WatchEventTypeName(ev.type)) +
-                   (ev.object ? " " + ev.object->metadata.name : ""));
-  });
-  ASSERT_TRUE(w.ok());
-  api::Pod pod;
-  pod.metadata.name = "a";
-  pod.metadata.namespace_ = "default";
-  pod.spec.Mutable().containers = {MakeContainer("c")};
-  ASSERT_TRUE(api.Create(pod).ok());
-  clock.RunUntilIdle();
-  api.SetReachable(false);
-  auto refused = api.Get<api::Pod>("default", "a");
-  EXPECT_EQ(refused.code(), Code::kUnavailable);
-  EXPECT_NE(refused.status().message().find("node n1"), std::string::npos);
-  EXPECT_EQ(api.Watch(api::Kind::kPod, {}, [](const client::WatchEvent&) {}).code(),
-            Code::kUnavailable);
-  pod.metadata.name = "b";
-  ASSERT_TRUE(inner.Create(pod).ok());  // someone else still reaches the Api
-  clock.RunUntilIdle();
-  ASSERT_EQ(seen.size(), 2u);
-  EXPECT_EQ(seen[0],
-            std::string(client::WatchEventTypeName(client::WatchEvent::Type::kAdded)) + " a");
-  EXPECT_EQ(seen[1], std::string(client::WatchEventTypeName(client::WatchEvent::Type::kError)));
-  api.SetReachable(true);
-  EXPECT_TRUE(api.Get<api::Pod>("default", "b").ok());
-  EXPECT_EQ(api.refused(), 2u);
 }
 
 }  // namespace

@@ -57,9 +57,6 @@ class SimRuntimeTest : public ::testing::Test {
     o.node_name = "node-1";
     o.node_ip = "10.0.0.1";
     o.pod_ip_prefix = "10.128.1.";
-    o.restart_policy_of = [](const runtime::PodSandboxConfig& c) {
-      return c.pod_name.rfind("job", 0) == 0 ? std::string("Never") : std::string("Always");
-    };
     return o;
   }
 
@@ -70,6 +67,8 @@ class SimRuntimeTest : public ::testing::Test {
     sc.pod_uid = "uid-" + pod;
     sc.pod_namespace = "default";
     sc.pod_name = pod;
+    // What the kubelet passes: jobs do not restart.
+    sc.restart_policy = pod.rfind("job", 0) == 0 ? "Never" : "Always";
     sc.labels = std::move(labels);
     runtime::SandboxId sandbox;
     rt_.RunPodSandbox(sc, [&](Result<runtime::RunPodSandboxResult> r) {
@@ -295,7 +294,6 @@ std::vector<std::string> RunRandomWorld(uint64_t seed) {
   model.defaults.failure_probability = 0.3;
   SimRuntimeOptions options;
   options.node_name = "n";
-  options.restart_policy_of = [](const runtime::PodSandboxConfig&) { return "Never"; };
   SimRuntime rt(engine.clock(), model, engine.Stream("runtime/n"), options);
   std::vector<std::string> log;
   rt.SetEventHandler([&](const ContainerEvent& e) {
@@ -307,6 +305,7 @@ std::vector<std::string> RunRandomWorld(uint64_t seed) {
     sc.pod_uid = "u" + std::to_string(p);
     sc.pod_namespace = "default";
     sc.pod_name = "job-" + std::to_string(p);
+    sc.restart_policy = "Never";
     const std::string image = "img-" + std::to_string(p % 3);
     rt.RunPodSandbox(sc, [&rt, image](Result<runtime::RunPodSandboxResult> r) {
       const runtime::SandboxId sandbox = r->id;

@@ -1,9 +1,9 @@
 #pragma once
 // GatedApi: an Api that forwards to another one while "reachable" and acts
-// like a network partition while not. The kubelet reaches the Api only
-// through one of these, so a host program (the simulator's partition events,
-// a test) can cut a kubelet off from the control plane and reconnect it
-// without tearing it down: Kubelet::SetApiReachable().
+// like a network partition while not. The simulator gives each simulated
+// kubelet its Api through one of these, so that a partition event cuts the
+// node off from the control plane and heals it without tearing the kubelet
+// down; the kubelet itself knows nothing of partitions.
 //
 // While unreachable:
 //   * every synchronous call fails with kUnavailable naming the node;
@@ -27,7 +27,7 @@
 #include "core/client/api.h"
 #include "core/runtime/clock.h"
 
-namespace navarch::kubelet {
+namespace navarch::sim {
 
 class GatedApi final : public client::Api {
  public:
@@ -86,4 +86,4 @@ class GatedApi final : public client::Api {
       std::make_shared<std::map<uint64_t, LiveWatch>>();
 };
 
-}  // namespace navarch::kubelet
+}  // namespace navarch::sim

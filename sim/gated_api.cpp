@@ -1,9 +1,9 @@
-#include "core/kubelet/gated_api.h"
+#include "sim/gated_api.h"
 
 #include <utility>
 #include <vector>
 
-namespace navarch::kubelet {
+namespace navarch::sim {
 
 class GatedApi::Handle final : public client::WatchHandle {
  public:
@@ -134,4 +134,4 @@ Result<std::unique_ptr<client::WatchHandle>> GatedApi::Watch(api::Kind kind,
   return std::unique_ptr<client::WatchHandle>(std::make_unique<Handle>(weak, id));
 }
 
-}  // namespace navarch::kubelet
+}  // namespace navarch::sim
