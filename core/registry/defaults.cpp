@@ -6,14 +6,21 @@
 namespace navarch::registry {
 namespace {
 
-void DefaultProbe(std::optional<api::Probe>& p) {
-  if (!p) return;
-  if (p->timeout_seconds == 0) p->timeout_seconds = 1;
-  if (p->period_seconds == 0) p->period_seconds = 10;
-  if (p->success_threshold == 0) p->success_threshold = 1;
-  if (p->failure_threshold == 0) p->failure_threshold = 3;
-  if (p->http_get && p->http_get->scheme.empty()) p->http_get->scheme = "HTTP";
-  if (p->http_get && p->http_get->path.empty()) p->http_get->path = "/";
+// Defaulting is lazy: `in` is read, and `mut()` (which may clone a value
+// shared with other objects, such as an RC template's spec shared by its
+// pods) is only called for a field that needs a default. A spec that is
+// already defaulted is never copied.
+
+template <class Mut>
+void DefaultProbe(const std::optional<api::Probe>& in, Mut mut) {
+  if (!in) return;
+  const api::Probe& p = *in;
+  if (p.timeout_seconds == 0) mut()->timeout_seconds = 1;
+  if (p.period_seconds == 0) mut()->period_seconds = 10;
+  if (p.success_threshold == 0) mut()->success_threshold = 1;
+  if (p.failure_threshold == 0) mut()->failure_threshold = 3;
+  if (p.http_get && p.http_get->scheme.empty()) mut()->http_get->scheme = "HTTP";
+  if (p.http_get && p.http_get->path.empty()) mut()->http_get->path = "/";
 }
 
 std::string PullPolicyFor(const std::string& image) {
@@ -25,33 +32,43 @@ std::string PullPolicyFor(const std::string& image) {
   return image.substr(colon + 1) == "latest" ? "Always" : "IfNotPresent";
 }
 
-void DefaultContainer(api::Container& c) {
+template <class Mut>
+void DefaultContainer(const api::Container& c, Mut mut) {
   // A limit without a request sets the request: the scheduler, the kubelet's
   // admission and the QoS class all read requests only.
-  for (const auto& [name, q] : c.resources.limits)
-    c.resources.requests.emplace(name, q);
-  if (c.image_pull_policy.empty()) c.image_pull_policy = PullPolicyFor(c.image);
-  if (c.termination_message_path.empty()) c.termination_message_path = "/dev/termination-log";
-  if (c.termination_message_policy.empty()) c.termination_message_policy = "File";
-  for (auto& p : c.ports) {
-    if (p.protocol.empty()) p.protocol = "TCP";
+  for (const auto& [name, q] : c.resources.limits) {
+    if (!c.resources.requests.count(name)) mut().resources.requests.emplace(name, q);
   }
-  DefaultProbe(c.liveness_probe);
-  DefaultProbe(c.readiness_probe);
-  DefaultProbe(c.startup_probe);
+  if (c.image_pull_policy.empty()) mut().image_pull_policy = PullPolicyFor(c.image);
+  if (c.termination_message_path.empty()) mut().termination_message_path = "/dev/termination-log";
+  if (c.termination_message_policy.empty()) mut().termination_message_policy = "File";
+  for (size_t i = 0; i < c.ports.size(); ++i) {
+    if (c.ports[i].protocol.empty()) mut().ports[i].protocol = "TCP";
+  }
+  DefaultProbe(c.liveness_probe,
+               [&]() -> std::optional<api::Probe>& { return mut().liveness_probe; });
+  DefaultProbe(c.readiness_probe,
+               [&]() -> std::optional<api::Probe>& { return mut().readiness_probe; });
+  DefaultProbe(c.startup_probe,
+               [&]() -> std::optional<api::Probe>& { return mut().startup_probe; });
 }
 
-void DefaultPodSpec(api::PodSpec& s) {
-  if (s.restart_policy.empty()) s.restart_policy = std::string(api::kRestartAlways);
+void DefaultPodSpec(api::Shared<api::PodSpec>& shared) {
+  const api::PodSpec& s = *shared;
+  auto mut = [&]() -> api::PodSpec& { return shared.Mutable(); };
+  if (s.restart_policy.empty()) mut().restart_policy = std::string(api::kRestartAlways);
   if (!s.termination_grace_period_seconds) {
-    s.termination_grace_period_seconds = api::kDefaultGracePeriodSeconds;
+    mut().termination_grace_period_seconds = api::kDefaultGracePeriodSeconds;
   }
-  if (s.dns_policy.empty()) s.dns_policy = "ClusterFirst";
-  if (s.scheduler_name.empty()) s.scheduler_name = "default-scheduler";
-  for (auto& c : s.init_containers)
-    DefaultContainer(c);
-  for (auto& c : s.containers)
-    DefaultContainer(c);
+  if (s.dns_policy.empty()) mut().dns_policy = "ClusterFirst";
+  if (s.scheduler_name.empty()) mut().scheduler_name = "default-scheduler";
+  for (size_t i = 0; i < s.init_containers.size(); ++i) {
+    DefaultContainer(s.init_containers[i],
+                     [&]() -> api::Container& { return mut().init_containers[i]; });
+  }
+  for (size_t i = 0; i < s.containers.size(); ++i) {
+    DefaultContainer(s.containers[i], [&]() -> api::Container& { return mut().containers[i]; });
+  }
 }
 
 }  // namespace
@@ -60,7 +77,7 @@ void ApplyDefaults(api::Object& obj, bool create) {
   switch (obj.kind()) {
     case api::Kind::kPod: {
       auto& pod = static_cast<api::Pod&>(obj);
-      DefaultPodSpec(pod.spec.Mutable());
+      DefaultPodSpec(pod.spec);
       if (create && pod.status.phase.empty()) pod.status.phase = std::string(api::kPodPending);
       break;
     }
@@ -68,7 +85,7 @@ void ApplyDefaults(api::Object& obj, bool create) {
       auto& rc = static_cast<api::ReplicationController&>(obj);
       if (!rc.spec.replicas) rc.spec.replicas = 1;
       if (rc.spec.template_) {
-        DefaultPodSpec(rc.spec.template_->spec.Mutable());
+        DefaultPodSpec(rc.spec.template_->spec);
         if (rc.spec.selector.empty()) rc.spec.selector = rc.spec.template_->metadata.labels;
       }
       if (obj.metadata.labels.empty() && rc.spec.template_) {

@@ -1,7 +1,9 @@
 #include "core/registry/registry.h"
 
 #include <algorithm>
+#include <optional>
 
+#include "core/api/names.h"
 #include "core/api/types.h"
 #include "core/api/validation.h"
 #include "core/registry/defaults.h"
@@ -119,6 +121,7 @@ void AllocateForUpdate(ServiceAllocator& alloc, const api::Service& current, api
 
 void PodSpecUpdate(const api::PodSpec& old_spec, const api::PodSpec& new_spec, UpdateKind kind,
                    std::vector<api::FieldError>& errs) {
+  if (&old_spec == &new_spec) return;  // one shared spec: nothing changed
   // What a pod update may change is put back to the stored value; anything
   // left different is a change Kubernetes forbids.
   api::PodSpec masked = new_spec;
@@ -204,7 +207,9 @@ std::vector<api::FieldError> ValidateUpdate(const api::Object& current, const ap
                           QuotedList(added)});
     }
   }
-  if (kind == UpdateKind::kStatus) return errs;
+  // A status write keeps the stored spec; a binding (built by the Api
+  // itself) changes spec.nodeName of an unbound pod and nothing else.
+  if (kind == UpdateKind::kStatus || kind == UpdateKind::kBind) return errs;
   switch (current.kind()) {
     case api::Kind::kPod:
       PodSpecUpdate(*static_cast<const api::Pod&>(current).spec,
@@ -252,7 +257,24 @@ Result<std::shared_ptr<Registry>> Registry::Create(const RegistryOptions& option
 }
 
 Status Registry::AdmitCreate(api::Object& obj, Allocation* alloc) {
+  auto* pod = obj.kind() == api::Kind::kPod ? static_cast<api::Pod*>(&obj) : nullptr;
+  std::optional<api::Shared<api::PodSpec>> given;
+  if (pod) {
+    // Pods made from one template (an RC's, a benchmark's) share one spec:
+    // it is defaulted once, and the pods share the defaulted one.
+    std::lock_guard<std::mutex> lock(memo_mu_);
+    if (memo_in_ && pod->spec.SharesWith(*memo_in_)) {
+      pod->spec = *memo_out_;
+    } else {
+      given = pod->spec;
+    }
+  }
   ApplyDefaults(obj, /*create=*/true);
+  if (given && !pod->spec.SharesWith(*given)) {
+    std::lock_guard<std::mutex> lock(memo_mu_);
+    memo_in_ = std::move(*given);
+    memo_out_ = pod->spec;
+  }
   auto errs = api::Validate(obj);
   if (!errs.empty()) return Invalid(obj, errs);
   if (auto* svc = obj.kind() == api::Kind::kService ? static_cast<api::Service*>(&obj) : nullptr) {
@@ -270,6 +292,17 @@ Status Registry::AdmitCreate(api::Object& obj, Allocation* alloc) {
 Status Registry::AdmitUpdate(const api::Object& current, api::Object& next, UpdateKind kind,
                              Allocation* alloc) {
   std::vector<api::FieldError> errs;
+  if (kind == UpdateKind::kBind) {
+    // The stored pod was valid and only spec.nodeName changes (as the
+    // binding subresource validates only its target).
+    const std::string& node = static_cast<const api::Pod&>(next).spec->node_name;
+    for (auto& m : api::ValidateDns1123Subdomain(node))
+      errs.push_back({"target.name", "Invalid value: \"" + node + "\": " + m});
+    if (node.empty()) errs.push_back({"target.name", "Required value"});
+    for (auto& e : ValidateUpdate(current, next, kind))
+      errs.push_back(std::move(e));
+    return errs.empty() ? Status::Ok() : Invalid(next, errs);
+  }
   if (kind == UpdateKind::kStatus) {
     errs = ValidateUpdate(current, next, kind);
     for (auto& e : api::ValidateStatus(next))

@@ -28,11 +28,14 @@
 
 #include <cstdint>
 #include <memory>
+#include <mutex>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "core/api/field_error.h"
 #include "core/api/object.h"
+#include "core/api/types.h"
 #include "core/base/status.h"
 #include "core/registry/service_allocator.h"
 
@@ -89,6 +92,10 @@ class Registry {
  private:
   explicit Registry(std::unique_ptr<ServiceAllocator> alloc) : alloc_(std::move(alloc)) {}
   std::unique_ptr<ServiceAllocator> alloc_;
+  // The last pod spec defaulted at create, and its defaulted form.
+  std::mutex memo_mu_;
+  std::optional<api::Shared<api::PodSpec>> memo_in_;   // guarded by memo_mu_
+  std::optional<api::Shared<api::PodSpec>> memo_out_;  // guarded by memo_mu_
 };
 
 // The immutability and update rules alone (no defaulting, no allocation):
