@@ -25,6 +25,7 @@
 // scalar, is a string.
 
 #include <map>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -49,6 +50,10 @@ struct DecodeOptions {
   // default, yaml::Limits::max_nodes). A server lowers it for request bodies
   // so that one body cannot make it build a large tree.
   size_t yaml_max_nodes = 0;
+  // A document with neither `kind` nor `apiVersion` is taken as this kind,
+  // as the API server takes a body from the URL it was sent to (kubectl
+  // always sends both; some clients send neither).
+  std::optional<Kind> default_kind;
 };
 
 // One decoded document with where its fields came from (YAML only; JSON gives line 0).

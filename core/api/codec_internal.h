@@ -4,6 +4,7 @@
 
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -19,6 +20,8 @@ namespace navarch::api::internal {
 // and every problem found so far.
 struct DecodeContext {
   bool strict = true;
+  // DecodeOptions::default_kind.
+  std::optional<Kind> default_kind;
   std::string path;
   std::vector<FieldError> errors;
   std::vector<std::string> dropped;  // paths of unknown fields dropped when !strict

@@ -377,8 +377,12 @@ std::unique_ptr<Object> DecodeObject(const json::value& v, DecodeContext& ctx) {
   }
   std::optional<Kind> kind;
   const json::value* kv = o->if_contains("kind");
+  const json::value* av = o->if_contains("apiVersion");
+  const bool untyped = (!kv || kv->is_null()) && (!av || av->is_null());
   size_t mark = ctx.PushKey("kind");
-  if (!kv || kv->is_null()) {
+  if (untyped && ctx.default_kind) {
+    kind = ctx.default_kind;
+  } else if (!kv || kv->is_null()) {
     ctx.Error("required: want one of " + AcceptedKinds());
   } else if (!kv->is_string()) {
     TypeError(*kv, "a string naming one of " + AcceptedKinds(), ctx);
@@ -391,10 +395,11 @@ std::unique_ptr<Object> DecodeObject(const json::value& v, DecodeContext& ctx) {
   }
   ctx.Pop(mark);
 
-  const json::value* av = o->if_contains("apiVersion");
   mark = ctx.PushKey("apiVersion");
   std::string want = kind ? std::string(InfoOf(*kind).api_version) : "v1";
-  if (!av || av->is_null()) {
+  if (untyped && ctx.default_kind) {
+    // taken from the URL, as above
+  } else if (!av || av->is_null()) {
     ctx.Error("required: want \"" + want + "\"");
   } else if (!av->is_string()) {
     TypeError(*av, "the string \"" + want + "\"", ctx);
@@ -464,6 +469,7 @@ namespace json = boost::json;
 Result<ObjectPtr> Finish(const json::value& v, const DecodeOptions& options) {
   internal::DecodeContext ctx;
   ctx.strict = options.strict;
+  ctx.default_kind = options.default_kind;
   std::unique_ptr<Object> obj = internal::DecodeObject(v, ctx);
   if (options.warnings) {
     for (const std::string& path : ctx.dropped) {

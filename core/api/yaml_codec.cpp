@@ -327,6 +327,7 @@ Result<Document> DecodeYamlNode(const yaml::Node& node, const DecodeOptions& opt
   doc.line = node.line();
   DecodeContext ctx;
   ctx.strict = options.strict;
+  ctx.default_kind = options.default_kind;
   json::value v;
   Convert(node, v, doc.field_lines, ctx);
   std::unique_ptr<Object> obj = internal::DecodeObject(v, ctx);

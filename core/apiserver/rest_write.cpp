@@ -102,6 +102,7 @@ Result<std::shared_ptr<api::Object>> RestServer::Impl::DecodeBody(
   // One object rarely has more than a few thousand nodes; this bounds the
   // tree a 3 MiB YAML body can make the server build (about 45 MB).
   opts.yaml_max_nodes = 250000;
+  opts.default_kind = route.kind;
   std::vector<std::string> local_warnings;
   opts.warnings = validation == "Ignore" ? nullptr : &local_warnings;
   api::ObjectPtr obj;

@@ -278,6 +278,20 @@ TEST_F(RestTest, YamlBodiesAndFieldValidation) {
   EXPECT_EQ(Body(warn)["spec"].at("containers").at(0).at("imagePullPolicy"), "Always");
 }
 
+// As kube-apiserver, a body with neither kind nor apiVersion is taken as the
+// URL's kind (the Python client sends dicts as they are); one with only one
+// of them, or another kind, is still refused.
+TEST_F(RestTest, BodyWithoutKindAndApiVersionTakesTheUrlsKind) {
+  auto ns = Do("POST", "/api/v1/namespaces", R"({"metadata":{"name":"untyped"}})");
+  ASSERT_EQ(ns.code, 201) << ns.body;
+  EXPECT_EQ(Body(ns)["kind"], "Namespace");
+  auto half = Do("POST", "/api/v1/namespaces", R"({"apiVersion":"v1","metadata":{"name":"h"}})");
+  EXPECT_EQ(half.code, 400) << half.body;
+  auto other = Do("POST", "/api/v1/namespaces",
+                  R"({"kind":"Pod","apiVersion":"v1","metadata":{"name":"p"}})");
+  EXPECT_EQ(other.code, 400) << other.body;
+}
+
 TEST_F(RestTest, NamespaceMustExist) {
   auto r = Do("POST", "/api/v1/namespaces/team-a/pods", PodJson("web"));
   EXPECT_EQ(r.code, 404) << r.body;
