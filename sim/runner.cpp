@@ -197,7 +197,6 @@ Status Runner::World::Build() {
   nlc_options.secondary_eviction_rate = cc.secondary_eviction_rate;
   nlc_options.unhealthy_zone_threshold = cc.unhealthy_zone_threshold;
   controllers_ = std::make_unique<controllers::ControllerManager>(*api_, clock_, cm_options);
-  NAVARCH_RETURN_IF_ERROR(controllers_->Start());
 
   // Scheduler.
   scheduler::SchedulerOptions sched_options;
@@ -216,8 +215,12 @@ Status Runner::World::Build() {
       metrics_->RecordDecision(d);
     };
   }
+  // One cache of pods and nodes for the scheduler and the controllers.
+  sched_options.pod_informer = &controllers_->informers().For(api::Kind::kPod);
+  sched_options.node_informer = &controllers_->informers().For(api::Kind::kNode);
   scheduler_ = std::make_unique<scheduler::Scheduler>(*api_, clock_, sched_options);
   if (Status st = scheduler_->Start(); !st.ok()) return st.WithContext("scheduler");
+  NAVARCH_RETURN_IF_ERROR(controllers_->Start());
 
   // Cloud.
   cloud_ = std::make_unique<SimCloud>(clock_, engine_.Stream("cloud"));

@@ -55,9 +55,24 @@ struct ControlPlane {
   std::vector<Node> nodes;
 };
 
-Status StartControllers(client::Api& api, runtime::Clock& clock, ControlPlane& cp) {
-  cp.controllers = std::make_unique<controllers::ControllerManager>(api, clock);
-  return cp.controllers->Start();
+// The controllers and the scheduler, on one cache of pods and nodes when both
+// run here.
+Status StartControlPlane(client::Api& api, runtime::Clock& clock, ControlPlane& cp,
+                         bool run_controllers, const scheduler::ProfileSpec* profile) {
+  if (run_controllers) {
+    cp.controllers = std::make_unique<controllers::ControllerManager>(api, clock);
+  }
+  if (profile) {
+    scheduler::SchedulerOptions so;
+    so.profile = *profile;
+    if (cp.controllers) {
+      so.pod_informer = &cp.controllers->informers().For(api::Kind::kPod);
+      so.node_informer = &cp.controllers->informers().For(api::Kind::kNode);
+    }
+    cp.scheduler = std::make_unique<scheduler::Scheduler>(api, clock, so);
+    NAVARCH_RETURN_IF_ERROR(cp.scheduler->Start().WithContext("scheduler"));
+  }
+  return cp.controllers ? cp.controllers->Start() : Status::Ok();
 }
 
 }  // namespace
@@ -301,13 +316,8 @@ int RunUp(const Args& args) {
             logs.RemoveNode(n.name);
         }
         cp = std::make_unique<ControlPlane>();
-        if (run_controllers) NAVARCH_RETURN_IF_ERROR(StartControllers(api, clock, *cp));
-        if (run_scheduler) {
-          scheduler::SchedulerOptions so;
-          so.profile = *sched_profile;
-          cp->scheduler = std::make_unique<scheduler::Scheduler>(api, clock, so);
-          NAVARCH_RETURN_IF_ERROR(cp->scheduler->Start().WithContext("scheduler"));
-        }
+        NAVARCH_RETURN_IF_ERROR(StartControlPlane(api, clock, *cp, run_controllers,
+                                                  run_scheduler ? &*sched_profile : nullptr));
         for (int i = 1; i <= nodes; ++i) {
           KubeletFlags nf = kf;
           nf.node_name = "node-" + std::to_string(i);

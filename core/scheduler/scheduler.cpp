@@ -54,36 +54,68 @@ Status Scheduler::Start() {
     flow_ = std::make_unique<FlowDecider>(*decider_, options_.flow);
   }
 
-  nodes_ = std::make_unique<client::Informer>(api_, clock_, api::Kind::kNode);
+  const bool shared = options_.pod_informer || options_.node_informer;
+  if (shared && (!options_.pod_informer || !options_.node_informer)) {
+    return InvalidArgument("scheduler " + options_.scheduler_name +
+                           ": share both the pod and the node informer, or neither");
+  }
+  if (shared && (options_.pod_informer->HasSynced() || options_.node_informer->HasSynced())) {
+    return InvalidArgument("scheduler " + options_.scheduler_name +
+                           ": the shared informers already started; start the scheduler first");
+  }
+  if (!shared) {
+    nodes_ = std::make_unique<client::Informer>(api_, clock_, api::Kind::kNode);
+    pods_ = std::make_unique<client::Informer>(api_, clock_, api::Kind::kPod);
+  }
+  client::Informer& nodes = shared ? *options_.node_informer : *nodes_;
+  client::Informer& pods = shared ? *options_.pod_informer : *pods_;
+  std::weak_ptr<bool> alive = alive_;
+  auto live = [alive] {
+    auto a = alive.lock();
+    return a && *a;
+  };
   client::InformerHandlers nh;
-  nh.on_add = [this](const api::ObjectPtr& o) {
+  // A stopped scheduler ignores what shared informers still deliver.
+  nh.on_add = [this, live](const api::ObjectPtr& o) {
+    if (!live() || !started_) return;
     if (auto n = api::As<api::Node>(o)) OnNode(*n);
   };
-  nh.on_update = [this](const api::ObjectPtr&, const api::ObjectPtr& o) {
+  nh.on_update = [this, live](const api::ObjectPtr&, const api::ObjectPtr& o) {
+    if (!live() || !started_) return;
     if (auto n = api::As<api::Node>(o)) OnNode(*n);
   };
-  nh.on_delete = [this](const api::ObjectPtr& o) {
+  nh.on_delete = [this, live](const api::ObjectPtr& o) {
+    if (!live() || !started_) return;
     if (auto n = api::As<api::Node>(o)) OnNodeDeleted(*n);
   };
-  nodes_->AddHandlers(std::move(nh));
+  nodes.AddHandlers(std::move(nh));
 
-  pods_ = std::make_unique<client::Informer>(api_, clock_, api::Kind::kPod);
   client::InformerHandlers ph;
-  ph.on_add = [this](const api::ObjectPtr& o) {
+  ph.on_add = [this, live](const api::ObjectPtr& o) {
+    if (!live() || !started_) return;
     if (auto p = api::As<api::Pod>(o)) OnPod(p, nullptr);
   };
-  ph.on_update = [this](const api::ObjectPtr& old, const api::ObjectPtr& o) {
+  ph.on_update = [this, live](const api::ObjectPtr& old, const api::ObjectPtr& o) {
+    if (!live() || !started_) return;
     auto prev = api::As<api::Pod>(old);
     if (auto p = api::As<api::Pod>(o)) OnPod(p, prev.get());
   };
-  ph.on_delete = [this](const api::ObjectPtr& o) {
+  ph.on_delete = [this, live](const api::ObjectPtr& o) {
+    if (!live() || !started_) return;
     if (auto p = api::As<api::Pod>(o)) OnPodDeleted(p);
   };
-  pods_->AddHandlers(std::move(ph));
+  pods.AddHandlers(std::move(ph));
 
-  NAVARCH_RETURN_IF_ERROR(nodes_->Start().WithContext("scheduler: node informer"));
-  NAVARCH_RETURN_IF_ERROR(pods_->Start().WithContext("scheduler: pod informer"));
   started_ = true;
+  if (shared) return Status::Ok();  // the owner starts them
+  if (Status st = nodes_->Start().WithContext("scheduler: node informer"); !st.ok()) {
+    started_ = false;
+    return st;
+  }
+  if (Status st = pods_->Start().WithContext("scheduler: pod informer"); !st.ok()) {
+    started_ = false;
+    return st;
+  }
   return Status::Ok();
 }
 

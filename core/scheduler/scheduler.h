@@ -93,6 +93,13 @@ struct SchedulerOptions {
   // from the active queue.
   FlowOptions flow;
   size_t max_batch = 10'000;
+  // Informers of every pod and every node shared with other components (a
+  // ControllerManager's), so that one process keeps one cache of each. They
+  // must not have started: Start() adds the scheduler's handlers and the
+  // owner starts them afterwards. Null = the scheduler's own, started by
+  // Start().
+  client::Informer* pod_informer = nullptr;
+  client::Informer* node_informer = nullptr;
 };
 
 class Scheduler {
@@ -103,7 +110,9 @@ class Scheduler {
   Scheduler& operator=(const Scheduler&) = delete;
 
   // Builds the profile (kInvalidArgument for a bad one) and starts the
-  // informers (their list errors are returned). Call once.
+  // informers (their list errors are returned), or, when they are shared,
+  // adds its handlers to them (kInvalidArgument if they already started).
+  // Call once.
   Status Start();
   void Stop();
 

@@ -307,3 +307,39 @@ TEST_F(SchedulerTest, SamePlacementsEveryRun) {
 
 }  // namespace
 }  // namespace navarch::scheduler
+
+namespace navarch::scheduler {
+namespace {
+
+// With informers shared with other components (a ControllerManager's), the
+// scheduler only adds its handlers; their owner starts them, and the
+// scheduler sees the initial list through them like any other handler.
+TEST(SchedulerSharedInformers, OwnerStartsThemAndTheSchedulerSeesEverything) {
+  runtime::ManualClock clock;
+  store::MemoryStore store;
+  client::LocalApi api(store, clock);
+  ASSERT_TRUE(api.Create(MakeNode("n1", {.cpu = "1"})).ok());
+  ASSERT_TRUE(api.Create(MakePod("before", "300m")).ok());
+  client::Informer pods(api, clock, api::Kind::kPod);
+  client::Informer nodes(api, clock, api::Kind::kNode);
+  SchedulerOptions options;
+  options.pod_informer = &pods;
+  Scheduler half(api, clock, options);
+  EXPECT_EQ(half.Start().code(), Code::kInvalidArgument);  // both or neither
+  options.node_informer = &nodes;
+  Scheduler s(api, clock, options);
+  ASSERT_TRUE(s.Start().ok());
+  EXPECT_FALSE(pods.HasSynced());  // not the scheduler's to start
+  ASSERT_TRUE(nodes.Start().ok());
+  ASSERT_TRUE(pods.Start().ok());
+  ASSERT_TRUE(api.Create(MakePod("after", "300m")).ok());
+  clock.RunUntilIdle();
+  EXPECT_EQ((*api.Get<api::Pod>("default", "before"))->spec->node_name, "n1");
+  EXPECT_EQ((*api.Get<api::Pod>("default", "after"))->spec->node_name, "n1");
+  // Started informers cannot take a new scheduler's initial view.
+  Scheduler late(api, clock, options);
+  EXPECT_EQ(late.Start().code(), Code::kInvalidArgument);
+}
+
+}  // namespace
+}  // namespace navarch::scheduler
