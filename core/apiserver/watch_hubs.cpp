@@ -45,15 +45,28 @@ std::optional<HubEvent> Decode(const store::Event& ev) {
 
 // A subscriber list, replaced whole on every change (copy-on-write), so
 // dispatch takes a snapshot with one reference count.
+// Subscribers are indexed by what narrows them most: the node (pods), else
+// the namespace, else none — so an event is offered only to those that can
+// match it.
 struct SubList {
-  std::map<uint64_t, std::shared_ptr<WatchSubscriber>> all;  // node == nullopt
-  std::map<std::string, std::map<uint64_t, std::shared_ptr<WatchSubscriber>>> by_node;
+  using Subs = std::map<uint64_t, std::shared_ptr<WatchSubscriber>>;
+  Subs all;                             // no node, every namespace
+  std::map<std::string, Subs> by_node;  // pods of one node
+  std::map<std::string, Subs> by_ns;    // one namespace (no node)
   size_t size() const {
     size_t n = all.size();
     for (const auto& [node, subs] : by_node)
       n += subs.size();
+    for (const auto& [ns, subs] : by_ns)
+      n += subs.size();
     return n;
   }
+};
+
+// Where a subscriber sits in a SubList.
+struct Bucket {
+  std::optional<std::string> node;
+  std::string ns;
 };
 
 struct WatchHubs::Hub : std::enable_shared_from_this<WatchHubs::Hub> {
@@ -63,7 +76,7 @@ struct WatchHubs::Hub : std::enable_shared_from_this<WatchHubs::Hub> {
   std::shared_ptr<store::Watcher> watcher;                            // guarded by mu
   store::Revision dispatched = 0;                                     // guarded by mu
   std::shared_ptr<const SubList> subs = std::make_shared<SubList>();  // guarded by mu
-  std::map<uint64_t, std::optional<std::string>> nodes;               // guarded by mu
+  std::map<uint64_t, Bucket> buckets;                                 // guarded by mu
   bool drain_posted = false;                                          // guarded by mu
 
   void Drain() {
@@ -85,6 +98,13 @@ struct WatchHubs::Hub : std::enable_shared_from_this<WatchHubs::Hub> {
       if (!decoded) continue;
       for (const auto& [id, sub] : snapshot->all)
         sub->OnEvent(*decoded);
+      if (!snapshot->by_ns.empty()) {
+        auto it = snapshot->by_ns.find(decoded->object->metadata.namespace_);
+        if (it != snapshot->by_ns.end()) {
+          for (const auto& [id, sub] : it->second)
+            sub->OnEvent(*decoded);
+        }
+      }
       if (snapshot->by_node.empty()) continue;
       const std::string* a = NodeOf(decoded->object);
       const std::string* b = NodeOf(decoded->previous);
@@ -153,7 +173,8 @@ WatchHubs::~WatchHubs() {
 
 Result<WatchHubs::Subscription> WatchHubs::Subscribe(api::Kind kind, store::Revision after,
                                                      std::optional<std::string> node,
-                                                     std::shared_ptr<WatchSubscriber> sub) {
+                                                     std::shared_ptr<WatchSubscriber> sub,
+                                                     std::string ns) {
   std::shared_ptr<Hub> hub;
   uint64_t id = 0;
   {
@@ -205,11 +226,13 @@ Result<WatchHubs::Subscription> WatchHubs::Subscribe(api::Kind kind, store::Revi
       auto next = std::make_shared<SubList>(*hub->subs);
       if (node) {
         next->by_node[*node][id] = sub;
+      } else if (!ns.empty()) {
+        next->by_ns[ns][id] = sub;
       } else {
         next->all[id] = sub;
       }
       hub->subs = std::move(next);
-      hub->nodes[id] = node;
+      hub->buckets[id] = Bucket{node, ns};
       return Subscription{kind, id};
     }
   }
@@ -267,20 +290,24 @@ void WatchHubs::Unsubscribe(const Subscription& s) {
   }
   if (!hub) return;
   std::lock_guard<std::mutex> lock(hub->mu);
-  auto n = hub->nodes.find(s.id);
-  if (n == hub->nodes.end()) return;
+  auto n = hub->buckets.find(s.id);
+  if (n == hub->buckets.end()) return;
   auto next = std::make_shared<SubList>(*hub->subs);
-  if (n->second) {
-    auto it = next->by_node.find(*n->second);
-    if (it != next->by_node.end()) {
-      it->second.erase(s.id);
-      if (it->second.empty()) next->by_node.erase(it);
-    }
+  auto erase_from = [&](std::map<std::string, SubList::Subs>& index, const std::string& key) {
+    auto it = index.find(key);
+    if (it == index.end()) return;
+    it->second.erase(s.id);
+    if (it->second.empty()) index.erase(it);
+  };
+  if (n->second.node) {
+    erase_from(next->by_node, *n->second.node);
+  } else if (!n->second.ns.empty()) {
+    erase_from(next->by_ns, n->second.ns);
   } else {
     next->all.erase(s.id);
   }
   hub->subs = std::move(next);
-  hub->nodes.erase(n);
+  hub->buckets.erase(n);
 }
 
 store::Revision WatchHubs::Delivered(const Subscription& s) const {
@@ -315,12 +342,14 @@ void WatchHubs::Shutdown() {
       std::lock_guard<std::mutex> l(hub->mu);
       for (const auto& [id, s] : hub->subs->all)
         subs.push_back(s);
-      for (const auto& [node, m] : hub->subs->by_node) {
-        for (const auto& [id, s] : m)
-          subs.push_back(s);
+      for (const auto* index : {&hub->subs->by_node, &hub->subs->by_ns}) {
+        for (const auto& [key, m] : *index) {
+          for (const auto& [id, s] : m)
+            subs.push_back(s);
+        }
       }
       hub->subs = std::make_shared<SubList>();
-      hub->nodes.clear();
+      hub->buckets.clear();
     }
     for (auto& [id, p] : privates_) {
       std::lock_guard<std::mutex> l(p->mu);

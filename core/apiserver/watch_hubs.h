@@ -62,10 +62,12 @@ class WatchHubs {
     uint64_t id = 0;
   };
   // Delivers every change of `kind` with revision > `after` (pods bound to
-  // `node` only, when set — plus the change that unbinds one from it).
+  // `node` only, when set — plus the change that unbinds one from it; of
+  // namespace `ns` only, when not empty). Subscribers are indexed by node,
+  // else namespace, so an event reaches only those that can match it.
   Result<Subscription> Subscribe(api::Kind kind, store::Revision after,
                                  std::optional<std::string> node,
-                                 std::shared_ptr<WatchSubscriber> subscriber);
+                                 std::shared_ptr<WatchSubscriber> subscriber, std::string ns = {});
   void Unsubscribe(const Subscription& s);
   // The revision up to which `s` has been handed every event (for bookmarks).
   // Loop thread only.
