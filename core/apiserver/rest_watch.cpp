@@ -4,6 +4,7 @@
 
 #include "core/api/codec.h"
 #include "core/api/types.h"
+#include "core/api/well_known.h"
 #include "core/apiserver/rest_internal.h"
 #include "core/apiserver/watch_hubs.h"
 
@@ -152,17 +153,6 @@ class WatchSession final : public WatchSubscriber,
   Duration bookmark_every_{0};
 };
 
-Result<store::Revision> ParseRv(const std::string& text) {
-  if (text.empty()) return store::Revision{0};
-  store::Revision v = 0;
-  auto [p, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
-  if (ec != std::errc() || p != text.data() + text.size() || v < 0) {
-    return InvalidArgument("resourceVersion \"" + text +
-                           "\" is not a valid resource version (a non-negative integer)");
-  }
-  return v;
-}
-
 }  // namespace
 
 Response RestServer::Impl::Watch(const Request& r, const Route& route) {
@@ -176,7 +166,7 @@ Response RestServer::Impl::Watch(const Request& r, const Route& route) {
   }
   auto sel = ParseSelectors(r, route.kind);
   if (!sel.ok()) return ErrorResponse(sel.status());
-  auto rv = ParseRv(QueryOr(r, "resourceVersion"));
+  auto rv = api::ParseResourceVersion(QueryOr(r, "resourceVersion"), "resourceVersion");
   if (!rv.ok()) return ErrorResponse(rv.status());
   auto timeout_s = QueryInt(r, "timeoutSeconds");
   if (!timeout_s.ok()) return ErrorResponse(timeout_s.status());
@@ -224,7 +214,7 @@ Response RestServer::Impl::Watch(const Request& r, const Route& route) {
         first_sent = true;
         if (!out->Write(EventLine("ADDED", body))) return;
       }
-      after = std::stoll(list->resource_version);
+      after = api::ParseResourceVersion(list->resource_version, "list").value_or(0);
     }
     auto session = std::make_shared<WatchSession>(*hubs_, clock_, metrics_, kind, ns, selectors,
                                                   after, table, first_sent, out);
