@@ -212,8 +212,9 @@ void SimRuntime::RunPodSandbox(const runtime::PodSandboxConfig& config,
     sb.status.labels[std::string(runtime::kLabelPodName)] = config.pod_name;
     sb.status.labels[std::string(runtime::kLabelNodeName)] =
         config.node_name.empty() ? options_.node_name : config.node_name;
-    sb.restart_policy =
-        config.restart_policy.empty() ? std::string("Always") : config.restart_policy;
+    // Set by the kubelet from the (defaulted) pod spec; a config made
+    // elsewhere without one means Always, the API's default.
+    sb.restart_policy = config.restart_policy.empty() ? "Always" : config.restart_policy;
     for (const runtime::PortMapping& pm : config.port_mappings) {
       if (pm.host_port != 0) sb.host_ports.push_back(pm);
     }

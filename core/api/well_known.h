@@ -63,6 +63,12 @@ inline bool IsTerminalPhase(std::string_view phase) {
 inline bool IsTerminal(const Pod& pod) {
   return IsTerminalPhase(pod.status.phase);
 }
+// spec.restartPolicy, which admission defaults to Always; read through this
+// so that a spec that never went through the API (a test's) means the same.
+inline std::string_view RestartPolicyOf(const PodSpec& spec) {
+  return spec.restart_policy.empty() ? kRestartAlways : std::string_view(spec.restart_policy);
+}
+
 // The pod's Ready condition is True.
 bool IsPodReady(const Pod& pod);
 

@@ -21,8 +21,7 @@ const api::ContainerStateTerminated* Stopped(const api::ContainerStatus& s) {
 std::string PodPhase(const api::PodSpec& spec,
                      const std::vector<api::ContainerStatus>& init_statuses,
                      const std::vector<api::ContainerStatus>& statuses) {
-  const std::string_view policy =
-      spec.restart_policy.empty() ? api::kRestartAlways : std::string_view(spec.restart_policy);
+  const std::string_view policy = api::RestartPolicyOf(spec);
   bool init_pending = false;
   for (const auto& s : init_statuses) {
     if (s.state.terminated && s.state.terminated->exit_code == 0) continue;

@@ -468,7 +468,7 @@ void PodWorker::RunSandbox() {
   cfg.hostname = pod_->spec->hostname.empty() ? pod_->metadata.name : pod_->spec->hostname;
   cfg.attempt = sandbox_attempt_;
   cfg.labels = pod_->metadata.labels;
-  cfg.restart_policy = pod_->spec->restart_policy;
+  cfg.restart_policy = std::string(api::RestartPolicyOf(*pod_->spec));
   cfg.host_network = pod_->spec->host_network;
   for (const auto& ctr : pod_->spec->containers) {
     for (const auto& p : ctr.ports) {
