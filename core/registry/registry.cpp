@@ -310,6 +310,13 @@ Status Registry::AdmitUpdate(const api::Object& current, api::Object& next, Upda
     if (!errs.empty()) return Invalid(next, errs);
     return Status::Ok();
   }
+  if (next.kind() == api::Kind::kNamespace && !current.metadata.deletion_timestamp) {
+    // As Kubernetes: spec.finalizers is the namespace controller's, and an
+    // update of a live namespace keeps them (only the controller removes
+    // them, once the namespace is terminating and empty).
+    static_cast<api::Namespace&>(next).spec.finalizers =
+        static_cast<const api::Namespace&>(current).spec.finalizers;
+  }
   ApplyDefaults(next, /*create=*/false);
   errs = ValidateUpdate(current, next, kind);
   for (auto& e : api::Validate(next))

@@ -12,8 +12,10 @@
 //                     initContainers[*].image, activeDeadlineSeconds and
 //                     added tolerations (spec.nodeName is set by a binding
 //                     only); Node: spec.podCIDR(s) once set; Service:
-//                     clusterIP; Namespace: spec.finalizers may only lose
-//                     entries (the namespace controller's "finalize");
+//                     clusterIP; Namespace: spec.finalizers are kept by an
+//                     update of a live namespace, and may only lose entries
+//                     once it is terminating (the namespace controller's
+//                     "finalize");
 //                     every kind: no new finalizer once deletion started
 //   allocation        Service cluster IPs and node ports: taken at
 //                     admission, given back when the write fails, is a dry

@@ -471,3 +471,26 @@ TYPED_TEST(ApiConformance, ServicesGetAnImmutableClusterIpAndNodePorts) {
 
 }  // namespace
 }  // namespace navarch::apiclient
+
+namespace navarch::apiclient {
+namespace {
+
+TYPED_TEST(ApiConformance, ALiveNamespaceKeepsItsFinalizers) {
+  api::Namespace ns;
+  ns.metadata.name = "keep";
+  auto created = this->api().Create(ns);
+  ASSERT_TRUE(created.ok()) << created.status();
+  api::Namespace edited = **created;
+  edited.spec.finalizers.clear();
+  edited.metadata.labels["team"] = "a";
+  auto updated = this->api().Update(edited);
+  ASSERT_TRUE(updated.ok()) << updated.status();
+  EXPECT_EQ((*updated)->spec.finalizers, std::vector<std::string>{"kubernetes"});
+  EXPECT_EQ((*updated)->metadata.labels.at("team"), "a");
+  // So a delete still waits for the namespace controller.
+  ASSERT_TRUE(this->api().Delete(api::Kind::kNamespace, "", "keep").ok());
+  EXPECT_FALSE(this->Gone(api::Kind::kNamespace, "", "keep"));
+}
+
+}  // namespace
+}  // namespace navarch::apiclient
