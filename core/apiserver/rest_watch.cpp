@@ -218,7 +218,7 @@ Response RestServer::Impl::Watch(const Request& r, const Route& route) {
     }
     auto session = std::make_shared<WatchSession>(*hubs_, clock_, metrics_, kind, ns, selectors,
                                                   after, table, first_sent, out);
-    auto sub = hubs_->Subscribe(kind, after, node, session, ns);
+    auto sub = hubs_->Subscribe(kind, after, node, session, ns, selectors.labels);
     if (!sub.ok()) {
       const Status st = sub.code() == Code::kCompacted
                             ? Compacted("too old resource version: " + std::to_string(after) +

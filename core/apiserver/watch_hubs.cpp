@@ -1,5 +1,7 @@
 #include "core/apiserver/watch_hubs.h"
 
+#include "core/client/watch_index.h"
+
 #include <algorithm>
 
 #include "core/api/codec.h"
@@ -14,11 +16,6 @@ const std::string& HubEvent::ObjectJson() const {
 }
 
 namespace {
-
-const std::string* NodeOf(const api::ObjectPtr& obj) {
-  const auto* pod = api::As<api::Pod>(obj.get());
-  return pod ? &pod->spec->node_name : nullptr;
-}
 
 // Decodes a store event; null object when the value cannot be decoded (a
 // corrupt row is skipped rather than ending every watch).
@@ -44,30 +41,9 @@ std::optional<HubEvent> Decode(const store::Event& ev) {
 }  // namespace
 
 // A subscriber list, replaced whole on every change (copy-on-write), so
-// dispatch takes a snapshot with one reference count.
-// Subscribers are indexed by what narrows them most: the node (pods), else
-// the namespace, else none — so an event is offered only to those that can
-// match it.
-struct SubList {
-  using Subs = std::map<uint64_t, std::shared_ptr<WatchSubscriber>>;
-  Subs all;                             // no node, every namespace
-  std::map<std::string, Subs> by_node;  // pods of one node
-  std::map<std::string, Subs> by_ns;    // one namespace (no node)
-  size_t size() const {
-    size_t n = all.size();
-    for (const auto& [node, subs] : by_node)
-      n += subs.size();
-    for (const auto& [ns, subs] : by_ns)
-      n += subs.size();
-    return n;
-  }
-};
-
-// Where a subscriber sits in a SubList.
-struct Bucket {
-  std::optional<std::string> node;
-  std::string ns;
-};
+// dispatch takes a snapshot with one reference count. Indexed by
+// client::WatchIndex, as LocalApi's watches are.
+using SubList = client::WatchIndex<std::shared_ptr<WatchSubscriber>>;
 
 struct WatchHubs::Hub : std::enable_shared_from_this<WatchHubs::Hub> {
   api::Kind kind;
@@ -76,7 +52,6 @@ struct WatchHubs::Hub : std::enable_shared_from_this<WatchHubs::Hub> {
   std::shared_ptr<store::Watcher> watcher;                            // guarded by mu
   store::Revision dispatched = 0;                                     // guarded by mu
   std::shared_ptr<const SubList> subs = std::make_shared<SubList>();  // guarded by mu
-  std::map<uint64_t, Bucket> buckets;                                 // guarded by mu
   bool drain_posted = false;                                          // guarded by mu
 
   void Drain() {
@@ -87,6 +62,7 @@ struct WatchHubs::Hub : std::enable_shared_from_this<WatchHubs::Hub> {
       w = watcher;
     }
     if (!w) return;
+    std::vector<uint64_t> candidates;
     for (const auto& ev : w->Poll()) {
       auto decoded = Decode(ev);
       std::shared_ptr<const SubList> snapshot;
@@ -96,31 +72,9 @@ struct WatchHubs::Hub : std::enable_shared_from_this<WatchHubs::Hub> {
         snapshot = subs;
       }
       if (!decoded) continue;
-      for (const auto& [id, sub] : snapshot->all)
-        sub->OnEvent(*decoded);
-      if (!snapshot->by_ns.empty()) {
-        auto it = snapshot->by_ns.find(decoded->object->metadata.namespace_);
-        if (it != snapshot->by_ns.end()) {
-          for (const auto& [id, sub] : it->second)
-            sub->OnEvent(*decoded);
-        }
-      }
-      if (snapshot->by_node.empty()) continue;
-      const std::string* a = NodeOf(decoded->object);
-      const std::string* b = NodeOf(decoded->previous);
-      if (a) {
-        auto it = snapshot->by_node.find(*a);
-        if (it != snapshot->by_node.end()) {
-          for (const auto& [id, sub] : it->second)
-            sub->OnEvent(*decoded);
-        }
-      }
-      if (b && (!a || *a != *b)) {
-        auto it = snapshot->by_node.find(*b);
-        if (it != snapshot->by_node.end()) {
-          for (const auto& [id, sub] : it->second)
-            sub->OnEvent(*decoded);
-        }
+      snapshot->Candidates(decoded->previous.get(), decoded->object.get(), candidates);
+      for (uint64_t id : candidates) {
+        if (const auto* sub = snapshot->Find(id)) (*sub)->OnEvent(*decoded);
       }
     }
   }
@@ -174,7 +128,8 @@ WatchHubs::~WatchHubs() {
 Result<WatchHubs::Subscription> WatchHubs::Subscribe(api::Kind kind, store::Revision after,
                                                      std::optional<std::string> node,
                                                      std::shared_ptr<WatchSubscriber> sub,
-                                                     std::string ns) {
+                                                     std::string ns,
+                                                     const api::LabelSelector& labels) {
   std::shared_ptr<Hub> hub;
   uint64_t id = 0;
   {
@@ -224,15 +179,8 @@ Result<WatchHubs::Subscription> WatchHubs::Subscribe(api::Kind kind, store::Revi
     std::lock_guard<std::mutex> lock(hub->mu);
     if (after >= hub->dispatched) {
       auto next = std::make_shared<SubList>(*hub->subs);
-      if (node) {
-        next->by_node[*node][id] = sub;
-      } else if (!ns.empty()) {
-        next->by_ns[ns][id] = sub;
-      } else {
-        next->all[id] = sub;
-      }
+      next->Add(id, client::WatchKey::Of(node, ns, labels), sub);
       hub->subs = std::move(next);
-      hub->buckets[id] = Bucket{node, ns};
       return Subscription{kind, id};
     }
   }
@@ -290,24 +238,10 @@ void WatchHubs::Unsubscribe(const Subscription& s) {
   }
   if (!hub) return;
   std::lock_guard<std::mutex> lock(hub->mu);
-  auto n = hub->buckets.find(s.id);
-  if (n == hub->buckets.end()) return;
+  if (!hub->subs->Find(s.id)) return;
   auto next = std::make_shared<SubList>(*hub->subs);
-  auto erase_from = [&](std::map<std::string, SubList::Subs>& index, const std::string& key) {
-    auto it = index.find(key);
-    if (it == index.end()) return;
-    it->second.erase(s.id);
-    if (it->second.empty()) index.erase(it);
-  };
-  if (n->second.node) {
-    erase_from(next->by_node, *n->second.node);
-  } else if (!n->second.ns.empty()) {
-    erase_from(next->by_ns, n->second.ns);
-  } else {
-    next->all.erase(s.id);
-  }
+  next->Remove(s.id);
   hub->subs = std::move(next);
-  hub->buckets.erase(n);
 }
 
 store::Revision WatchHubs::Delivered(const Subscription& s) const {
@@ -340,16 +274,9 @@ void WatchHubs::Shutdown() {
     shut_down_ = true;
     for (auto& [kind, hub] : hubs_) {
       std::lock_guard<std::mutex> l(hub->mu);
-      for (const auto& [id, s] : hub->subs->all)
-        subs.push_back(s);
-      for (const auto* index : {&hub->subs->by_node, &hub->subs->by_ns}) {
-        for (const auto& [key, m] : *index) {
-          for (const auto& [id, s] : m)
-            subs.push_back(s);
-        }
-      }
+      hub->subs->ForEach(
+          [&](uint64_t, const std::shared_ptr<WatchSubscriber>& s) { subs.push_back(s); });
       hub->subs = std::make_shared<SubList>();
-      hub->buckets.clear();
     }
     for (auto& [id, p] : privates_) {
       std::lock_guard<std::mutex> l(p->mu);

@@ -20,6 +20,7 @@
 #include <string>
 #include <vector>
 
+#include "core/api/labels.h"
 #include "core/api/object.h"
 #include "core/runtime/clock.h"
 #include "core/store/store.h"
@@ -61,13 +62,16 @@ class WatchHubs {
     api::Kind kind;
     uint64_t id = 0;
   };
-  // Delivers every change of `kind` with revision > `after` (pods bound to
-  // `node` only, when set — plus the change that unbinds one from it; of
-  // namespace `ns` only, when not empty). Subscribers are indexed by node,
-  // else namespace, so an event reaches only those that can match it.
+  // Delivers the changes of `kind` with revision > `after` that may concern
+  // a subscriber watching pods of `node` (when set), namespace `ns` (when
+  // not empty) and objects matching `labels`: subscribers are indexed as
+  // LocalApi's watches are (client::WatchIndex: by node, label equality term
+  // and namespace), so an event reaches only those that can match it. The
+  // subscriber still applies its own filters (it is offered a superset).
   Result<Subscription> Subscribe(api::Kind kind, store::Revision after,
                                  std::optional<std::string> node,
-                                 std::shared_ptr<WatchSubscriber> subscriber, std::string ns = {});
+                                 std::shared_ptr<WatchSubscriber> subscriber, std::string ns = {},
+                                 const api::LabelSelector& labels = {});
   void Unsubscribe(const Subscription& s);
   // The revision up to which `s` has been handed every event (for bookmarks).
   // Loop thread only.

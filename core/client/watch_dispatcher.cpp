@@ -55,12 +55,6 @@ Status WatchDispatcher::Start(store::Revision after) {
   return Status::Ok();
 }
 
-std::set<uint64_t>& WatchDispatcher::BucketOf(const Sub& sub) {
-  if (sub.options.node_name) return by_node_[*sub.options.node_name];
-  if (!sub.options.namespace_.empty()) return by_namespace_[sub.options.namespace_];
-  return all_namespaces_;
-}
-
 std::unique_ptr<WatchHandle> WatchDispatcher::Add(const WatchOptions& options, WatchHandler handler,
                                                   store::Revision after) {
   auto sub = std::make_shared<Sub>();
@@ -68,26 +62,16 @@ std::unique_ptr<WatchHandle> WatchDispatcher::Add(const WatchOptions& options, W
   sub->options = options;
   sub->handler = std::move(handler);
   sub->after = after;
-  BucketOf(*sub).insert(sub->id);
-  subs_.emplace(sub->id, sub);
+  subs_.Add(sub->id, WatchKey::Of(options.node_name, options.namespace_, options.label_selector),
+            sub);
   return std::make_unique<Handle>(weak_from_this(), sub->id);
 }
 
 void WatchDispatcher::Remove(uint64_t id) {
-  auto it = subs_.find(id);
-  if (it == subs_.end()) return;
-  auto sub = it->second;
-  sub->active = false;
-  auto& bucket = BucketOf(*sub);
-  bucket.erase(id);
-  if (bucket.empty()) {
-    if (sub->options.node_name) {
-      by_node_.erase(*sub->options.node_name);
-    } else if (!sub->options.namespace_.empty()) {
-      by_namespace_.erase(sub->options.namespace_);
-    }
-  }
-  subs_.erase(it);
+  const std::shared_ptr<Sub>* found = subs_.Find(id);
+  if (!found) return;
+  (*found)->active = false;
+  subs_.Remove(id);
   if (subs_.empty() && on_empty_) {
     auto fn = on_empty_;  // may destroy this dispatcher
     fn();
@@ -147,29 +131,17 @@ void WatchDispatcher::DispatchOne(const store::Event& ev) {
   const api::Object* any = cur ? cur.get() : old.get();
   if (!any) return;
 
-  // Candidates from the indexes.
-  std::vector<uint64_t> ids;
-  auto take = [&](const auto& index, std::string_view key) {
-    auto it = index.find(key);
-    if (it != index.end()) ids.insert(ids.end(), it->second.begin(), it->second.end());
-  };
-  take(by_namespace_, any->metadata.namespace_);
-  ids.insert(ids.end(), all_namespaces_.begin(), all_namespaces_.end());
-  if (!by_node_.empty()) {
-    const std::string* old_node = NodeNameOf(old.get());
-    const std::string* new_node = NodeNameOf(cur.get());
-    if (old_node) take(by_node_, *old_node);
-    if (new_node && (!old_node || *new_node != *old_node)) take(by_node_, *new_node);
-  }
-  if (ids.empty()) return;
-  std::sort(ids.begin(), ids.end());
-  ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
+  // Candidates from the index. Handlers never dispatch inline (events reach
+  // them through the loop), so the scratch vector is stable while they run;
+  // one that adds or removes watches changes only the index.
+  subs_.Candidates(old.get(), cur.get(), candidates_);
+  if (candidates_.empty()) return;
 
   ObjectPtr deleted;  // the last state, stamped with the delete's revision
-  for (uint64_t id : ids) {
-    auto it = subs_.find(id);
-    if (it == subs_.end()) continue;
-    std::shared_ptr<Sub> sub = it->second;
+  for (uint64_t id : candidates_) {
+    const std::shared_ptr<Sub>* found = subs_.Find(id);
+    if (!found) continue;
+    std::shared_ptr<Sub> sub = *found;
     if (!sub->active || ev.revision() <= sub->after) continue;
     const bool was = old && Matches(*sub, *old);
     const bool now = cur && Matches(*sub, *cur);
@@ -204,8 +176,7 @@ void WatchDispatcher::Fail(const Status& status) {
   failed_ = true;
   if (watcher_) watcher_->Cancel();
   std::vector<std::shared_ptr<Sub>> subs;
-  for (auto& [id, sub] : subs_)
-    subs.push_back(sub);
+  subs_.ForEach([&](uint64_t, const std::shared_ptr<Sub>& sub) { subs.push_back(sub); });
   WatchEvent ev;
   ev.type = WatchEvent::Type::kError;
   ev.error = status;

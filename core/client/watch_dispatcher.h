@@ -4,14 +4,9 @@
 //
 // One dispatcher owns one store Watcher over one kind's key prefix and serves
 // any number of Api watches ("subscriptions") from it. Subscriptions are
-// indexed so that an event is offered only to those that can match it:
-//
-//   pod watches with node_name = N   by_node_[N]   (N may be "": unbound pods)
-//   other watches with a namespace   by_namespace_[ns]
-//   other watches, all namespaces    all_namespaces_
-//
-// For a pod event the candidates are by_node_[old node] ∪ by_node_[new
-// node] ∪ by_namespace_[ns] ∪ all_namespaces_, visited in subscription order
+// indexed by node, label equality term and namespace (client::WatchIndex, the
+// index the API server's HTTP watches use too), so an event is offered only
+// to those that can match it; candidates are visited in subscription order
 // (ids ascending), so delivery is deterministic. Label and field selectors
 // are evaluated only for candidates, against both the old and new state, to
 // turn a change into ADDED / MODIFIED / DELETED for that subscription.
@@ -33,6 +28,7 @@
 #include <vector>
 
 #include "core/client/api.h"
+#include "core/client/watch_index.h"
 #include "core/runtime/clock.h"
 #include "core/store/store.h"
 
@@ -82,7 +78,6 @@ class WatchDispatcher : public std::enable_shared_from_this<WatchDispatcher> {
   void DispatchOne(const store::Event& event);
   void Fail(const Status& status);
   bool Matches(const Sub& sub, const api::Object& obj) const;
-  std::set<uint64_t>& BucketOf(const Sub& sub);
 
   store::Store& store_;
   runtime::Clock& clock_;
@@ -93,10 +88,8 @@ class WatchDispatcher : public std::enable_shared_from_this<WatchDispatcher> {
   bool failed_ = false;
 
   uint64_t next_id_ = 1;
-  std::map<uint64_t, std::shared_ptr<Sub>> subs_;
-  std::map<std::string, std::set<uint64_t>, std::less<>> by_node_;
-  std::map<std::string, std::set<uint64_t>, std::less<>> by_namespace_;
-  std::set<uint64_t> all_namespaces_;
+  WatchIndex<std::shared_ptr<Sub>> subs_;
+  std::vector<uint64_t> candidates_;  // scratch of DispatchOne
   std::function<void()> on_empty_;
   uint64_t deliveries_ = 0;
 };

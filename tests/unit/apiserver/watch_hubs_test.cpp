@@ -65,5 +65,27 @@ TEST(WatchHubsTest, NamespacedAndNodeSubscribersAreOfferedOnlyTheirEvents) {
   EXPECT_EQ(hubs.SessionCount(), 3u);
 }
 
+TEST(WatchHubsTest, LabelSelectedSubscribersAreOfferedOnlyObjectsWithTheLabel) {
+  store::MemoryStore store;
+  runtime::ManualClock clock;
+  client::LocalApi api(store, clock, {.require_namespace = false});
+  WatchHubs hubs(store, clock);
+  auto web = std::make_shared<Counter>();
+  auto sel = api::LabelSelector::Parse("app=web");
+  ASSERT_TRUE(sel.ok());
+  ASSERT_TRUE(
+      hubs.Subscribe(api::Kind::kPod, store.CurrentRevision(), std::nullopt, web, "", *sel).ok());
+  api::Pod a = Pod("a", "w1");
+  a.metadata.labels["app"] = "web";
+  ASSERT_TRUE(api.Create(a).ok());
+  ASSERT_TRUE(api.Create(Pod("a", "other")).ok());
+  auto got = api.Get<api::Pod>("a", "w1");
+  api::Pod relabelled = **got;
+  relabelled.metadata.labels["app"] = "db";  // leaves the selector: still offered
+  ASSERT_TRUE(api.Update(relabelled).ok());
+  clock.RunUntilIdle();
+  EXPECT_EQ(web->names, (std::vector<std::string>{"w1", "w1"}));
+}
+
 }  // namespace
 }  // namespace navarch::apiserver
