@@ -33,12 +33,13 @@
 // off with `require_namespace = false`.
 //
 // Watches. LocalApi keeps ONE store watcher per kind, however many Api
-// watches there are, and dispatches each store event through indexes: pod
-// watches with a node_name are indexed by node, others by namespace. An event
-// costs O(log W + matching watches), so 5,000 kubelets each watching their
-// own node are 1-2 handler calls per pod change, not 5,000 selector checks.
-// Label and field selectors are evaluated only for watches in a matching
-// bucket. A watch from an old resource_version that the shared watcher has
+// watches there are, and dispatches each store event through the index every
+// watch fan-out uses (client::WatchIndex, the API server's too): pod watches
+// with a node_name by node, others by a label equality term, else by
+// namespace. An event costs O(log W + matching watches), so 5,000 kubelets
+// each watching their own node are 1-2 handler calls per pod change, not
+// 5,000 selector checks. Label and field selectors are evaluated only for
+// watches in a matching bucket. A watch from an old resource_version that the shared watcher has
 // already passed gets a private store watcher replaying from that revision.
 // Events reach handlers on the Clock's loop (the store's on_ready posts a
 // drain), in revision order, optionally after `watch_delay` of simulated
