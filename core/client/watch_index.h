@@ -110,8 +110,8 @@ class WatchIndex {
       for (const api::Object* o : {old, cur}) {
         if (!o) continue;
         for (const auto& [k, v] : o->metadata.labels) {
-          for (std::string_view ns : {std::string_view(any->metadata.namespace_),
-                                      std::string_view()}) {
+          for (std::string_view ns :
+               {std::string_view(any->metadata.namespace_), std::string_view()}) {
             LabelBucketKey(ns, k, v, key);
             take(by_label_, key);
           }
@@ -145,8 +145,7 @@ class WatchIndex {
     out.append(v);
   }
   Ids* Bucket(const WatchKey& key, bool create) {
-    auto pick = [&](std::map<std::string, Ids, std::less<>>& index,
-                    const std::string& k) -> Ids* {
+    auto pick = [&](std::map<std::string, Ids, std::less<>>& index, const std::string& k) -> Ids* {
       if (create) return &index[k];
       auto it = index.find(k);
       return it == index.end() ? nullptr : &it->second;

@@ -28,12 +28,12 @@ api::LabelSelector Sel(const std::string& text) {
 
 TEST(WatchIndexTest, EachSubscriptionIsACandidateOnlyWhereItCanMatch) {
   WatchIndex<int> index;
-  index.Add(1, WatchKey::Of(std::nullopt, "", {}), 1);                  // everything
-  index.Add(2, WatchKey::Of(std::nullopt, "a", {}), 2);                 // namespace a
-  index.Add(3, WatchKey::Of(std::string("n1"), "", {}), 3);             // pods on n1
-  index.Add(4, WatchKey::Of(std::nullopt, "a", Sel("app=web")), 4);     // a, app=web
+  index.Add(1, WatchKey::Of(std::nullopt, "", {}), 1);                   // everything
+  index.Add(2, WatchKey::Of(std::nullopt, "a", {}), 2);                  // namespace a
+  index.Add(3, WatchKey::Of(std::string("n1"), "", {}), 3);              // pods on n1
+  index.Add(4, WatchKey::Of(std::nullopt, "a", Sel("app=web")), 4);      // a, app=web
   index.Add(5, WatchKey::Of(std::nullopt, "", Sel("tier in (db)")), 5);  // any ns, tier=db
-  index.Add(6, WatchKey::Of(std::nullopt, "b", Sel("app!=web")), 6);    // no equality: ns b
+  index.Add(6, WatchKey::Of(std::nullopt, "b", Sel("app!=web")), 6);     // no equality: ns b
   std::vector<uint64_t> c;
   const api::Pod web_a = Pod("a", {{"app", "web"}});
   index.Candidates(nullptr, &web_a, c);
