@@ -9,6 +9,35 @@ SchedulingQueue::SchedulingQueue(runtime::Clock& clock, QueueOptions options)
 
 SchedulingQueue::~SchedulingQueue() {
   if (timer_ != 0) clock_.Cancel(timer_);
+  if (flush_timer_ != 0) clock_.Cancel(flush_timer_);
+}
+
+void SchedulingQueue::ArmFlush() {
+  if (flush_timer_ != 0 || unschedulable_.empty()) return;
+  if (options_.max_unschedulable <= Duration::zero()) return;
+  flush_timer_ = clock_.After(options_.unschedulable_flush_period, [this] {
+    flush_timer_ = 0;
+    Flush();
+    ArmFlush();
+  });
+}
+
+void SchedulingQueue::Flush() {
+  // Oldest first (seq order is the order they became unschedulable).
+  const Time now = clock_.Now();
+  std::vector<std::string> moving;
+  for (const auto& [seq, key] : unschedulable_) {
+    auto it = entries_.find(key);
+    if (it == entries_.end()) continue;
+    if (it->second.unschedulable_since + options_.max_unschedulable > now) break;
+    moving.push_back(key);
+  }
+  for (const auto& key : moving) {
+    Entry& e = entries_[key];
+    Remove(key, e);
+    PushBackoff(key, e);
+    ++flushed_;
+  }
 }
 
 Duration SchedulingQueue::BackoffFor(int32_t attempts) const {
@@ -138,9 +167,11 @@ void SchedulingQueue::AddUnschedulable(const std::string& key) {
   Entry& e = entries_[key];
   Remove(key, e);
   e.backoff_until = clock_.Now() + BackoffFor(std::max(e.attempts, 1));
+  e.unschedulable_since = clock_.Now();
   e.place = Place::kUnschedulable;
   e.seq = next_seq_++;
   unschedulable_.emplace(e.seq, key);
+  ArmFlush();
 }
 
 void SchedulingQueue::AddBackoff(const std::string& key) {

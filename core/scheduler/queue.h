@@ -8,7 +8,12 @@
 //                  attempt, then moved to active by a timer on the Clock;
 //   unschedulable  no node fitted at its last attempt; it stays there until
 //                  the cluster changes in a way that may help
-//                  (MoveUnschedulable), never by polling.
+//                  (MoveUnschedulable), or — as Kubernetes' scheduler
+//                  flushes them — until it has been there
+//                  `max_unschedulable` (5 min), checked every
+//                  `unschedulable_flush_period` (30 s): a change the
+//                  scheduler cannot see (or misjudged) is not waited for
+//                  forever.
 // A pod being tried (between Pop and the report of the outcome) is in none.
 //
 // Back-off. The n-th failed attempt of a pod (n = attempts so far) makes it
@@ -41,6 +46,9 @@ namespace navarch::scheduler {
 struct QueueOptions {
   Duration initial_backoff = seconds(1);
   Duration max_backoff = seconds(10);
+  // Kubernetes' podMaxInUnschedulablePodsDuration; 0 = never flushed.
+  Duration max_unschedulable = minutes(5);
+  Duration unschedulable_flush_period = seconds(30);
 };
 
 class SchedulingQueue {
@@ -89,6 +97,8 @@ class SchedulingQueue {
   size_t ActiveSize() const { return active_.size(); }
   size_t BackoffSize() const { return backoff_.size(); }
   size_t UnschedulableSize() const { return unschedulable_.size(); }
+  // Pods moved out of unschedulable because they stayed there too long.
+  uint64_t flushed() const { return flushed_; }
   // Keys of the unschedulable pods, oldest first.
   std::vector<std::string> UnschedulableKeys() const;
 
@@ -99,6 +109,7 @@ class SchedulingQueue {
     int32_t attempts = 0;
     uint64_t seq = 0;  // order within its place
     Time backoff_until;
+    Time unschedulable_since;
   };
   using ActiveKey = std::tuple<int64_t, uint64_t, std::string>;  // (-priority, seq, key)
   using BackoffKey = std::tuple<Time, uint64_t, std::string>;    // (until, seq, key)
@@ -109,6 +120,8 @@ class SchedulingQueue {
   void PushBackoff(const std::string& key, Entry& e);
   void ArmTimer();
   void OnTimer();
+  void ArmFlush();
+  void Flush();
 
   runtime::Clock& clock_;
   const QueueOptions options_;
@@ -118,8 +131,10 @@ class SchedulingQueue {
   std::set<BackoffKey> backoff_;
   std::set<UnschedKey> unschedulable_;
   uint64_t next_seq_ = 1;
+  uint64_t flushed_ = 0;
   runtime::TimerId timer_ = 0;
   Time timer_at_;
+  runtime::TimerId flush_timer_ = 0;
 };
 
 }  // namespace navarch::scheduler

@@ -98,7 +98,7 @@ TEST_F(QueueTest, UnschedulableWaitsForAMoveNotForTime) {
   queue_.AddUnschedulable("b");
   ASSERT_EQ(queue_.Pop(), "c");
   queue_.AddUnschedulable("c");
-  clock_.Advance(minutes(10));
+  clock_.Advance(minutes(4));  // before the 5-minute flush (QueueFlushTest)
   EXPECT_EQ(queue_.UnschedulableSize(), 3u);
   EXPECT_EQ(queue_.ActiveSize(), 0u);
 
@@ -131,6 +131,50 @@ TEST_F(QueueTest, UpdateMovesAnUnschedulablePod) {
   EXPECT_EQ(queue_.Where("a"), Place::kActive);
   queue_.Add("b", 0);
   EXPECT_EQ(Drain(), (std::vector<std::string>{"a", "b"}));
+}
+
+}  // namespace
+}  // namespace navarch::scheduler
+
+namespace navarch::scheduler {
+namespace {
+
+// As Kubernetes' scheduler: a pod left unschedulable for 5 minutes is tried
+// again even if no cluster event says it may fit (checked every 30 s).
+TEST(QueueFlushTest, UnschedulablePodsAreRetriedAfterFiveMinutes) {
+  runtime::ManualClock clock;
+  SchedulingQueue queue(clock);
+  const Time t0 = clock.Now();
+  queue.Add("a", 0);
+  ASSERT_EQ(queue.Pop(), "a");
+  queue.AddUnschedulable("a");
+  clock.AdvanceTo(t0 + seconds(150));
+  queue.Add("b", 0);
+  ASSERT_EQ(queue.Pop(), "b");
+  queue.AddUnschedulable("b");
+  clock.AdvanceTo(t0 + minutes(5) - seconds(1));
+  EXPECT_EQ(queue.Where("a"), SchedulingQueue::Place::kUnschedulable);
+  clock.AdvanceTo(t0 + minutes(5) + seconds(30));  // the first check after 5 min
+  EXPECT_EQ(queue.Where("a"), SchedulingQueue::Place::kActive);
+  EXPECT_EQ(queue.Where("b"), SchedulingQueue::Place::kUnschedulable);
+  EXPECT_EQ(queue.flushed(), 1u);
+  clock.AdvanceTo(t0 + seconds(150) + minutes(5) + seconds(30));
+  EXPECT_EQ(queue.Where("b"), SchedulingQueue::Place::kActive);
+  EXPECT_EQ(queue.flushed(), 2u);
+  // Nothing unschedulable: no timer left running.
+  EXPECT_FALSE(clock.RunNext());
+}
+
+TEST(QueueFlushTest, ZeroTurnsTheFlushOff) {
+  runtime::ManualClock clock;
+  QueueOptions o;
+  o.max_unschedulable = Duration::zero();
+  SchedulingQueue queue(clock, o);
+  queue.Add("a", 0);
+  ASSERT_EQ(queue.Pop(), "a");
+  queue.AddUnschedulable("a");
+  clock.AdvanceTo(clock.Now() + minutes(60));
+  EXPECT_EQ(queue.Where("a"), SchedulingQueue::Place::kUnschedulable);
 }
 
 }  // namespace

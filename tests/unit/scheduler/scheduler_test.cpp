@@ -123,8 +123,9 @@ TEST_F(SchedulerTest, UnschedulablePodLandsWhenANodeIsAddedAndNotBefore) {
   EXPECT_EQ(cond->last_transition_time, runtime::ManualClock::kDefaultStart);
   EXPECT_EQ(scheduler_->queue().Where("default/big"), SchedulingQueue::Place::kUnschedulable);
 
-  // Time alone does not re-try it, nor does a node that cannot help.
-  clock_.Advance(minutes(5));
+  // Time alone does not re-try it before the 5-minute flush
+  // (SchedulingQueue), nor does a node that cannot help.
+  clock_.Advance(minutes(4));
   CreateNode("tiny", {.cpu = "500m"});
   clock_.RunUntilIdle();
   EXPECT_EQ(scheduler_->stats().attempts, 1u);
