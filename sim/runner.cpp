@@ -308,6 +308,8 @@ void Runner::World::NodeUp(const SimMachine& m) {
   if (!m.machine.internal_ip.empty()) ko.addresses.push_back({"InternalIP", m.machine.internal_ip});
   ko.addresses.push_back({"Hostname", name});
   ko.node_status.heartbeat_period = scenario_.controllers.node_status_update_period;
+  // Heartbeats jittered as Kubernetes' kubelet does, from the scenario's seed.
+  ko.node_status.jitter_seed = engine_.Stream("heartbeat/" + name).Next() | 1;
   // The node reaches the Api through its own gate (partition events).
   if (!node.gate) node.gate = std::make_unique<GatedApi>(*api_, clock_, "node " + name);
   node.gate->SetReachable(true);

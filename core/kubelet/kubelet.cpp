@@ -111,6 +111,10 @@ Status Kubelet::Start() {
     return InvalidArgument("kubelet " + options_.node_name +
                            ": options.node_status.heartbeat_period must be positive");
   }
+  if (!(options_.node_status.heartbeat_jitter >= 0 && options_.node_status.heartbeat_jitter <= 1)) {
+    return InvalidArgument("kubelet " + options_.node_name +
+                           ": options.node_status.heartbeat_jitter must be within [0, 1]");
+  }
   started_ = true;
   alive_ = std::make_shared<bool>(true);
   std::weak_ptr<bool> alive = alive_;
@@ -119,6 +123,16 @@ Status Kubelet::Start() {
   });
   heartbeat_base_ = clock_.Now();
   heartbeats_ = 0;
+  next_heartbeat_ = heartbeat_base_;
+  if (!jitter_) {
+    uint64_t seed = options_.node_status.jitter_seed;
+    if (seed == 0) {
+      seed = 1469598103934665603ull;  // FNV-1a of the node name
+      for (unsigned char ch : options_.node_name)
+        seed = (seed ^ ch) * 1099511628211ull;
+    }
+    jitter_ = std::make_unique<runtime::Rng>(seed);
+  }
   clock_.Post([this, alive] {
     if (auto a = alive.lock(); a && *a) Heartbeat();
   });
@@ -406,9 +420,14 @@ void Kubelet::FlushStatuses() {
 void Kubelet::ScheduleHeartbeat() {
   std::weak_ptr<bool> alive = alive_;
   ++heartbeats_;
-  const Time next =
-      heartbeat_base_ + options_.node_status.heartbeat_period * static_cast<int64_t>(heartbeats_);
-  heartbeat_timer_ = clock_.At(next, [this, alive] {
+  const auto& ns = options_.node_status;
+  Duration period = ns.heartbeat_period;
+  if (ns.heartbeat_jitter > 0) {
+    period += std::chrono::duration_cast<Duration>(
+        period * (ns.heartbeat_jitter * jitter_->UniformDouble()));
+  }
+  next_heartbeat_ += period;
+  heartbeat_timer_ = clock_.At(next_heartbeat_, [this, alive] {
     if (auto a = alive.lock(); !a || !*a) return;
     heartbeat_timer_ = 0;
     ScheduleHeartbeat();

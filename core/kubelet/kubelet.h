@@ -61,6 +61,7 @@
 #include "core/kubelet/pod_worker.h"
 #include "core/runtime/clock.h"
 #include "core/runtime/container_runtime.h"
+#include "core/runtime/rng.h"
 
 namespace navarch::kubelet {
 
@@ -156,6 +157,8 @@ class Kubelet {
 
   Time heartbeat_base_;
   uint64_t heartbeats_ = 0;
+  Time next_heartbeat_;
+  std::unique_ptr<runtime::Rng> jitter_;
   runtime::TimerId heartbeat_timer_ = 0;
   runtime::TimerId register_retry_timer_ = 0;
   Backoff register_retry_;

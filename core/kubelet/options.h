@@ -26,6 +26,12 @@ struct NodeStatusPolicy {
   // How often the status is computed and, by default, written with a fresh
   // conditions[].lastHeartbeatTime.
   Duration heartbeat_period = seconds(10);
+  // Each period is stretched by up to this fraction, uniformly at random
+  // (Kubernetes' kubelet: wait.JitterUntil with 0.04), so that kubelets
+  // started together do not report in lockstep. Deterministic: drawn from a
+  // generator seeded with `jitter_seed` (0 = a hash of the node name).
+  double heartbeat_jitter = 0.04;
+  uint64_t jitter_seed = 0;
   // 0: write on every heartbeat (the Ready condition's lastHeartbeatTime
   // advances every heartbeat_period; what the node lifecycle controller
   // watches). Otherwise an unchanged status is written only when this long

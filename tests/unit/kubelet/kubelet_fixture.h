@@ -52,6 +52,7 @@ class KubeletTest : public ::testing::Test {
     o.capacity = {{"cpu", api::Quantity::MustParse("2")},
                   {"memory", api::Quantity::MustParse("4Gi")}};
     o.addresses = {{"InternalIP", "192.168.0.10"}, {"Hostname", "n1"}};
+    o.node_status.heartbeat_jitter = 0;  // exact times (jitter: its own test)
     return o;
   }
 

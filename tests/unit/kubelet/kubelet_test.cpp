@@ -323,3 +323,50 @@ TEST_F(KubeletTest, StopLeavesContainersRunning) {
 
 }  // namespace
 }  // namespace navarch::kubelet::testing
+
+namespace navarch::kubelet::testing {
+namespace {
+
+// Heartbeats are jittered as Kubernetes' kubelet jitters them (each period
+// stretched by up to 4 %), deterministically: the same seed gives the same
+// times, another seed other times.
+TEST_F(KubeletTest, HeartbeatsAreJitteredDeterministically) {
+  auto times = [](uint64_t seed) {
+    runtime::ManualClock clock;
+    store::MemoryStore store;
+    client::LocalApi api(store, clock);
+    FakeRuntime rt(clock);
+    KubeletOptions o;
+    o.node_name = "n1";
+    o.node_status.jitter_seed = seed;
+    Kubelet k(api, clock, rt, o);
+    EXPECT_TRUE(k.Start().ok());
+    std::vector<Time> beats;
+    for (int i = 0; i < 600; ++i) {  // 300 s
+      clock.AdvanceTo(clock.Now() + milliseconds(500));
+      auto node = api.Get<api::Node>("", "n1");
+      for (const auto& c : (*node)->status.conditions) {
+        if (c.type == "Ready" && (beats.empty() || beats.back() != c.last_heartbeat_time)) {
+          beats.push_back(c.last_heartbeat_time);
+        }
+      }
+    }
+    return beats;
+  };
+  const auto a = times(7), again = times(7), b = times(8);
+  EXPECT_EQ(a, again);
+  EXPECT_NE(a, b);
+  // Times are written in whole seconds, so one gap reads 10 or 11 s; over
+  // 300 s the stretch adds up (2 % on average): fewer than 30 beats after
+  // the first, and more than 10 s apart on average.
+  ASSERT_GE(a.size(), 20u);
+  for (size_t i = 1; i < a.size(); ++i) {
+    const Duration gap = a[i] - a[i - 1];
+    EXPECT_GE(gap, seconds(9));
+    EXPECT_LE(gap, seconds(11));
+  }
+  EXPECT_GT(a.back() - a.front(), seconds(10) * static_cast<int64_t>(a.size() - 1));
+}
+
+}  // namespace
+}  // namespace navarch::kubelet::testing

@@ -87,8 +87,10 @@ TEST(RunnerTest, QuickstartRunsAndItsExpectationsPass) {
   ASSERT_EQ(r.recoveries.size(), 1u);
   EXPECT_EQ(r.recoveries[0].affected_controllers, std::vector<std::string>{"default/web"});
   ASSERT_TRUE(r.recoveries[0].recovered_after);
-  // Grace period (40s) + eviction timeout (1m) + a restart elsewhere.
-  EXPECT_GT(*r.recoveries[0].recovered_after, seconds(100));
+  // Grace period (40s) + eviction timeout (1m) + a restart elsewhere,
+  // counted from the last heartbeat (up to one jittered period, 10.4 s,
+  // before the failure).
+  EXPECT_GT(*r.recoveries[0].recovered_after, seconds(90));
   EXPECT_LT(*r.recoveries[0].recovered_after, seconds(130));
   // A sample every 10s from 0 to 15m.
   EXPECT_EQ(r.series.size(), 91u);
@@ -136,8 +138,9 @@ expect:
       ++replacements;
       EXPECT_NE(p.node, "n-2");
       EXPECT_EQ(p.phase, "Running");
-      // Created after grace period + eviction timeout.
-      EXPECT_GE(p.created, seconds(60 + 40 + 30));
+      // Created after grace period + eviction timeout, from the node's last
+      // heartbeat (at most one jittered period, 10.4 s, before it failed).
+      EXPECT_GE(p.created, seconds(60 + 40 + 30) - milliseconds(10400));
     }
   }
   EXPECT_EQ(on_failed, 1);
@@ -148,7 +151,7 @@ expect:
   ASSERT_EQ(r.recoveries.size(), 1u);
   EXPECT_EQ(r.recoveries[0].nodes, std::vector<std::string>{"n-2"});
   ASSERT_TRUE(r.recoveries[0].recovered_after);
-  EXPECT_GE(*r.recoveries[0].recovered_after, seconds(70));
+  EXPECT_GE(*r.recoveries[0].recovered_after, seconds(70) - milliseconds(10400));
 }
 
 TEST(RunnerTest, FailingExpectationIsReportedWithItsValue) {
