@@ -19,6 +19,24 @@ std::string Selector(const Expectation& e) {
   return s;
 }
 
+std::string Bounds(const Expectation& e) {
+  if (e.at_most && *e.at_most == e.at_least) return "== " + std::to_string(e.at_least);
+  if (!e.at_most) return ">= " + std::to_string(e.at_least);
+  if (e.at_least == 0) return "<= " + std::to_string(*e.at_most);
+  return "in [" + std::to_string(e.at_least) + ", " + std::to_string(*e.at_most) + "]";
+}
+
+std::string Want(const Expectation& e) {
+  if (e.at_most && *e.at_most == e.at_least) return "want exactly " + std::to_string(e.at_least);
+  if (!e.at_most) return "want at least " + std::to_string(e.at_least);
+  if (e.at_least == 0) return "want at most " + std::to_string(*e.at_most);
+  return "want " + std::to_string(e.at_least) + " to " + std::to_string(*e.at_most);
+}
+
+bool InBounds(const Expectation& e, int64_t n) {
+  return n >= e.at_least && (!e.at_most || n <= *e.at_most);
+}
+
 std::string Percent(double p) {
   char buf[32];
   std::snprintf(buf, sizeof buf, "%g", p);
@@ -31,7 +49,7 @@ std::string DescribeExpectation(const Expectation& e) {
   std::string out(ExpectationTypeName(e.type));
   switch (e.type) {
     case Expectation::Type::kRunningReplicas:
-      out += " " + Selector(e) + " >= " + std::to_string(e.at_least);
+      out += " " + Selector(e) + " " + Bounds(e);
       break;
     case Expectation::Type::kNoPodPendingLongerThan:
       out += " " + FormatDuration(e.threshold);
@@ -45,7 +63,10 @@ std::string DescribeExpectation(const Expectation& e) {
       out += " " + Selector(e);
       break;
     case Expectation::Type::kReadyNodes:
-      out += " >= " + std::to_string(e.at_least);
+      out += " " + Bounds(e);
+      break;
+    case Expectation::Type::kRestarts:
+      out += " " + Selector(e) + " " + Bounds(e);
       break;
   }
   out += e.by ? " by " + FormatDuration(*e.by) : " at the end";
@@ -67,9 +88,8 @@ ExpectationResult EvaluateExpectation(const Expectation& e, const Metrics& metri
         if (p.deleted || p.deleting || p.phase != api::kPodRunning || !Matches(e, p)) continue;
         if (PodIsReady(*p.last)) ++n;
       }
-      r.passed = n >= e.at_least;
-      r.message = std::to_string(n) + " running and ready (want at least " +
-                  std::to_string(e.at_least) + ")";
+      r.passed = InBounds(e, n);
+      r.message = std::to_string(n) + " running and ready (" + Want(e) + ")";
       break;
     }
     case Expectation::Type::kNoPodPendingLongerThan: {
@@ -135,9 +155,29 @@ ExpectationResult EvaluateExpectation(const Expectation& e, const Metrics& metri
     }
     case Expectation::Type::kReadyNodes: {
       const int64_t n = metrics.ReadyNodes();
-      r.passed = n >= e.at_least;
-      r.message =
-          std::to_string(n) + " ready node(s) (want at least " + std::to_string(e.at_least) + ")";
+      r.passed = InBounds(e, n);
+      r.message = std::to_string(n) + " ready node(s) (" + Want(e) + ")";
+      break;
+    }
+    case Expectation::Type::kRestarts: {
+      // Container restarts of the matching pods, deleted ones included: a
+      // crash loop of a pod that was replaced still counts.
+      int64_t n = 0, pods = 0;
+      std::string most;
+      int32_t most_n = 0;
+      for (const auto& p : metrics.pods()) {
+        if (!Matches(e, p)) continue;
+        ++pods;
+        n += p.restarts;
+        if (p.restarts > most_n) {
+          most_n = p.restarts;
+          most = p.key;
+        }
+      }
+      r.passed = InBounds(e, n);
+      r.message = std::to_string(n) + " restart(s) over " + std::to_string(pods) + " pod(s) (" +
+                  Want(e) + ")";
+      if (!most.empty()) r.message += "; most: " + most + " (" + std::to_string(most_n) + ")";
       break;
     }
   }

@@ -5,7 +5,7 @@
 // the run):
 //   runningReplicas         pods matching the selector (and namespace) that
 //                           are Running, Ready and not being deleted, now:
-//                           at least at_least
+//                           within [at_least, at_most]
 //   noPodPendingLongerThan  no matching pod was Pending (created, not yet
 //                           running or finished) for longer than the
 //                           threshold at any time up to now; a pod deleted
@@ -16,7 +16,9 @@
 //                           its wait so far
 //   allSucceeded            every matching pod that still exists has
 //                           Succeeded, and there is at least one
-//   readyNodes              registered nodes with Ready=True: at least at_least
+//   readyNodes              registered nodes with Ready=True: within the bounds
+//   restarts                the container restarts of matching pods (deleted
+//                           ones included), summed: within the bounds
 // The message gives the observed value; a failure also names the worst pod
 // where there is one.
 

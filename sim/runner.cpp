@@ -91,6 +91,7 @@ Status ScaleScenario(Scenario& scenario, double scale) {
   for (auto& x : scenario.expectations) {
     if (x.type == Expectation::Type::kRunningReplicas || x.type == Expectation::Type::kReadyNodes) {
       x.at_least = ScaleCount(static_cast<int32_t>(x.at_least), scale);
+      if (x.at_most) *x.at_most = ScaleCount(static_cast<int32_t>(*x.at_most), scale);
     }
   }
   return Status::Ok();

@@ -131,6 +131,7 @@ struct Expectation {
     kSchedulingLatency,       // percentile of create->bind latency <= threshold
     kAllSucceeded,            // every pod matching selector Succeeded at `by` (and at least one)
     kReadyNodes,              // Ready nodes >= at_least at `by`
+    kRestarts,                // container restarts of pods matching selector, within bounds
   };
   Type type = Type::kRunningReplicas;
   int line = 0;
@@ -138,7 +139,10 @@ struct Expectation {
   std::string selector_text;
   api::LabelSelector selector;  // everything when not given
   std::string namespace_;       // empty: every namespace
+  // Counts (runningReplicas, readyNodes, restarts): at_least <= n, and
+  // n <= at_most when set. `exactly: n` sets both.
   int64_t at_least = 0;
+  std::optional<int64_t> at_most;
   std::optional<Duration> by;  // when to check; unset: at the end of the run
   Duration threshold{};
   double percentile = 99;

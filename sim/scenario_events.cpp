@@ -51,6 +51,7 @@ constexpr ExpectKey kExpectKeys[] = {
     {"schedulingLatency", Expectation::Type::kSchedulingLatency},
     {"allSucceeded", Expectation::Type::kAllSucceeded},
     {"readyNodes", Expectation::Type::kReadyNodes},
+    {"restarts", Expectation::Type::kRestarts},
 };
 
 ObjectRef RefOf(const api::Object& obj) {
@@ -380,9 +381,38 @@ std::optional<Expectation> ScenarioParser::ParseExpectation(const yaml::Node& no
     x.selector_text = *text;
     x.selector = *sel;
   };
+  // atLeast, atMost, or exactly (alone): at least one bound.
   const auto at_least = [&]() {
-    if (yaml::Node n = d.Require("atLeast")) {
-      if (auto v2 = ReadInt(n, d.PathOf("atLeast"), diag_, 0, INT32_MAX)) x.at_least = *v2;
+    yaml::Node lo = d.Get("atLeast");
+    yaml::Node hi = d.Get("atMost");
+    yaml::Node eq = d.Get("exactly");
+    if (!lo && !hi && !eq) {
+      diag_.Error(v, vpath, "give a bound: atLeast, atMost, or exactly");
+      return;
+    }
+    if (eq && (lo || hi)) {
+      diag_.Error(eq, d.PathOf("exactly"), "exactly cannot be combined with atLeast or atMost");
+      return;
+    }
+    if (eq) {
+      if (auto n = ReadInt(eq, d.PathOf("exactly"), diag_, 0, INT32_MAX)) {
+        x.at_least = *n;
+        x.at_most = *n;
+      }
+      return;
+    }
+    if (lo) {
+      if (auto n = ReadInt(lo, d.PathOf("atLeast"), diag_, 0, INT32_MAX)) x.at_least = *n;
+    }
+    if (hi) {
+      if (auto n = ReadInt(hi, d.PathOf("atMost"), diag_, 0, INT32_MAX)) {
+        x.at_most = *n;
+        if (lo && *n < x.at_least) {
+          diag_.Error(
+              hi, d.PathOf("atMost"),
+              "atMost " + std::to_string(*n) + " is below atLeast " + std::to_string(x.at_least));
+        }
+      }
     }
   };
   switch (x.type) {
@@ -421,6 +451,12 @@ std::optional<Expectation> ScenarioParser::ParseExpectation(const yaml::Node& no
     case Expectation::Type::kReadyNodes:
       at_least();
       x.by = d.DurationField("by");
+      break;
+    case Expectation::Type::kRestarts:
+      selector(false);
+      at_least();
+      x.by = d.DurationField("by");
+      x.namespace_ = d.String("namespace").value_or("");
       break;
   }
   d.Finish();

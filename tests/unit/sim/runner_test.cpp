@@ -606,3 +606,71 @@ events:
 
 }  // namespace
 }  // namespace navarch::sim
+
+namespace navarch::sim {
+namespace {
+
+// Count expectations take atLeast, atMost or exactly; `restarts` counts the
+// container restarts of the matching pods.
+TEST(RunnerTest, CountBoundsAndRestartExpectations) {
+  constexpr std::string_view kText = R"(name: crashloop
+seed: 11
+duration: 10m
+cluster:
+  nodeGroups:
+    - name: n
+      count: 2
+      capacity: {cpu: "4", memory: 8Gi}
+runtime:
+  rules:
+    - image: "crasher*"
+      crash: {probability: 1, after: {constant: 5s}}
+objects:
+  - apiVersion: v1
+    kind: Pod
+    metadata: {name: loop, labels: {app: loop}}
+    spec:
+      containers: [{name: c, image: crasher:1}]
+  - apiVersion: v1
+    kind: Pod
+    metadata: {name: calm, labels: {app: calm}}
+    spec:
+      containers: [{name: c, image: busybox}]
+expect:
+  - readyNodes: {exactly: 2}
+  - readyNodes: {atLeast: 1, atMost: 2}
+  - runningReplicas: {selector: app=calm, exactly: 1}
+  - restarts: {selector: app=calm, exactly: 0}
+  - restarts: {selector: app=loop, atLeast: 3, atMost: 10}
+  - restarts: {selector: app=loop, atMost: 2}
+)";
+  Report r = MustRun(Parse(kText));
+  ASSERT_EQ(r.expectations.size(), 6u);
+  for (int i = 0; i < 5; ++i)
+    EXPECT_TRUE(r.expectations[i].passed)
+        << r.expectations[i].description << ": " << r.expectations[i].message;
+  EXPECT_FALSE(r.expectations[5].passed);
+  EXPECT_THAT(r.expectations[5].message, HasSubstr("want at most 2"));
+  EXPECT_THAT(r.expectations[5].message, HasSubstr("default/loop"));
+  EXPECT_EQ(r.expectations[0].description, "readyNodes == 2 at the end");
+  EXPECT_EQ(r.expectations[4].description, "restarts app=loop in [3, 10] at the end");
+}
+
+TEST(RunnerTest, CountBoundsAreChecked) {
+  auto parse = [](const std::string& expect) {
+    return ParseScenario(
+        "name: x\nduration: 1m\ncluster: {nodeGroups: [{name: n, count: 1}]}\n"
+        "expect:\n  - " +
+            expect + "\n",
+        "t.yaml", kScenarios);
+  };
+  EXPECT_THAT(parse("readyNodes: {by: 1m}").status().message(), HasSubstr("give a bound"));
+  EXPECT_THAT(parse("readyNodes: {exactly: 1, atLeast: 1}").status().message(),
+              HasSubstr("exactly cannot be combined"));
+  EXPECT_THAT(parse("restarts: {atLeast: 3, atMost: 2}").status().message(),
+              HasSubstr("atMost 2 is below atLeast 3"));
+  EXPECT_TRUE(parse("restarts: {atMost: 0}").ok());
+}
+
+}  // namespace
+}  // namespace navarch::sim
