@@ -57,30 +57,15 @@ class LocalTransport {
 
 // Behind HTTP: RestServer + a small HTTP front, HttpApi as the client,
 // controllers on the client's loop (as `navarch controller-manager` runs).
-class HttpTransport {
+class HttpTransport : testing::HttpApiHarness {
  public:
   HttpTransport() {
-    server_clock_.Start();
-    rest_ =
-        std::make_unique<apiserver::RestServer>(store_, server_clock_, apiserver::RestOptions{});
-    EXPECT_TRUE(rest_->Start().ok());
-    http_ = std::make_unique<testing::TestHttpServer>(*rest_);
-    clock_.Start();
-    HttpApiOptions o;
-    o.server = http_->url();
-    o.watch_backoff_initial = std::chrono::milliseconds(20);
-    o.retry_backoff_initial = std::chrono::milliseconds(10);
-    auto api = HttpApi::Open(clock_, o);
-    EXPECT_TRUE(api.ok()) << api.status();
-    api_ = std::move(*api);
+    Status st = StartHarness();
+    EXPECT_TRUE(st.ok()) << st;
   }
   ~HttpTransport() {
     if (cm_) OnLoop([this] { cm_.reset(); });
-    clock_.Stop();
-    api_.reset();
-    http_.reset();
-    rest_->Shutdown();
-    server_clock_.Stop();
+    StopHarness();
   }
   client::Api& api() { return *api_; }
   void StartControllers() {
@@ -111,12 +96,6 @@ class HttpTransport {
     f.get();
   }
 
-  store::MemoryStore store_;
-  realtime::AsioClock server_clock_;
-  std::unique_ptr<apiserver::RestServer> rest_;
-  std::unique_ptr<testing::TestHttpServer> http_;
-  realtime::AsioClock clock_;
-  std::unique_ptr<HttpApi> api_;
   std::unique_ptr<controllers::ControllerManager> cm_;
 };
 

@@ -66,31 +66,13 @@ class Events {
   std::vector<WatchEvent> events_;
 };
 
-class HttpApiTest : public ::testing::Test {
+class HttpApiTest : public ::testing::Test, protected testing::HttpApiHarness {
  protected:
   void SetUp() override {
-    server_clock_.Start();
-    rest_ =
-        std::make_unique<apiserver::RestServer>(store_, server_clock_, apiserver::RestOptions{});
-    ASSERT_TRUE(rest_->Start().ok());
-    http_ = std::make_unique<testing::TestHttpServer>(*rest_);
-    clock_.Start();
-    HttpApiOptions o;
-    o.server = http_->url();
-    o.watch_backoff_initial = std::chrono::milliseconds(20);
-    o.retry_backoff_initial = std::chrono::milliseconds(10);
-    auto api = HttpApi::Open(clock_, o);
-    ASSERT_TRUE(api.ok()) << api.status();
-    api_ = std::move(*api);
+    Status st = StartHarness();
+    ASSERT_TRUE(st.ok()) << st;
   }
-  void TearDown() override {
-    // Watch handles are released on the loop by the tests; stop the loops.
-    clock_.Stop();
-    api_.reset();
-    http_.reset();
-    rest_->Shutdown();
-    server_clock_.Stop();
-  }
+  void TearDown() override { StopHarness(); }
 
   // Runs `fn` on the client clock's loop and waits for it.
   template <class F>
@@ -100,13 +82,6 @@ class HttpApiTest : public ::testing::Test {
     clock_.Post([&] { p.set_value(fn()); });
     return f.get();
   }
-
-  store::MemoryStore store_;
-  realtime::AsioClock server_clock_;
-  std::unique_ptr<apiserver::RestServer> rest_;
-  std::unique_ptr<testing::TestHttpServer> http_;
-  realtime::AsioClock clock_;
-  std::unique_ptr<HttpApi> api_;
 };
 
 TEST_F(HttpApiTest, CreateGetUpdateDelete) {

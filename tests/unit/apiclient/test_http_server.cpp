@@ -224,4 +224,27 @@ void TestHttpServer::Stop() {
     t.join();
 }
 
+Status HttpApiHarness::StartHarness() {
+  server_clock_.Start();
+  rest_ = std::make_unique<apiserver::RestServer>(store_, server_clock_, apiserver::RestOptions{});
+  NAVARCH_RETURN_IF_ERROR(rest_->Start());
+  http_ = std::make_unique<TestHttpServer>(*rest_);
+  clock_.Start();
+  HttpApiOptions o;
+  o.server = http_->url();
+  o.watch_backoff_initial = std::chrono::milliseconds(20);
+  o.retry_backoff_initial = std::chrono::milliseconds(10);
+  NAVARCH_ASSIGN_OR_RETURN(api_, HttpApi::Open(clock_, o));
+  return Status::Ok();
+}
+
+void HttpApiHarness::StopHarness() {
+  // Watch handles are released on the loop by the tests; stop the loops.
+  clock_.Stop();
+  api_.reset();
+  http_.reset();
+  if (rest_) rest_->Shutdown();
+  server_clock_.Stop();
+}
+
 }  // namespace navarch::apiclient::testing

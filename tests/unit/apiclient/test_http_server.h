@@ -17,7 +17,10 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 
+#include "backends/realtime/asio_clock.h"
+#include "core/apiclient/http_api.h"
 #include "core/apiserver/rest.h"
+#include "core/store/memory_store.h"
 
 namespace navarch::apiclient::testing {
 
@@ -60,6 +63,22 @@ class TestHttpServer {
   Override override_;
   std::atomic<uint64_t> accepted_{0};
   std::atomic<uint64_t> requests_{0};
+};
+
+// A whole client/server pair for HttpApi tests: a RestServer on a
+// MemoryStore (its own AsioClock), a TestHttpServer in front of it, and an
+// HttpApi on a second AsioClock with short retry back-offs. Start() brings
+// it up (the first failure is returned); Stop() tears it down in order.
+struct HttpApiHarness {
+  Status StartHarness();
+  void StopHarness();
+
+  store::MemoryStore store_;
+  realtime::AsioClock server_clock_;
+  std::unique_ptr<apiserver::RestServer> rest_;
+  std::unique_ptr<TestHttpServer> http_;
+  realtime::AsioClock clock_;
+  std::unique_ptr<HttpApi> api_;
 };
 
 }  // namespace navarch::apiclient::testing
