@@ -89,9 +89,10 @@ Result<client::ObjectPtr> GatedApi::UpdateStatus(client::ObjectPtr obj,
   return inner_.UpdateStatus(std::move(obj), options);
 }
 
-Result<client::ObjectPtr> GatedApi::Bind(client::ObjectPtr pod, std::string_view node) {
+Result<client::ObjectPtr> GatedApi::Bind(client::ObjectPtr pod, std::string_view node,
+                                         const client::WriteOptions& options) {
   if (!reachable_) return Refuse();
-  return inner_.Bind(std::move(pod), node);
+  return inner_.Bind(std::move(pod), node, options);
 }
 
 Result<client::ObjectPtr> GatedApi::Delete(api::Kind kind, std::string_view ns,

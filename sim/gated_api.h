@@ -40,6 +40,7 @@ class GatedApi final : public client::Api {
   void SetReachable(bool reachable);
   bool reachable() const { return reachable_; }
 
+  using Api::Bind;
   using Api::Create;
   using Api::Delete;
   using Api::Get;
@@ -56,7 +57,8 @@ class GatedApi final : public client::Api {
                                    const client::WriteOptions& options) override;
   Result<client::ObjectPtr> UpdateStatus(client::ObjectPtr obj,
                                          const client::WriteOptions& options) override;
-  Result<client::ObjectPtr> Bind(client::ObjectPtr pod, std::string_view node) override;
+  Result<client::ObjectPtr> Bind(client::ObjectPtr pod, std::string_view node,
+                                 const client::WriteOptions& options) override;
   Result<client::ObjectPtr> Delete(api::Kind kind, std::string_view ns, std::string_view name,
                                    const client::DeleteOptions& options = {}) override;
   Result<std::unique_ptr<client::WatchHandle>> Watch(api::Kind kind,

@@ -864,7 +864,8 @@ Result<api::ObjectPtr> HttpApi::UpdateStatus(api::ObjectPtr obj,
       obj->kind(), impl_->server(), {200, 201});
 }
 
-Result<api::ObjectPtr> HttpApi::Bind(api::ObjectPtr pod, std::string_view node) {
+Result<api::ObjectPtr> HttpApi::Bind(api::ObjectPtr pod, std::string_view node,
+                                     const client::WriteOptions& options) {
   if (!pod || pod->kind() != api::Kind::kPod) return InvalidArgument("Bind: not a pod");
   json::object body;
   body["kind"] = "Binding";
@@ -877,7 +878,8 @@ Result<api::ObjectPtr> HttpApi::Bind(api::ObjectPtr pod, std::string_view node) 
   body["target"] = json::object{{"apiVersion", "v1"}, {"kind", "Node"}, {"name", node}};
   auto r = impl_->Call(
       http::verb::post,
-      impl_->Path(api::Kind::kPod, pod->metadata.namespace_, pod->metadata.name, "binding"),
+      impl_->Path(api::Kind::kPod, pod->metadata.namespace_, pod->metadata.name, "binding") +
+          (options.dry_run ? "?dryRun=All" : ""),
       json::serialize(body), false);
   if (!r.ok()) return r.status();
   if (r->status != 200 && r->status != 201) {

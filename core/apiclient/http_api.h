@@ -119,12 +119,14 @@ class HttpApi final : public client::Api {
   Result<api::ObjectPtr> Update(api::ObjectPtr obj, const client::WriteOptions& options) override;
   Result<api::ObjectPtr> UpdateStatus(api::ObjectPtr obj,
                                       const client::WriteOptions& options) override;
-  Result<api::ObjectPtr> Bind(api::ObjectPtr pod, std::string_view node) override;
+  Result<api::ObjectPtr> Bind(api::ObjectPtr pod, std::string_view node,
+                              const client::WriteOptions& options) override;
   Result<api::ObjectPtr> Delete(api::Kind kind, std::string_view ns, std::string_view name,
                                 const client::DeleteOptions& options = {}) override;
   Result<std::unique_ptr<client::WatchHandle>> Watch(api::Kind kind,
                                                      const client::WatchOptions& options,
                                                      client::WatchHandler handler) override;
+  using client::Api::Bind;
   using client::Api::Create;
   using client::Api::Delete;
   using client::Api::Get;

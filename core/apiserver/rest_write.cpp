@@ -614,16 +614,7 @@ Response RestServer::Impl::Bind(const Request& r, const Route& route) {
   auto lease = AcquireApi();
   auto cur = lease->Get(api::Kind::kPod, route.ns, route.name);
   if (!cur.ok()) return ApiError(cur.status(), route.kind, route.name);
-  Result<api::ObjectPtr> res = cur;
-  if (*dry_run) {
-    // The same checks as a binding, nothing written.
-    const auto& pod = static_cast<const api::Pod&>(**cur);
-    if (pod.metadata.deletion_timestamp || !pod.spec->node_name.empty()) {
-      res = lease->Bind(*cur, node);  // fails the same way a real one would
-    }
-  } else {
-    res = lease->Bind(*cur, node);
-  }
+  auto res = lease->Bind(*cur, node, client::WriteOptions{*dry_run});
   if (!res.ok()) {
     if (res.code() == Code::kConflict) {
       return ErrorResponse(Conflict("Operation cannot be fulfilled on pods/binding \"" +

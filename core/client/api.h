@@ -206,7 +206,11 @@ class Api {
   // is already bound or being deleted, or its uid is no longer `pod`'s (the
   // name was reused). Returns the bound pod (over HTTP, which answers a
   // Status, `pod` with spec.nodeName set and no resourceVersion).
-  virtual Result<ObjectPtr> Bind(ObjectPtr pod, std::string_view node) = 0;
+  virtual Result<ObjectPtr> Bind(ObjectPtr pod, std::string_view node,
+                                 const WriteOptions& options) = 0;
+  Result<ObjectPtr> Bind(ObjectPtr pod, std::string_view node) {
+    return Bind(std::move(pod), node, WriteOptions{});
+  }
   // Deletes the object and returns its last state. A pod bound to a node is
   // deleted gracefully: the first Delete sets metadata.deletionTimestamp
   // (now + grace) and deletionGracePeriodSeconds and returns the updated pod;

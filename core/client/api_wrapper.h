@@ -16,6 +16,7 @@ class ApiWrapper : public Api {
  public:
   explicit ApiWrapper(Api& inner) : inner_(inner) {}
 
+  using Api::Bind;
   using Api::Create;
   using Api::Delete;
   using Api::Get;
@@ -38,8 +39,9 @@ class ApiWrapper : public Api {
   Result<ObjectPtr> UpdateStatus(ObjectPtr obj, const WriteOptions& options) override {
     return inner_.UpdateStatus(std::move(obj), options);
   }
-  Result<ObjectPtr> Bind(ObjectPtr pod, std::string_view node) override {
-    return inner_.Bind(std::move(pod), node);
+  Result<ObjectPtr> Bind(ObjectPtr pod, std::string_view node,
+                         const WriteOptions& options) override {
+    return inner_.Bind(std::move(pod), node, options);
   }
   Result<ObjectPtr> Delete(Kind kind, std::string_view ns, std::string_view name,
                            const DeleteOptions& options = {}) override {

@@ -259,9 +259,10 @@ Result<ObjectPtr> LocalApi::UpdateStatus(ObjectPtr obj, const WriteOptions& opti
   return Write(std::move(obj), WriteKind::kStatus, options.dry_run);
 }
 
-Result<ObjectPtr> LocalApi::Bind(ObjectPtr pod, std::string_view node) {
+Result<ObjectPtr> LocalApi::Bind(ObjectPtr pod, std::string_view node,
+                                 const WriteOptions& options) {
   if (!pod || pod->kind() != Kind::kPod) return InvalidArgument("Bind: not a pod");
-  return Write(std::move(pod), WriteKind::kBind, /*dry_run=*/false, node);
+  return Write(std::move(pod), WriteKind::kBind, options.dry_run, node);
 }
 
 namespace {

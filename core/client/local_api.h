@@ -98,6 +98,7 @@ class LocalApi final : public Api {
   LocalApi(const LocalApi&) = delete;
   LocalApi& operator=(const LocalApi&) = delete;
 
+  using Api::Bind;
   using Api::Create;
   using Api::Delete;
   using Api::Get;
@@ -117,7 +118,8 @@ class LocalApi final : public Api {
   Result<ObjectList> List(Kind kind, const ListOptions& options, std::vector<std::string>* encoded);
   Result<ObjectPtr> Update(ObjectPtr obj, const WriteOptions& options) override;
   Result<ObjectPtr> UpdateStatus(ObjectPtr obj, const WriteOptions& options) override;
-  Result<ObjectPtr> Bind(ObjectPtr pod, std::string_view node) override;
+  Result<ObjectPtr> Bind(ObjectPtr pod, std::string_view node,
+                         const WriteOptions& options) override;
   Result<ObjectPtr> Delete(Kind kind, std::string_view ns, std::string_view name,
                            const DeleteOptions& options = {}) override;
   Result<std::unique_ptr<WatchHandle>> Watch(Kind kind, const WatchOptions& options,

@@ -473,3 +473,23 @@ TYPED_TEST(ApiConformance, ALiveNamespaceKeepsItsFinalizers) {
 
 }  // namespace
 }  // namespace navarch::apiclient
+
+namespace navarch::apiclient {
+namespace {
+
+TYPED_TEST(ApiConformance, DryRunBindingChecksButBindsNothing) {
+  auto created = this->api().Create(MakePod("dry-bind"));
+  ASSERT_TRUE(created.ok()) << created.status();
+  client::WriteOptions dry{true};
+  ASSERT_TRUE(this->api().Bind(*created, "n1", dry).ok());
+  auto got = this->api().template Get<api::Pod>("default", "dry-bind");
+  ASSERT_TRUE(got.ok());
+  EXPECT_EQ((*got)->spec->node_name, "");
+  EXPECT_EQ((*got)->metadata.resource_version, (*created)->metadata.resource_version);
+  EXPECT_EQ(this->api().Bind(*created, "Not_A_Node", dry).code(), Code::kInvalidArgument);
+  ASSERT_TRUE(this->api().Bind(*created, "n1").ok());
+  EXPECT_EQ(this->api().Bind(*created, "n2", dry).code(), Code::kConflict);
+}
+
+}  // namespace
+}  // namespace navarch::apiclient
