@@ -1,6 +1,7 @@
 #include "core/apiserver/status_json.h"
 
 #include "core/base/strings.h"
+#include "core/registry/registry.h"
 
 #include <boost/json.hpp>
 
@@ -131,19 +132,10 @@ Response ErrorResponse(const Status& status, const StatusDetails& details) {
 
 Response InvalidResponse(std::string_view kind, std::string_view name,
                          const std::vector<api::FieldError>& errors) {
-  std::string msg = std::string(kind) + " \"" + std::string(name) + "\" is invalid: ";
-  if (errors.size() > 1) msg += "[";
-  for (size_t i = 0; i < errors.size(); ++i) {
-    if (i > 0) msg += ", ";
-    if (!errors[i].path.empty()) msg += errors[i].path + ": ";
-    msg += errors[i].message;
-  }
-  if (errors.size() > 1) msg += "]";
   StatusDetails d;
   d.name = std::string(name);
   d.kind = std::string(kind);
-  d.causes = errors;
-  return StatusResponse(422, "Invalid", msg, d);
+  return ErrorResponse(registry::Invalid(kind, name, errors), d);
 }
 
 std::string SuccessJson(const StatusDetails& details) {

@@ -173,9 +173,14 @@ void PodSpecUpdate(const api::PodSpec& old_spec, const api::PodSpec& new_spec, U
 }  // namespace
 
 Status Invalid(const api::Object& obj, const std::vector<api::FieldError>& errors) {
-  const std::string name =
-      obj.metadata.name.empty() ? obj.metadata.generate_name : obj.metadata.name;
-  std::string msg = std::string(api::InfoOf(obj.kind()).name) + " \"" + name + "\" is invalid: ";
+  return Invalid(api::InfoOf(obj.kind()).name,
+                 obj.metadata.name.empty() ? obj.metadata.generate_name : obj.metadata.name,
+                 errors);
+}
+
+Status Invalid(std::string_view kind, std::string_view name,
+               const std::vector<api::FieldError>& errors) {
+  std::string msg = std::string(kind) + " \"" + std::string(name) + "\" is invalid: ";
   if (errors.size() > 1) msg += "[";
   std::vector<FieldCause> causes;
   for (size_t i = 0; i < errors.size(); ++i) {

@@ -33,6 +33,7 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "core/api/field_error.h"
@@ -65,8 +66,12 @@ enum class UpdateKind {
   kBind,    // spec.nodeName of an unbound pod (the binding subresource)
 };
 
-// kInvalidArgument "<Kind> \"<name>\" is invalid: ..." with `errors` as causes.
+// kInvalidArgument "<Kind> \"<name>\" is invalid: ..." with `errors` as causes
+// (HTTP: 422 Invalid with details.causes).
 Status Invalid(const api::Object& obj, const std::vector<api::FieldError>& errors);
+// The same for what is not an object (a Scale, a Binding body).
+Status Invalid(std::string_view kind, std::string_view name,
+               const std::vector<api::FieldError>& errors);
 
 class Registry {
  public:
