@@ -33,22 +33,20 @@ struct Route {
   std::string sub;  // "", "status", "scale", "binding", "log"
 };
 
-// Field selector terms on event fields that client::FieldSelector does not
-// know (involvedObject.*, reason, type, source), kubectl describe uses them.
-struct ExtraFieldTerm {
-  std::string field;
-  bool negate = false;
-  std::string value;
-};
-
 struct Selectors {
   api::LabelSelector labels;
   client::FieldSelector fields;
-  std::vector<ExtraFieldTerm> extra;
   bool Matches(const api::Object& obj) const;
 };
 
-class WatchHubs;
+// A live HTTP watch stream (rest_watch.cpp), known to the server so that
+// Shutdown can end it and WatchCount count it.
+class WatchStream {
+ public:
+  virtual ~WatchStream() = default;
+  // Ends the stream; nothing follows. Any thread.
+  virtual void ShutDown() = 0;
+};
 
 class RestServer::Impl {
  public:
@@ -132,7 +130,21 @@ class RestServer::Impl {
   Status registry_start_error_;
   std::atomic<LogSource*> logs_{nullptr};
   KubeletLogClient kubelet_logs_;
-  std::unique_ptr<WatchHubs> hubs_;
+  // The one watch fan-out (client::WatchFeeds) of every LocalApi of the pool.
+  std::shared_ptr<client::WatchFeeds> feeds_;
+  // Live watch streams, by id.
+  mutable std::mutex streams_mu_;
+  std::map<uint64_t, std::weak_ptr<WatchStream>> streams_;  // guarded by streams_mu_
+  uint64_t next_stream_ = 1;                                // guarded by streams_mu_
+  // Registers a stream; 0 when the server is shutting down.
+  uint64_t AddStream(std::weak_ptr<WatchStream> stream);
+  void RemoveStream(uint64_t id);
+  // The v1 JSON of a watch event's object, encoded once for all the streams
+  // it is sent to (events are delivered one at a time, on the loop, each
+  // with one ObjectPtr for every watcher). Loop thread only.
+  const std::string& EventObjectJson(const api::ObjectPtr& object);
+  api::ObjectPtr json_object_;
+  std::string json_;
   std::atomic<bool> shutting_down_{false};
   std::once_flag openapi_once_;
   std::string openapi_index_;

@@ -7,8 +7,8 @@
 #include "core/api/types.h"
 #include "core/api/well_known.h"
 #include "core/apiserver/rest_internal.h"
-#include "core/apiserver/watch_hubs.h"
 #include "core/base/strings.h"
+#include "core/client/watch_feed.h"
 
 namespace navarch::apiserver {
 
@@ -101,40 +101,7 @@ Result<std::optional<int64_t>> QueryInt(const Request& r, const std::string& key
 }
 
 bool Selectors::Matches(const api::Object& obj) const {
-  if (!labels.Matches(obj.metadata.labels)) return false;
-  if (!fields.Matches(obj)) return false;
-  if (extra.empty()) return true;
-  const auto* ev = api::As<api::Event>(&obj);
-  for (const auto& t : extra) {
-    std::string v;
-    if (ev) {
-      const auto& io = ev->involved_object;
-      if (t.field == "involvedObject.kind")
-        v = io.kind;
-      else if (t.field == "involvedObject.namespace")
-        v = io.namespace_;
-      else if (t.field == "involvedObject.name")
-        v = io.name;
-      else if (t.field == "involvedObject.uid")
-        v = io.uid;
-      else if (t.field == "involvedObject.apiVersion")
-        v = io.api_version;
-      else if (t.field == "involvedObject.resourceVersion")
-        v = io.resource_version;
-      else if (t.field == "involvedObject.fieldPath")
-        v = io.field_path;
-      else if (t.field == "reason")
-        v = ev->reason;
-      else if (t.field == "type")
-        v = ev->type;
-      else if (t.field == "source")
-        v = ev->source.component;
-      else if (t.field == "reportingComponent")
-        v = ev->reporting_component;
-    }
-    if ((v == t.value) == t.negate) return false;
-  }
-  return true;
+  return labels.Matches(obj.metadata.labels) && fields.Matches(obj);
 }
 
 // --- construction ----------------------------------------------------------
@@ -157,6 +124,7 @@ RestServer::Impl::Impl(store::Store& store, runtime::Clock& clock, RestOptions o
       registry_ = *registry::Registry::Create();
     }
   }
+  feeds_ = std::make_shared<client::WatchFeeds>(store_, clock_);
   const int n = std::max(1, options_.write_pool);
   api_mu_ = std::make_unique<std::mutex[]>(n);
   for (int i = 0; i < n; ++i) {
@@ -165,9 +133,9 @@ RestServer::Impl::Impl(store::Store& store, runtime::Clock& clock, RestOptions o
     lo.seed = options_.seed * 0x9E3779B97F4A7C15ull + static_cast<uint64_t>(i) + 1;
     lo.encode_values = true;
     lo.registry = registry_;
+    lo.watch_feeds = feeds_;
     apis_.push_back(std::make_unique<client::LocalApi>(store_, clock_, lo));
   }
-  hubs_ = std::make_unique<WatchHubs>(store_, clock_);
 }
 
 RestServer::Impl::~Impl() {
@@ -215,12 +183,45 @@ Status RestServer::Impl::Start() {
 }
 
 void RestServer::Impl::Shutdown() {
-  shutting_down_ = true;
-  if (hubs_) hubs_->Shutdown();
+  std::vector<std::shared_ptr<WatchStream>> live;
+  {
+    std::lock_guard<std::mutex> lock(streams_mu_);
+    shutting_down_ = true;
+    for (auto& [id, weak] : streams_) {
+      if (auto s = weak.lock()) live.push_back(std::move(s));
+    }
+    streams_.clear();
+  }
+  for (auto& s : live)
+    s->ShutDown();
+  live.clear();
+  if (feeds_) feeds_->Shutdown();
 }
 
 size_t RestServer::Impl::WatchCount() const {
-  return hubs_ ? hubs_->SessionCount() : 0;
+  std::lock_guard<std::mutex> lock(streams_mu_);
+  return streams_.size();
+}
+
+uint64_t RestServer::Impl::AddStream(std::weak_ptr<WatchStream> stream) {
+  std::lock_guard<std::mutex> lock(streams_mu_);
+  if (shutting_down_) return 0;
+  const uint64_t id = next_stream_++;
+  streams_[id] = std::move(stream);
+  return id;
+}
+
+void RestServer::Impl::RemoveStream(uint64_t id) {
+  std::lock_guard<std::mutex> lock(streams_mu_);
+  streams_.erase(id);
+}
+
+const std::string& RestServer::Impl::EventObjectJson(const api::ObjectPtr& object) {
+  if (object != json_object_) {
+    json_object_ = object;
+    json_ = api::EncodeJson(*object);
+  }
+  return json_;
 }
 
 // --- dispatch ---------------------------------------------------------------
@@ -432,34 +433,7 @@ Result<Selectors> RestServer::Impl::ParseSelectors(const Request& r, api::Kind k
   auto ls = api::LabelSelector::Parse(QueryOr(r, "labelSelector"));
   if (!ls.ok()) return ls.status().WithContext(what + ": labelSelector");
   s.labels = std::move(*ls);
-  std::string known;
-  const std::string text = QueryOr(r, "fieldSelector");
-  for (std::string_view raw : client::FieldSelector::SplitTerms(text)) {
-    const std::string term(TrimWhitespace(raw));
-    if (term.empty() && text.find_first_not_of(" \t") == std::string::npos) break;
-    const size_t op = term.find_first_of("!=");
-    std::string field = op == std::string::npos ? term : term.substr(0, op);
-    const bool extra_field = field.starts_with("involvedObject.") || field == "reason" ||
-                             field == "type" || field == "source" || field == "reportingComponent";
-    if (extra_field && kind == api::Kind::kEvent && op != std::string::npos) {
-      ExtraFieldTerm t;
-      t.field = field;
-      t.negate = term.compare(op, 2, "!=") == 0;
-      size_t vstart =
-          op + (term.compare(op, 2, "!=") == 0 || term.compare(op, 2, "==") == 0 ? 2 : 1);
-      auto value = client::FieldSelector::UnescapeValue(std::string_view(term).substr(vstart));
-      if (!value.ok()) {
-        return InvalidArgument(what + ": fieldSelector: term \"" + term + "\" " +
-                               value.status().message());
-      }
-      t.value = std::move(*value);
-      s.extra.push_back(std::move(t));
-    } else {
-      if (!known.empty()) known += ',';
-      known += term;
-    }
-  }
-  auto fs = client::FieldSelector::Parse(known);
+  auto fs = client::FieldSelector::Parse(QueryOr(r, "fieldSelector"));
   if (!fs.ok()) return fs.status().WithContext(what + ": fieldSelector");
   NAVARCH_RETURN_IF_ERROR(fs->CheckKind(kind).WithContext(what + ": fieldSelector"));
   s.fields = std::move(*fs);
@@ -490,15 +464,14 @@ Response RestServer::Impl::List(const Request& r, const Route& route) {
   lo.label_selector = sel->labels;
   lo.field_selector = sel->fields;
   lo.continue_token = QueryOr(r, "continue");
-  if (sel->extra.empty()) lo.limit = limit->value_or(0);
+  lo.limit = limit->value_or(0);
   if (QueryOr(r, "resourceVersionMatch") == "Exact") {
     lo.resource_version = QueryOr(r, "resourceVersion");
   }
   client::ObjectList list;
-  // The items' JSON straight from the store, unless the response is a Table
-  // or needs the objects filtered further.
+  // The items' JSON straight from the store, unless the response is a Table.
   std::vector<std::string> encoded;
-  const bool want_encoded = sel->extra.empty() && !WantsTable(r);
+  const bool want_encoded = !WantsTable(r);
   {
     auto lease = AcquireApi();
     auto res = lease->List(route.kind, lo, want_encoded ? &encoded : nullptr);
@@ -509,13 +482,6 @@ Response RestServer::Impl::List(const Request& r, const Route& route) {
       return ErrorResponse(res.status());
     }
     list = std::move(*res);
-  }
-  if (!sel->extra.empty()) {
-    std::vector<api::ObjectPtr> kept;
-    for (auto& o : list.items) {
-      if (sel->Matches(*o)) kept.push_back(std::move(o));
-    }
-    list.items = std::move(kept);
   }
   if (WantsTable(r)) {
     Response table = TableFor(route.kind, list.items, list.resource_version, list.continue_token);

@@ -6,7 +6,7 @@
 #include "core/api/types.h"
 #include "core/api/well_known.h"
 #include "core/apiserver/rest_internal.h"
-#include "core/apiserver/watch_hubs.h"
+#include "core/client/watch_feed.h"
 
 namespace navarch::apiserver {
 
@@ -23,23 +23,20 @@ std::string EventLine(std::string_view type, std::string_view object_json) {
   return line;
 }
 
-// One watch stream. After Start(), every callback runs on the Clock's loop
-// except OnShutdown and the writer's close notification, which only touch
-// atomics and post to the loop.
-class WatchSession final : public WatchSubscriber,
-                           public std::enable_shared_from_this<WatchSession> {
+// One watch stream. Events, errors, timers and the writer's close
+// notification run on the Clock's loop; ShutDown may come from any thread
+// and only touches atomics and the writer.
+class WatchSession final : public WatchStream, public std::enable_shared_from_this<WatchSession> {
  public:
-  WatchSession(WatchHubs& hubs, runtime::Clock& clock, Metrics* metrics, api::Kind kind,
-               std::string ns, Selectors selectors, store::Revision after, bool table,
-               bool first_sent, std::shared_ptr<StreamWriter> out)
+  WatchSession(RestServer::Impl& server, runtime::Clock& clock, Metrics* metrics, api::Kind kind,
+               store::Revision after, bool table, bool first_sent,
+               std::shared_ptr<StreamWriter> out)
       : table_(table),
         first_(!first_sent),
-        hubs_(hubs),
+        server_(server),
         clock_(clock),
         metrics_(metrics),
         kind_(kind),
-        ns_(std::move(ns)),
-        sel_(std::move(selectors)),
         after_(after),
         out_(std::move(out)) {
     if (metrics_) metrics_->WatchOpened();
@@ -48,10 +45,21 @@ class WatchSession final : public WatchSubscriber,
     if (metrics_) metrics_->WatchClosed();
   }
 
-  void SetSubscription(WatchHubs::Subscription s) { sub_ = s; }
+  // Called once the watch is set up (on the request's thread).
+  void Attach(uint64_t stream_id, std::unique_ptr<client::WatchHandle> handle) {
+    std::unique_ptr<client::WatchHandle> stop_now;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      stream_id_ = stream_id;
+      handle_ = std::move(handle);
+      if (stopped_) stop_now = std::move(handle_);
+    }
+    if (stop_now) stop_now->Stop();
+  }
 
   // Timers: the end of the watch and, when asked, periodic bookmarks.
   void StartTimers(Duration timeout, std::optional<Duration> bookmarks) {
+    if (stopped_) return;
     std::weak_ptr<WatchSession> weak = shared_from_this();
     timeout_timer_ = clock_.After(timeout, [weak] {
       if (auto s = weak.lock()) s->Stop();
@@ -62,59 +70,45 @@ class WatchSession final : public WatchSubscriber,
     }
   }
 
-  void OnEvent(const HubEvent& ev) override {
-    if (stopped_ || ev.revision <= after_) return;
-    const bool now = Matches(ev.object, ev.deleted);
-    const bool before = ev.previous && Matches(ev.previous, false);
-    std::string_view type;
-    if (ev.deleted) {
-      if (!before) return;
-      type = "DELETED";
-    } else if (now && before) {
-      type = "MODIFIED";
-    } else if (now) {
-      type = "ADDED";
-    } else if (before) {
-      type = "DELETED";
-    } else {
+  void OnEvent(const client::WatchEvent& ev) {
+    if (stopped_) return;
+    if (ev.type == client::WatchEvent::Type::kError) {
+      const Status& st = ev.error;
+      out_->Write(
+          EventLine("ERROR", StatusJson(HttpCodeOf(st.code()), ReasonOf(st.code()), st.message())));
+      Stop();
       return;
     }
+    const std::string_view type = client::WatchEventTypeName(ev.type);
     if (table_) {
       const std::string t = WatchTableJson(kind_, ev.object, clock_.Now(), first_);
       first_ = false;
       if (!out_->Write(EventLine(type, t))) Stop();
       return;
     }
-    if (!out_->Write(EventLine(type, ev.ObjectJson()))) Stop();
+    if (!out_->Write(EventLine(type, server_.EventObjectJson(ev.object)))) Stop();
   }
 
-  void OnError(const Status& status) override {
-    if (stopped_) return;
-    const int code = HttpCodeOf(status.code());
-    out_->Write(EventLine("ERROR", StatusJson(code, ReasonOf(status.code()), status.message())));
-    Stop();
-  }
-
-  void OnShutdown() override {
+  void ShutDown() override {
     stopped_ = true;
     out_->Finish();
   }
 
   void Stop() {
-    if (stopped_.exchange(true)) {
-      out_->Finish();
-      return;
+    auto self = shared_from_this();  // dropping the watch may drop the last owner
+    std::unique_ptr<client::WatchHandle> handle;
+    uint64_t id = 0;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      stopped_ = true;
+      handle = std::move(handle_);
+      id = std::exchange(stream_id_, 0);
     }
-    hubs_.Unsubscribe(sub_);
-    clock_.Cancel(timeout_timer_);
-    if (bookmark_timer_) clock_.Cancel(bookmark_timer_);
+    if (handle) handle->Stop();
+    if (id) server_.RemoveStream(id);
+    if (timeout_timer_) clock_.Cancel(std::exchange(timeout_timer_, 0));
+    if (bookmark_timer_) clock_.Cancel(std::exchange(bookmark_timer_, 0));
     out_->Finish();
-  }
-
-  bool Matches(const api::ObjectPtr& obj, bool /*deleted*/) const {
-    if (!obj) return false;
-    if (!ns_.empty() && obj->metadata.namespace_ != ns_) return false;
-    return sel_.Matches(*obj);
   }
 
  private:
@@ -126,7 +120,12 @@ class WatchSession final : public WatchSubscriber,
     bookmark_timer_ = clock_.After(bookmark_every_, [weak] {
       auto s = weak.lock();
       if (!s || s->stopped_) return;
-      const store::Revision rv = std::max(s->after_, s->hubs_.Delivered(s->sub_));
+      store::Revision delivered = 0;
+      {
+        std::lock_guard<std::mutex> lock(s->mu_);
+        if (s->handle_) delivered = s->handle_->Delivered();
+      }
+      const store::Revision rv = std::max(s->after_, delivered);
       std::string obj = "{\"kind\":\"" + std::string(api::InfoOf(s->kind_).name) +
                         "\",\"apiVersion\":\"v1\",\"metadata\":{\"resourceVersion\":\"" +
                         std::to_string(rv) + "\"}}";
@@ -138,16 +137,16 @@ class WatchSession final : public WatchSubscriber,
     });
   }
 
-  WatchHubs& hubs_;
+  RestServer::Impl& server_;
   runtime::Clock& clock_;
   Metrics* metrics_;
   const api::Kind kind_;
-  const std::string ns_;
-  const Selectors sel_;
   const store::Revision after_;
   std::shared_ptr<StreamWriter> out_;
-  WatchHubs::Subscription sub_{};
   std::atomic<bool> stopped_{false};
+  std::mutex mu_;
+  std::unique_ptr<client::WatchHandle> handle_;  // guarded by mu_
+  uint64_t stream_id_ = 0;                       // guarded by mu_
   runtime::TimerId timeout_timer_ = 0;
   runtime::TimerId bookmark_timer_ = 0;
   Duration bookmark_every_{0};
@@ -175,10 +174,6 @@ Response RestServer::Impl::Watch(const Request& r, const Route& route) {
   const std::string bm = QueryOr(r, "allowWatchBookmarks");
   std::optional<Duration> bookmarks;
   if (bm == "true" || bm == "1") bookmarks = options_.bookmark_interval;
-  std::optional<std::string> node;
-  if (route.kind == api::Kind::kPod) {
-    if (const std::string* n = sel->fields.NodeNameEquals()) node = *n;
-  }
 
   Response resp;
   resp.content_type = "application/json";
@@ -187,7 +182,7 @@ Response RestServer::Impl::Watch(const Request& r, const Route& route) {
   const std::string ns = route.ns;
   Selectors selectors = std::move(*sel);
   const bool table = WantsTable(r);
-  resp.stream = [this, start, kind, ns, selectors, node, timeout, bookmarks,
+  resp.stream = [this, start, kind, ns, selectors, timeout, bookmarks,
                  table](std::shared_ptr<StreamWriter> out) {
     store::Revision after = start;
     bool first_sent = false;
@@ -216,20 +211,34 @@ Response RestServer::Impl::Watch(const Request& r, const Route& route) {
       }
       after = api::ParseResourceVersion(list->resource_version, "list").value_or(0);
     }
-    auto session = std::make_shared<WatchSession>(*hubs_, clock_, metrics_, kind, ns, selectors,
-                                                  after, table, first_sent, out);
-    auto sub = hubs_->Subscribe(kind, after, node, session, ns, selectors.labels);
-    if (!sub.ok()) {
-      const Status st = sub.code() == Code::kCompacted
-                            ? Compacted("too old resource version: " + std::to_string(after) +
-                                        " (" + std::to_string(store_.CompactedRevision()) + ")")
-                            : sub.status();
-      out->Write(
-          EventLine("ERROR", StatusJson(HttpCodeOf(st.code()), ReasonOf(st.code()), st.message())));
+    auto session = std::make_shared<WatchSession>(*this, clock_, metrics_, kind, after, table,
+                                                  first_sent, out);
+    const uint64_t stream_id = AddStream(session);
+    if (stream_id == 0) {
+      out->Write(EventLine(
+          "ERROR", StatusJson(503, "ServiceUnavailable", "the API server is shutting down")));
       out->Finish();
       return;
     }
-    session->SetSubscription(*sub);
+    // The feed holds the session through its handler until the watch ends.
+    client::WatchOptions wo;
+    wo.namespace_ = ns;
+    wo.label_selector = selectors.labels;
+    wo.field_selector = selectors.fields;
+    wo.resource_version = std::to_string(after);
+    Result<std::unique_ptr<client::WatchHandle>> handle = [&] {
+      auto lease = AcquireApi();
+      return lease->Watch(kind, wo,
+                          [session](const client::WatchEvent& ev) { session->OnEvent(ev); });
+    }();
+    if (!handle.ok()) {
+      RemoveStream(stream_id);
+      out->Write(EventLine("ERROR", StatusJson(HttpCodeOf(handle.code()), ReasonOf(handle.code()),
+                                               handle.status().message())));
+      out->Finish();
+      return;
+    }
+    session->Attach(stream_id, std::move(*handle));
     std::weak_ptr<WatchSession> weak = session;
     runtime::Clock* clock = &clock_;
     out->OnClosed([weak, clock] {
@@ -237,8 +246,6 @@ Response RestServer::Impl::Watch(const Request& r, const Route& route) {
         if (auto s = weak.lock()) s->Stop();
       });
     });
-    // The session lives as long as its subscription holds it (the hub's
-    // subscriber list); Stop() unsubscribes.
     clock_.Post([session, timeout, bookmarks] { session->StartTimers(timeout, bookmarks); });
   };
   return resp;

@@ -174,6 +174,10 @@ class WatchHandle {
  public:
   virtual ~WatchHandle() = default;
   virtual void Stop() = 0;
+  // The revision up to which this watch has been offered every change of
+  // its kind (those that did not match it included): what a bookmark may
+  // report. 0 when the transport does not know.
+  virtual uint64_t Delivered() const { return 0; }
 };
 
 class Api {

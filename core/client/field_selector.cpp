@@ -2,6 +2,7 @@
 #include "core/base/strings.h"
 
 #include <array>
+#include <optional>
 #include <utility>
 #include <vector>
 
@@ -12,12 +13,46 @@ namespace {
 
 using Field = FieldSelector::Field;
 
-constexpr std::array<std::pair<Field, std::string_view>, 4> kFields = {{
+constexpr std::array<std::pair<Field, std::string_view>, 15> kFields = {{
     {Field::kName, "metadata.name"},
     {Field::kNamespace, "metadata.namespace"},
     {Field::kNodeName, "spec.nodeName"},
     {Field::kPhase, "status.phase"},
+    {Field::kInvolvedKind, "involvedObject.kind"},
+    {Field::kInvolvedNamespace, "involvedObject.namespace"},
+    {Field::kInvolvedName, "involvedObject.name"},
+    {Field::kInvolvedUid, "involvedObject.uid"},
+    {Field::kInvolvedApiVersion, "involvedObject.apiVersion"},
+    {Field::kInvolvedResourceVersion, "involvedObject.resourceVersion"},
+    {Field::kInvolvedFieldPath, "involvedObject.fieldPath"},
+    {Field::kReason, "reason"},
+    {Field::kType, "type"},
+    {Field::kSource, "source"},
+    {Field::kReportingComponent, "reportingComponent"},
 }};
+
+// The kind a field belongs to; nullopt: every kind.
+std::optional<api::Kind> KindOf(Field field) {
+  switch (field) {
+    case Field::kName:
+    case Field::kNamespace:
+      return std::nullopt;
+    case Field::kNodeName:
+    case Field::kPhase:
+      return api::Kind::kPod;
+    default:
+      return api::Kind::kEvent;
+  }
+}
+
+std::string SupportedFields() {
+  std::string out;
+  for (const auto& [f, path] : kFields) {
+    if (!out.empty()) out += ", ";
+    out += path;
+  }
+  return out;
+}
 
 std::string_view FieldValue(Field field, const api::Object& obj) {
   switch (field) {
@@ -31,8 +66,38 @@ std::string_view FieldValue(Field field, const api::Object& obj) {
     case Field::kPhase:
       if (auto* pod = api::As<api::Pod>(&obj)) return pod->status.phase;
       return {};
+    default:
+      break;
   }
-  return {};
+  const auto* ev = api::As<api::Event>(&obj);
+  if (!ev) return {};
+  const auto& io = ev->involved_object;
+  switch (field) {
+    case Field::kInvolvedKind:
+      return io.kind;
+    case Field::kInvolvedNamespace:
+      return io.namespace_;
+    case Field::kInvolvedName:
+      return io.name;
+    case Field::kInvolvedUid:
+      return io.uid;
+    case Field::kInvolvedApiVersion:
+      return io.api_version;
+    case Field::kInvolvedResourceVersion:
+      return io.resource_version;
+    case Field::kInvolvedFieldPath:
+      return io.field_path;
+    case Field::kReason:
+      return ev->reason;
+    case Field::kType:
+      return ev->type;
+    case Field::kSource:
+      return ev->source.component;
+    case Field::kReportingComponent:
+      return ev->reporting_component;
+    default:
+      return {};
+  }
 }
 
 }  // namespace
@@ -138,9 +203,7 @@ Result<FieldSelector> FieldSelector::Parse(std::string_view text) {
       }
     }
     if (!known) {
-      return bad(
-          "names an unsupported field; supported: metadata.name, metadata.namespace, "
-          "spec.nodeName, status.phase");
+      return bad("names an unsupported field; supported: " + SupportedFields());
     }
     sel.terms_.push_back(std::move(t));
   }
@@ -167,10 +230,11 @@ bool FieldSelector::Matches(const api::Object& obj) const {
 
 Status FieldSelector::CheckKind(api::Kind kind) const {
   for (const auto& t : terms_) {
-    if ((t.field == Field::kNodeName || t.field == Field::kPhase) && kind != api::Kind::kPod) {
+    const std::optional<api::Kind> only = KindOf(t.field);
+    if (only && *only != kind) {
       return InvalidArgument("field selector " + std::string(FieldPath(t.field)) +
-                             " is only supported for pods, not " +
-                             std::string(api::InfoOf(kind).resource));
+                             " is only supported for " + std::string(api::InfoOf(*only).resource) +
+                             ", not " + std::string(api::InfoOf(kind).resource));
     }
   }
   return Status::Ok();

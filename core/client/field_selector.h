@@ -6,6 +6,10 @@
 //   metadata.namespace   every kind
 //   spec.nodeName        pods
 //   status.phase         pods
+//   involvedObject.kind, .namespace, .name, .uid, .apiVersion,
+//   .resourceVersion, .fieldPath, reason, type, source,
+//   reportingComponent   events (what `kubectl describe` and
+//                        `kubectl events --for` send)
 //
 // Text form: comma-separated `field=value`, `field==value` or
 // `field!=value` terms, all of which must hold ("spec.nodeName=,status.phase!=Failed"
@@ -25,7 +29,23 @@ namespace navarch::client {
 
 class FieldSelector {
  public:
-  enum class Field { kName, kNamespace, kNodeName, kPhase };
+  enum class Field {
+    kName,
+    kNamespace,
+    kNodeName,
+    kPhase,
+    kInvolvedKind,
+    kInvolvedNamespace,
+    kInvolvedName,
+    kInvolvedUid,
+    kInvolvedApiVersion,
+    kInvolvedResourceVersion,
+    kInvolvedFieldPath,
+    kReason,
+    kType,
+    kSource,
+    kReportingComponent,
+  };
   struct Term {
     Field field = Field::kName;
     bool negate = false;  // `!=`

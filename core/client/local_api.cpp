@@ -10,7 +10,7 @@
 #include "core/api/validation.h"
 #include "core/api/well_known.h"
 #include "core/client/kind_traits.h"
-#include "core/client/watch_dispatcher.h"
+#include "core/client/watch_feed.h"
 
 namespace navarch::client {
 namespace {
@@ -122,7 +122,9 @@ LocalApi::LocalApi(store::Store& store, runtime::Clock& clock, LocalApiOptions o
       options_(std::move(options)),
       registry_(RegistryOrDefault(options_.registry)),
       rng_(options_.seed),
-      private_hubs_(std::make_shared<std::map<uint64_t, std::shared_ptr<WatchDispatcher>>>()) {}
+      feeds_(options_.watch_feeds
+                 ? options_.watch_feeds
+                 : std::make_shared<WatchFeeds>(store, clock, options_.watch_delay)) {}
 
 LocalApi::~LocalApi() = default;
 
@@ -750,43 +752,11 @@ Result<std::unique_ptr<WatchHandle>> LocalApi::Watch(Kind kind, const WatchOptio
   NAVARCH_ASSIGN_OR_RETURN(store::Revision after, ParseResourceVersion(options.resource_version,
                                                                        what + ": resourceVersion"));
   if (after == 0) after = store_.CurrentRevision();
-
-  auto& hub = hubs_[kind];
-  if (!hub || hub->failed()) {
-    auto fresh = std::make_shared<WatchDispatcher>(store_, clock_, kind, options_.watch_delay);
-    NAVARCH_RETURN_IF_ERROR(fresh->Start(store_.CurrentRevision()).WithContext(what));
-    hub = std::move(fresh);
-  }
-  if (after >= hub->dispatched()) return hub->Add(options, std::move(handler), after);
-
-  // Older than what the shared watcher has passed: a private replay.
-  auto replay = std::make_shared<WatchDispatcher>(store_, clock_, kind, options_.watch_delay);
-  const uint64_t id = next_private_++;
-  std::weak_ptr<std::map<uint64_t, std::shared_ptr<WatchDispatcher>>> registry = private_hubs_;
-  replay->SetOnEmpty([registry, id] {
-    if (auto r = registry.lock()) r->erase(id);
-  });
-  auto handle = replay->Add(options, std::move(handler), after);
-  Status st = replay->Start(after);
-  if (!st.ok()) {
-    if (st.code() == Code::kCompacted) {
-      st = Compacted(what + " from resourceVersion " + std::to_string(after) +
-                     ": that revision has been compacted; list again and watch from the "
-                     "list's resourceVersion");
-    }
-    replay->FailLater(st.code() == Code::kCompacted ? st : st.WithContext(what));
-  }
-  (*private_hubs_)[id] = std::move(replay);
-  return handle;
+  return feeds_->Watch(kind, options, std::move(handler), after);
 }
 
 size_t LocalApi::StoreWatcherCount() const {
-  size_t n = 0;
-  for (const auto& [kind, hub] : hubs_)
-    n += hub->watching() ? 1 : 0;
-  for (const auto& [id, hub] : *private_hubs_)
-    n += hub->watching() ? 1 : 0;
-  return n;
+  return feeds_->StoreWatcherCount();
 }
 
 }  // namespace navarch::client

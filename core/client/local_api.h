@@ -32,25 +32,24 @@
 // namespaces (api::kBuiltinNamespaces), which always exist. Turn the check
 // off with `require_namespace = false`.
 //
-// Watches. LocalApi keeps ONE store watcher per kind, however many Api
-// watches there are, and dispatches each store event through the index every
-// watch fan-out uses (client::WatchIndex, the API server's too): pod watches
-// with a node_name by node, others by a label equality term, else by
-// namespace. An event costs O(log W + matching watches), so 5,000 kubelets
-// each watching their own node are 1-2 handler calls per pod change, not
-// 5,000 selector checks. Label and field selectors are evaluated only for
-// watches in a matching bucket. A watch from an old resource_version that the shared watcher has
-// already passed gets a private store watcher replaying from that revision.
-// Events reach handlers on the Clock's loop (the store's on_ready posts a
-// drain), in revision order, optionally after `watch_delay` of simulated
-// latency.
+// Watches go through client::WatchFeeds, the one fan-out engine (the API
+// server's HTTP watches use it too): ONE store watcher per kind, however many
+// Api watches there are, each store event decoded once and offered through
+// client::WatchIndex: pod watches with a node_name by node, others by a label
+// equality term, else by namespace. An event costs O(log W + matching
+// watches), so 5,000 kubelets each watching their own node are 1-2 handler
+// calls per pod change, not 5,000 selector checks. Label and field selectors
+// are evaluated only for watches in a matching bucket. A watch from an old
+// resource_version that the shared watcher has already passed gets a private
+// store watcher replaying from that revision. Events reach handlers on the
+// Clock's loop (the store's on_ready posts a drain), in revision order,
+// optionally after `watch_delay` of simulated latency.
 //
-// Threading. Not thread-safe: one thread at a time. Watch, and the
-// destruction of watch handles, must be called on the Clock's loop thread;
-// the other methods touch only the Store (thread-safe) and Clock::Now(), so
-// an instance that is never watched through may be used from any one thread
-// at a time — the API server keeps a pool of such instances, each serving
-// one request at a time, so that concurrent writes reach the store together.
+// Threading. One thread at a time. Watch and handle destruction may happen
+// on any thread (WatchFeeds is thread-safe); handlers run on the Clock's
+// loop. The other methods touch only the Store (thread-safe) and
+// Clock::Now() — the API server keeps a pool of instances, each serving one
+// request at a time, so that concurrent writes reach the store together.
 // The Store, Clock and LocalApi must outlive every handle (a handle outliving
 // the LocalApi is harmless: it just stops).
 
@@ -68,7 +67,7 @@
 
 namespace navarch::client {
 
-class WatchDispatcher;
+class WatchFeeds;
 
 struct LocalApiOptions {
   // Seed of the uid and generateName generator (same seed ⇒ same uids).
@@ -84,6 +83,11 @@ struct LocalApiOptions {
   // a process (the API server's pool, in-process components); null = a
   // registry of this LocalApi's own with the default ranges.
   std::shared_ptr<registry::Registry> registry;
+  // The watch fan-out (client::WatchFeeds). Share one between the LocalApis
+  // of a pool (the API server's) so that one store watcher per kind serves
+  // them all; null = feeds of this LocalApi's own, with `watch_delay`
+  // (a shared one has its own delay).
+  std::shared_ptr<WatchFeeds> watch_feeds;
 };
 
 // The store key of an object.
@@ -166,11 +170,8 @@ class LocalApi final : public Api {
   const LocalApiOptions options_;
   std::shared_ptr<registry::Registry> registry_;
   runtime::Rng rng_;  // uids and generated names
-  // One shared dispatcher per kind, created by the first Watch of the kind.
-  std::map<Kind, std::shared_ptr<WatchDispatcher>> hubs_;
-  // Private replays, keyed by an id; removed when their watch ends.
-  std::shared_ptr<std::map<uint64_t, std::shared_ptr<WatchDispatcher>>> private_hubs_;
-  uint64_t next_private_ = 1;
+  // Every watch goes through these (client::WatchFeeds).
+  std::shared_ptr<WatchFeeds> feeds_;
 };
 
 // Decodes a stored KeyValue into an object with resource_version =

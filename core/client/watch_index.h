@@ -1,8 +1,7 @@
 #pragma once
-// WatchIndex: the one subscription index behind every watch fan-out — the
-// in-process one (WatchDispatcher, behind LocalApi::Watch) and the API
-// server's (apiserver::WatchHubs, behind HTTP watch streams). A change is
-// offered only to the subscriptions that can match it.
+// WatchIndex: the subscription index of the watch fan-out (client::WatchFeeds,
+// behind LocalApi::Watch and the API server's HTTP watch streams). A change
+// is offered only to the subscriptions that can match it.
 //
 // Each subscription sits in one bucket, the narrowest its filter allows:
 //
@@ -18,7 +17,7 @@
 // ADDED / MODIFIED / DELETED); the index only leaves out those that cannot
 // match.
 //
-// Not thread-safe; a value type (copy it for copy-on-write snapshots).
+// Not thread-safe (WatchFeeds guards it).
 
 #include <algorithm>
 #include <cstdint>

@@ -491,5 +491,62 @@ TYPED_TEST(ApiConformance, DryRunBindingChecksButBindsNothing) {
   EXPECT_EQ(this->api().Bind(*created, "n2", dry).code(), Code::kConflict);
 }
 
+// kubectl describe asks for a pod's events by involvedObject field selector,
+// on a list and on a watch; both transports filter the same way.
+TYPED_TEST(ApiConformance, EventFieldSelectorsFilterListsAndWatches) {
+  auto event = [](const std::string& name, const std::string& pod, const std::string& type) {
+    api::Event ev;
+    ev.metadata.name = name;
+    ev.metadata.namespace_ = "default";
+    ev.involved_object.kind = "Pod";
+    ev.involved_object.namespace_ = "default";
+    ev.involved_object.name = pod;
+    ev.type = type;
+    ev.reason = "Started";
+    ev.message = "m";
+    return ev;
+  };
+  auto sel = client::FieldSelector::Parse("involvedObject.name=web-1,type=Warning");
+  ASSERT_TRUE(sel.ok());
+  std::mutex mu;
+  std::vector<std::string> watched;
+  client::WatchOptions wo;
+  wo.namespace_ = "default";
+  wo.field_selector = *sel;
+  auto w = this->api().Watch(api::Kind::kEvent, wo, [&](const client::WatchEvent& ev) {
+    std::lock_guard<std::mutex> lock(mu);
+    if (ev.object) watched.push_back(ev.object->metadata.name);
+  });
+  ASSERT_TRUE(w.ok()) << w.status();
+  ASSERT_TRUE(this->api().Create(event("a", "web-1", "Warning")).ok());
+  ASSERT_TRUE(this->api().Create(event("b", "web-2", "Warning")).ok());
+  ASSERT_TRUE(this->api().Create(event("c", "web-1", "Normal")).ok());
+  client::ListOptions lo;
+  lo.namespace_ = "default";
+  lo.field_selector = *sel;
+  auto list = this->api().template List<api::Event>(lo);
+  ASSERT_TRUE(list.ok()) << list.status();
+  ASSERT_EQ(list->items.size(), 1u);
+  EXPECT_EQ(list->items[0]->metadata.name, "a");
+  EXPECT_TRUE(this->t.Eventually([&] {
+    std::lock_guard<std::mutex> lock(mu);
+    return !watched.empty();
+  }));
+  // Two further events that do not match, then one that does: only "a"
+  // and "d" may arrive.
+  ASSERT_TRUE(this->api().Create(event("d", "web-1", "Warning")).ok());
+  EXPECT_TRUE(this->t.Eventually([&] {
+    std::lock_guard<std::mutex> lock(mu);
+    return watched.size() >= 2;
+  }));
+  std::lock_guard<std::mutex> lock(mu);
+  EXPECT_EQ(watched, (std::vector<std::string>{"a", "d"}));
+  auto bad = client::FieldSelector::Parse("involvedObject.name=x");
+  ASSERT_TRUE(bad.ok());
+  client::ListOptions pods;
+  pods.field_selector = *bad;
+  EXPECT_EQ(this->api().List(api::Kind::kPod, pods).code(), Code::kInvalidArgument);
+}
+
 }  // namespace
 }  // namespace navarch::apiclient

@@ -63,6 +63,33 @@ TEST(FieldSelectorTest, PodOnlyFieldsAreRejectedForOtherKinds) {
   EXPECT_TRUE(by_name.CheckKind(api::Kind::kNode).ok());
 }
 
+TEST(FieldSelectorTest, EventFieldsAreWhatKubectlDescribeSends) {
+  auto sel = FieldSelector::Parse(
+      "involvedObject.name=web-1,involvedObject.namespace=default,involvedObject.kind=Pod,"
+      "involvedObject.uid=u1,type!=Normal,reason=BackOff,source=kubelet,reportingComponent="
+      "kubelet");
+  ASSERT_TRUE(sel.ok()) << sel.status();
+  EXPECT_TRUE(sel->CheckKind(api::Kind::kEvent).ok());
+  const Status pods = sel->CheckKind(api::Kind::kPod);
+  EXPECT_EQ(pods.code(), Code::kInvalidArgument);
+  EXPECT_THAT(pods.message(), HasSubstr("only supported for events, not pods"));
+  api::Event ev;
+  ev.involved_object.kind = "Pod";
+  ev.involved_object.name = "web-1";
+  ev.involved_object.namespace_ = "default";
+  ev.involved_object.uid = "u1";
+  ev.type = "Warning";
+  ev.reason = "BackOff";
+  ev.source.component = "kubelet";
+  ev.reporting_component = "kubelet";
+  EXPECT_TRUE(sel->Matches(ev));
+  ev.type = "Normal";
+  EXPECT_FALSE(sel->Matches(ev));
+  auto again = FieldSelector::Parse(sel->ToString());
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ(*again, *sel);
+}
+
 TEST(FieldSelectorTest, ValuesEscapeCommasAndEqualsAsKubernetesDoes) {
   // An unescaped '=' or ',' in a value is an error, not part of the value.
   for (std::string_view bad : {"metadata.name= =b", "metadata.name==a=b", "metadata.name=a\\x"}) {
