@@ -13,6 +13,7 @@
 #include "core/controllers/node_lifecycle_controller.h"
 #include "core/controllers/replication_manager.h"
 #include "core/kubelet/kubelet.h"
+#include "core/registry/registry.h"
 #include "core/scheduler/scheduler.h"
 #include "core/store/memory_store.h"
 #include "sim/engine.h"
@@ -173,6 +174,16 @@ Status Runner::World::Build() {
   client::LocalApiOptions api_options;
   api_options.seed = engine_.Stream("api").Next();
   api_options.encode_values = options_.store != nullptr;
+  {
+    // The API rules of a real server, with the scenario's eviction timeout
+    // as the default toleration of the node-lifecycle taints.
+    registry::RegistryOptions ro;
+    const int64_t secs =
+        std::chrono::duration_cast<seconds>(scenario_.controllers.pod_eviction_timeout).count();
+    ro.default_not_ready_toleration_seconds = secs;
+    ro.default_unreachable_toleration_seconds = secs;
+    NAVARCH_ASSIGN_OR_RETURN(api_options.registry, registry::Registry::Create(ro));
+  }
   if (scenario_.api.watch_latency && !backend_) {
     api_options.watch_delay =
         Duration(static_cast<int64_t>(std::llround(scenario_.api.watch_latency->Mean())));
@@ -193,7 +204,7 @@ Status Runner::World::Build() {
   controllers::ControllerManagerOptions cm_options;
   auto& nlc_options = cm_options.node_lifecycle;
   nlc_options.node_monitor_grace_period = cc.node_monitor_grace_period;
-  nlc_options.pod_eviction_timeout = cc.pod_eviction_timeout;
+  nlc_options.large_cluster_size_threshold = cc.large_cluster_size_threshold;
   nlc_options.eviction_rate = cc.eviction_rate;
   nlc_options.secondary_eviction_rate = cc.secondary_eviction_rate;
   nlc_options.unhealthy_zone_threshold = cc.unhealthy_zone_threshold;

@@ -275,6 +275,10 @@ void ScenarioParser::ParseControllers(const yaml::Node& node, Scenario& s) {
   };
   positive("nodeMonitorGracePeriod", c.node_monitor_grace_period);
   positive("podEvictionTimeout", c.pod_eviction_timeout);
+  if (c.pod_eviction_timeout % seconds(1) != Duration::zero()) {
+    diag_.Error(m.Get("podEvictionTimeout"), m.PathOf("podEvictionTimeout"),
+                "must be a whole number of seconds (it becomes the pods' tolerationSeconds)");
+  }
   positive("nodeStatusUpdatePeriod", c.node_status_update_period);
   if (yaml::Node n = m.Get("evictionRate")) {
     if (auto v = ReadDouble(n, m.PathOf("evictionRate"), diag_)) {
@@ -289,6 +293,9 @@ void ScenarioParser::ParseControllers(const yaml::Node& node, Scenario& s) {
     }
   }
   if (auto v = m.Probability("unhealthyZoneThreshold")) c.unhealthy_zone_threshold = *v;
+  if (auto v = m.Int("largeClusterSizeThreshold", 0, 1000000)) {
+    c.large_cluster_size_threshold = static_cast<int>(*v);
+  }
   m.Finish();
 }
 

@@ -61,14 +61,19 @@ struct SchedulerConfig {
 
 struct ControllersConfig {
   // The node lifecycle controller: how long a node may be silent before it
-  // is marked NotReady, and how long after that its pods are evicted.
+  // is marked unreachable (and tainted).
   Duration node_monitor_grace_period = seconds(40);
+  // How long after its node is tainted not-ready / unreachable a pod is
+  // evicted: the tolerationSeconds admission gives every pod that does not
+  // say (Kubernetes' --default-*-toleration-seconds). Whole seconds.
   Duration pod_eviction_timeout = minutes(5);
-  // Nodes evicted per second in a healthy zone, and in a zone where more than
-  // unhealthy_zone_threshold of the nodes are NotReady.
+  // Nodes tainted per second in a healthy zone, and in a zone where more than
+  // unhealthy_zone_threshold of the nodes are NotReady (0 when the zone has
+  // at most large_cluster_size_threshold nodes).
   double eviction_rate = 0.1;
   double secondary_eviction_rate = 0.01;
   double unhealthy_zone_threshold = 0.55;
+  int large_cluster_size_threshold = 50;
   // How often each kubelet writes its node status (the heartbeat).
   Duration node_status_update_period = seconds(10);
 };

@@ -57,6 +57,7 @@ int RunApiserver(const Args& args) {
   std::string service_cidr = "10.96.0.0/16", node_ports = "30000-32767";
   std::string kubelet_networks(apiserver::kDefaultKubeletNetworks);
   std::string compaction_interval = "5m";
+  int64_t not_ready_secs = 300, unreachable_secs = 300;
   bool insecure = false, anonymous = false;
   int io_threads = 2, handler_threads = 16;
   HttpLimitFlags limits;
@@ -85,6 +86,13 @@ int RunApiserver(const Args& args) {
       "kubelet-networks", po::value(&kubelet_networks)->default_value(kubelet_networks),
       "comma-separated CIDRs the kubelet endpoints (pods/log) may be in; the API server "
       "connects to no kubelet address outside them")(
+      "default-not-ready-toleration-seconds",
+      po::value(&not_ready_secs)->default_value(not_ready_secs),
+      "how long a new pod tolerates node.kubernetes.io/not-ready:NoExecute unless it says "
+      "(its pods are evicted that long after its node is tainted)")(
+      "default-unreachable-toleration-seconds",
+      po::value(&unreachable_secs)->default_value(unreachable_secs),
+      "the same for node.kubernetes.io/unreachable:NoExecute")(
       "compaction-interval", po::value(&compaction_interval)->default_value(compaction_interval),
       "how often the store's history is compacted to the revision of one interval earlier "
       "(watches from older resourceVersions get 410 Gone); 0 disables");
@@ -154,6 +162,8 @@ int RunApiserver(const Args& args) {
   rest_opts.service_cidr = service_cidr;
   rest_opts.node_port_min = np_min;
   rest_opts.node_port_max = np_max;
+  rest_opts.default_not_ready_toleration_seconds = not_ready_secs;
+  rest_opts.default_unreachable_toleration_seconds = unreachable_secs;
   rest_opts.seed = std::random_device{}() * 0x100000001ull ^ std::random_device{}();
   rest_opts.server_address = listen;
   rest_opts.write_pool = std::max(4, handler_threads);

@@ -82,30 +82,40 @@ int RunScheduler(const Args& args) {
 
 int RunControllerManager(const Args& args) {
   po::options_description desc(
-      "navarch controller-manager: the replication manager, node lifecycle and endpoints\n"
-      "controllers, against an API server\n\nOptions");
+      "navarch controller-manager: the replication manager, node lifecycle, taint eviction,\n"
+      "endpoints, garbage collector and namespace controllers, against an API server\n\nOptions");
   ConnectionFlags conn;
-  std::string grace = "40s", startup_grace = "1m", eviction_timeout = "5m";
-  double eviction_rate = 0.1;
+  std::string grace = "40s", startup_grace = "1m";
+  controllers::NodeLifecycleOptions nlc_options;
   desc.add_options()("help,h", "show this help")(
       "node-monitor-grace-period", po::value(&grace)->default_value(grace),
       "a node silent this long is marked NotReady/Unknown")(
       "node-startup-grace-period", po::value(&startup_grace)->default_value(startup_grace),
       "grace for a node that never reported")(
-      "pod-eviction-timeout", po::value(&eviction_timeout)->default_value(eviction_timeout),
-      "pods of a node NotReady this long are evicted")(
-      "node-eviction-rate", po::value(&eviction_rate)->default_value(eviction_rate),
-      "nodes per second evicted per zone");
+      "node-eviction-rate",
+      po::value(&nlc_options.eviction_rate)->default_value(nlc_options.eviction_rate),
+      "not-ready nodes tainted NoExecute per second, per zone (their pods are then evicted "
+      "after their tolerationSeconds: see the API server's --default-*-toleration-seconds)")(
+      "secondary-node-eviction-rate",
+      po::value(&nlc_options.secondary_eviction_rate)
+          ->default_value(nlc_options.secondary_eviction_rate),
+      "the rate in a partly disrupted zone larger than --large-cluster-size-threshold")(
+      "large-cluster-size-threshold",
+      po::value(&nlc_options.large_cluster_size_threshold)
+          ->default_value(nlc_options.large_cluster_size_threshold),
+      "zones of at most this many nodes are not tainted at all while partly disrupted")(
+      "unhealthy-zone-threshold",
+      po::value(&nlc_options.unhealthy_zone_threshold)
+          ->default_value(nlc_options.unhealthy_zone_threshold),
+      "fraction of not-ready nodes (at least 3) that makes a zone partly disrupted");
   conn.Add(desc);
   po::variables_map vm;
   if (int rc = ParseOptions("controller-manager", args, desc, {}, vm); rc >= 0) return rc;
   Log log("controller-manager", conn.verbosity);
-  controllers::NodeLifecycleOptions nlc_options;
   for (auto [flag, text, out] :
        {std::tuple{"node-monitor-grace-period", &grace, &nlc_options.node_monitor_grace_period},
         std::tuple{"node-startup-grace-period", &startup_grace,
-                   &nlc_options.node_startup_grace_period},
-        std::tuple{"pod-eviction-timeout", &eviction_timeout, &nlc_options.pod_eviction_timeout}}) {
+                   &nlc_options.node_startup_grace_period}}) {
     auto d = DurationFlag(flag, *text);
     if (!d.ok()) {
       log.Error(d.status().message());
@@ -113,7 +123,6 @@ int RunControllerManager(const Args& args) {
     }
     *out = *d;
   }
-  nlc_options.eviction_rate = eviction_rate;
   realtime::AsioClock clock;
   auto api = OpenApi(conn, clock, log);
   if (!api.ok()) {

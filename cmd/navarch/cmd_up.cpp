@@ -90,6 +90,7 @@ int RunUp(const Args& args) {
   std::string without;
   std::string kubelet_networks(apiserver::kDefaultKubeletNetworks);
   std::string compaction_interval = "5m";
+  int64_t not_ready_secs = 300, unreachable_secs = 300;
   int verbosity = 1;
   KubeletFlags kf;
   HttpLimitFlags limits;
@@ -117,6 +118,13 @@ int RunUp(const Args& args) {
       "heartbeat", po::value(&kf.heartbeat)->default_value(kf.heartbeat), "node status period")(
       "kubelet-networks", po::value(&kubelet_networks)->default_value(kubelet_networks),
       "comma-separated CIDRs the endpoints of kubelet processes (pods/log) may be in")(
+      "default-not-ready-toleration-seconds",
+      po::value(&not_ready_secs)->default_value(not_ready_secs),
+      "how long a new pod tolerates node.kubernetes.io/not-ready:NoExecute unless it says "
+      "(its pods are evicted that long after its node is tainted)")(
+      "default-unreachable-toleration-seconds",
+      po::value(&unreachable_secs)->default_value(unreachable_secs),
+      "the same for node.kubernetes.io/unreachable:NoExecute")(
       "compaction-interval", po::value(&compaction_interval)->default_value(compaction_interval),
       "how often the store's history is compacted to the revision of one interval earlier; 0 "
       "disables")("v", po::value(&verbosity)->default_value(1),
@@ -247,6 +255,8 @@ int RunUp(const Args& args) {
   registry_options.service_cidr = rest_options.service_cidr;
   registry_options.node_port_min = rest_options.node_port_min;
   registry_options.node_port_max = rest_options.node_port_max;
+  registry_options.default_not_ready_toleration_seconds = not_ready_secs;
+  registry_options.default_unreachable_toleration_seconds = unreachable_secs;
   auto shared_registry = registry::Registry::Create(registry_options);
   if (!shared_registry.ok()) {
     log.Error(shared_registry.status().ToString());

@@ -19,6 +19,19 @@ bool IsPodReady(const Pod& pod) {
   return false;
 }
 
+bool TolerationMatches(const Toleration& t, const Taint& taint) {
+  if (!t.effect.empty() && t.effect != taint.effect) return false;
+  if (t.operator_ == "Exists") return t.key.empty() || t.key == taint.key;
+  return t.key == taint.key && t.value == taint.value;  // "" or "Equal"
+}
+
+const Toleration* FindToleration(const std::vector<Toleration>& tolerations, const Taint& taint) {
+  for (const auto& t : tolerations) {
+    if (TolerationMatches(t, taint)) return &t;
+  }
+  return nullptr;
+}
+
 ResourceList EffectiveRequests(const PodSpec& spec) {
   ResourceList sum;
   for (const auto& c : spec.containers) {

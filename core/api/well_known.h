@@ -8,6 +8,7 @@
 #include <array>
 #include <cstdint>
 #include <string_view>
+#include <vector>
 
 #include "core/api/types.h"
 #include "core/base/status.h"
@@ -77,6 +78,25 @@ bool IsPodReady(const Pod& pod);
 // resource. Requests are defaulted from limits at admission (core/registry),
 // so only requests are read here.
 ResourceList EffectiveRequests(const PodSpec& spec);
+
+// --- Taints ------------------------------------------------------------------
+
+// The taints the node lifecycle controller puts on nodes from their Ready
+// condition (False: not-ready, Unknown: unreachable), and the one for
+// spec.unschedulable.
+inline constexpr std::string_view kTaintNodeNotReady = "node.kubernetes.io/not-ready";
+inline constexpr std::string_view kTaintNodeUnreachable = "node.kubernetes.io/unreachable";
+inline constexpr std::string_view kTaintNodeUnschedulable = "node.kubernetes.io/unschedulable";
+inline constexpr std::string_view kEffectNoSchedule = "NoSchedule";
+inline constexpr std::string_view kEffectPreferNoSchedule = "PreferNoSchedule";
+inline constexpr std::string_view kEffectNoExecute = "NoExecute";
+
+// Whether `toleration` tolerates `taint` (Kubernetes' ToleratesTaint): the
+// effect matches (or the toleration names none), and Exists matches the key
+// (every key when empty), Equal (or "") the key and value.
+bool TolerationMatches(const Toleration& toleration, const Taint& taint);
+// The first of `tolerations` that tolerates `taint`, or null.
+const Toleration* FindToleration(const std::vector<Toleration>& tolerations, const Taint& taint);
 
 // --- resourceVersion ---------------------------------------------------------
 

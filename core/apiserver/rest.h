@@ -156,6 +156,11 @@ struct RestOptions {
   // NodePort range (inclusive).
   int32_t node_port_min = 30000;
   int32_t node_port_max = 32767;
+  // DefaultTolerationSeconds admission (registry::RegistryOptions): how long
+  // a new pod tolerates its node's not-ready / unreachable NoExecute taint
+  // unless it says; nullopt = no default toleration.
+  std::optional<int64_t> default_not_ready_toleration_seconds = 300;
+  std::optional<int64_t> default_unreachable_toleration_seconds = 300;
   // The registry (core/registry) to share with in-process components that
   // write to the same store through their own LocalApi; null = one of the
   // server's own, built from the ranges above.

@@ -115,6 +115,8 @@ RestServer::Impl::Impl(store::Store& store, runtime::Clock& clock, RestOptions o
     ro.service_cidr = options_.service_cidr;
     ro.node_port_min = options_.node_port_min;
     ro.node_port_max = options_.node_port_max;
+    ro.default_not_ready_toleration_seconds = options_.default_not_ready_toleration_seconds;
+    ro.default_unreachable_toleration_seconds = options_.default_unreachable_toleration_seconds;
     auto made = registry::Registry::Create(ro);
     if (made.ok()) {
       registry_ = *made;

@@ -1,6 +1,7 @@
 #pragma once
 // ControllerManager: the controllers of the control plane, wired once, on
 // one set of shared informers — the replication manager, node lifecycle,
+// taint eviction (the taint manager),
 // endpoints, the garbage collector and the namespace controller. The
 // simulator's runner, `navarch up` and `navarch controller-manager` all
 // build this one object, so every mode runs the same controllers with the
@@ -17,6 +18,7 @@
 #include "core/controllers/namespace_controller.h"
 #include "core/controllers/node_lifecycle_controller.h"
 #include "core/controllers/replication_manager.h"
+#include "core/controllers/taint_eviction_controller.h"
 #include "core/runtime/clock.h"
 
 namespace navarch::controllers {
@@ -25,6 +27,7 @@ struct ControllerManagerOptions {
   // The `informers` member of each is ignored: the manager's set is used.
   ReplicationManagerOptions replication;
   NodeLifecycleOptions node_lifecycle;
+  TaintEvictionOptions taint_eviction;
   EndpointsControllerOptions endpoints;
   GarbageCollectorOptions garbage_collector;
   NamespaceControllerOptions namespaces;
@@ -42,6 +45,7 @@ class ControllerManager {
   InformerSet& informers() { return *informers_; }
   ReplicationManager& replication() { return *rm_; }
   NodeLifecycleController& node_lifecycle() { return *nlc_; }
+  TaintEvictionController& taint_eviction() { return *tec_; }
   EndpointsController& endpoints() { return *ep_; }
   GarbageCollector& garbage_collector() { return *gc_; }
   NamespaceController& namespaces() { return *ns_; }
@@ -50,6 +54,7 @@ class ControllerManager {
   std::unique_ptr<InformerSet> informers_;
   std::unique_ptr<ReplicationManager> rm_;
   std::unique_ptr<NodeLifecycleController> nlc_;
+  std::unique_ptr<TaintEvictionController> tec_;
   std::unique_ptr<EndpointsController> ep_;
   std::unique_ptr<GarbageCollector> gc_;
   std::unique_ptr<NamespaceController> ns_;

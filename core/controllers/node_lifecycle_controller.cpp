@@ -36,6 +36,53 @@ const std::string& LabelOr(const api::Labels& labels, const std::string& key,
   return it == labels.end() ? kEmpty : it->second;
 }
 
+bool HasNoExecute(const api::Node& node, std::string_view key) {
+  for (const auto& t : node.spec.taints) {
+    if (t.key == key && t.effect == api::kEffectNoExecute) return true;
+  }
+  return false;
+}
+
+std::string_view NoExecuteKeyFor(std::string_view status) {
+  return status == kConditionFalse ? api::kTaintNodeNotReady : api::kTaintNodeUnreachable;
+}
+
+// Makes `key` the controller's one NoExecute taint (timeAdded = now);
+// false when it already is.
+bool SetNoExecute(std::vector<api::Taint>& taints, std::string_view key, Time now) {
+  bool present = false;
+  bool changed = false;
+  for (auto it = taints.begin(); it != taints.end();) {
+    const bool ours = it->effect == api::kEffectNoExecute &&
+                      (it->key == api::kTaintNodeNotReady || it->key == api::kTaintNodeUnreachable);
+    if (ours && it->key == key && !present) {
+      present = true;
+      ++it;
+    } else if (ours) {
+      it = taints.erase(it);
+      changed = true;
+    } else {
+      ++it;
+    }
+  }
+  if (!present) {
+    api::Taint t;
+    t.key = std::string(key);
+    t.effect = std::string(api::kEffectNoExecute);
+    t.time_added = now;
+    taints.push_back(std::move(t));
+    changed = true;
+  }
+  return changed;
+}
+
+// Removes the taints with `key` and `effect`; false when there were none.
+bool RemoveTaint(std::vector<api::Taint>& taints, std::string_view key, std::string_view effect) {
+  const size_t before = taints.size();
+  std::erase_if(taints, [&](const api::Taint& t) { return t.key == key && t.effect == effect; });
+  return taints.size() != before;
+}
+
 }  // namespace
 
 std::string_view ZoneStateName(ZoneState state) {
@@ -140,30 +187,35 @@ Status NodeLifecycleController::Sync(const std::string& name) {
     status = std::string(kConditionUnknown);
   }
 
-  // 2. Readiness, zone accounting, evictions.
-  bool ready = status == kConditionTrue;
+  // 2. Readiness, zone accounting, taints.
+  const bool ready = status == kConditionTrue;
+  Account(name, h, ZoneOf(*node), ready);
+  NAVARCH_RETURN_IF_ERROR(SyncNoScheduleTaints(*node, status));
   if (ready) {
     CancelEviction(name, h);
-    h.not_ready_since.reset();
-  }
-  Account(name, h, ZoneOf(*node), ready);
-  if (!ready) {
-    if (!h.not_ready_since) h.not_ready_since = now;
-    if (h.eviction == Eviction::kNone &&
-        now >= *h.not_ready_since + options_.pod_eviction_timeout) {
+    // The cache may not show a taint of ours yet: `tainted` remembers it.
+    if (h.tainted || HasNoExecute(*node, api::kTaintNodeNotReady) ||
+        HasNoExecute(*node, api::kTaintNodeUnreachable)) {
+      NAVARCH_RETURN_IF_ERROR(UntaintNode(name));
+    }
+  } else if (status == kConditionFalse || status == kConditionUnknown) {
+    const std::string_view want = NoExecuteKeyFor(status);
+    const std::string_view other =
+        want == api::kTaintNodeNotReady ? api::kTaintNodeUnreachable : api::kTaintNodeNotReady;
+    if (HasNoExecute(*node, other)) {
+      // Already tainted: the other reason replaces it at once.
+      NAVARCH_RETURN_IF_ERROR(EditTaints(
+          name, [&](api::Node& n) { return SetNoExecute(n.spec.taints, want, clock_.Now()); }));
+    } else if (!HasNoExecute(*node, want) && h.eviction == Eviction::kNone) {
       h.eviction = Eviction::kQueued;
       zones_[h.zone].queue.push_back(name);
       ProcessZone(h.zone);
     }
   }
 
-  // 3. When to look again: the grace deadline, or the eviction deadline.
+  // 3. When to look again: the grace deadline.
   std::optional<Time> target;
   if (status != kConditionUnknown) target = h.probe + grace;
-  if (!ready && h.eviction == Eviction::kNone) {
-    Time evict_at = *h.not_ready_since + options_.pod_eviction_timeout;
-    if (!target || evict_at < *target) target = evict_at;
-  }
   ArmWake(name, h, target);
 
   // 4. A silent kubelet cannot report its pods: mark them not ready.
@@ -299,6 +351,11 @@ void NodeLifecycleController::UpdateZoneStates() {
   bool halted = any && all_full;
   if (halted != halted_) {
     halted_ = halted;
+    if (halted) {
+      EnterHalt();
+    } else {
+      LeaveHalt();
+    }
     changed.clear();
     for (const auto& [name, z] : zones_)
       changed.push_back(name);
@@ -312,9 +369,36 @@ double NodeLifecycleController::RateOf(const Zone& zone) const {
   // A zone that is entirely down while others are healthy is most likely a
   // real zone outage: its pods are better off elsewhere, at the normal rate.
   // A partly disrupted zone is ambiguous (a flaky network?), so it is drained
-  // slowly.
-  return zone.state == ZoneState::kPartialDisruption ? options_.secondary_eviction_rate
-                                                     : options_.eviction_rate;
+  // slowly — and a small one not at all.
+  if (zone.state != ZoneState::kPartialDisruption) return options_.eviction_rate;
+  return zone.nodes > options_.large_cluster_size_threshold ? options_.secondary_eviction_rate : 0;
+}
+
+void NodeLifecycleController::EnterHalt() {
+  // Every node looks down: the master's view is the likely fault. The
+  // NoExecute taints go; the not-ready nodes wait in their queues, in name
+  // order.
+  for (auto& [zone, z] : zones_)
+    z.queue.clear();
+  for (auto& [name, h] : health_) {
+    h.eviction = Eviction::kNone;
+    if (!h.counted || h.ready) continue;
+    Status st = UntaintNode(name);
+    if (!st.ok()) queue_.AddRateLimited(name);
+    h.eviction = Eviction::kQueued;
+    zones_[h.zone].queue.push_back(name);
+  }
+}
+
+void NodeLifecycleController::LeaveHalt() {
+  // Every node gets a fresh grace period, every zone a fresh limiter.
+  const Time now = clock_.Now();
+  for (auto& [name, h] : health_) {
+    h.probe = now;
+    queue_.Add(name);
+  }
+  for (auto& [name, z] : zones_)
+    z.last_eviction.reset();
 }
 
 void NodeLifecycleController::ProcessZone(const std::string& zone_name) {
@@ -336,14 +420,8 @@ void NodeLifecycleController::ProcessZone(const std::string& zone_name) {
       continue;  // gone or recovered meanwhile: costs no token
     }
     NodeHealth& h = it->second;
-    if (EvictNode(name)) {
-      h.eviction = Eviction::kDone;
-      ++stats_.nodes_evicted;
-    } else {
-      // Some delete failed: the node's next sync queues it again.
-      h.eviction = Eviction::kNone;
-      queue_.AddRateLimited(name);
-    }
+    h.eviction = Eviction::kNone;
+    if (!TaintNode(name)) continue;  // nothing to do after all: costs no token
     z.last_eviction = now;
     next = now + interval;
   }
@@ -356,29 +434,104 @@ void NodeLifecycleController::ProcessZone(const std::string& zone_name) {
   });
 }
 
-bool NodeLifecycleController::EvictNode(const std::string& name) {
-  bool ok = true;
-  for (const auto& obj : pods_.ByIndex(client::kIndexNodeName, name)) {
-    if (IsTerminating(*obj)) continue;
-    client::DeleteOptions opts;
-    opts.grace_period_seconds = options_.eviction_grace_period_seconds;
-    opts.uid = obj->metadata.uid;
-    auto deleted = api_.Delete(api::Kind::kPod, obj->metadata.namespace_, obj->metadata.name, opts);
-    if (deleted.ok()) {
-      ++stats_.pods_evicted;
-    } else if (deleted.code() != Code::kNotFound) {
-      ++stats_.eviction_errors;
-      ok = false;
-    }
+Status NodeLifecycleController::EditTaints(const std::string& name,
+                                           const std::function<bool(api::Node&)>& edit) {
+  Status last;
+  for (int attempt = 0; attempt < 5; ++attempt) {
+    auto fresh = api_.Get<api::Node>("", name);
+    if (fresh.code() == Code::kNotFound) return Status::Ok();
+    NAVARCH_RETURN_IF_ERROR(fresh.status().WithContext("reading node " + name + " to taint it"));
+    api::Node copy = **fresh;
+    if (!edit(copy)) return Status::Ok();
+    auto written = api_.Update(copy);
+    if (written.ok() || written.code() == Code::kNotFound) return Status::Ok();
+    last = written.status();
+    if (written.code() != Code::kConflict) break;
   }
-  return ok;
+  ++stats_.taint_errors;
+  return last.WithContext("updating the taints of node " + name);
+}
+
+Status NodeLifecycleController::SyncNoScheduleTaints(const api::Node& node,
+                                                     const std::string& status) {
+  struct Want {
+    std::string_view key;
+    bool on;
+  };
+  const Want wants[] = {
+      {api::kTaintNodeNotReady, status == kConditionFalse},
+      {api::kTaintNodeUnreachable, status == kConditionUnknown},
+      {api::kTaintNodeUnschedulable, node.spec.unschedulable},
+  };
+  bool differs = false;
+  for (const auto& w : wants) {
+    bool has = false;
+    for (const auto& t : node.spec.taints)
+      has = has || (t.key == w.key && t.effect == api::kEffectNoSchedule);
+    differs = differs || has != w.on;
+  }
+  if (!differs) return Status::Ok();
+  return EditTaints(node.metadata.name, [&](api::Node& fresh) {
+    std::vector<api::Taint>& taints = fresh.spec.taints;
+    bool changed = false;
+    for (const auto& w : wants) {
+      if (!w.on) {
+        changed = RemoveTaint(taints, w.key, api::kEffectNoSchedule) || changed;
+        continue;
+      }
+      bool has = false;
+      for (const auto& t : taints)
+        has = has || (t.key == w.key && t.effect == api::kEffectNoSchedule);
+      if (has) continue;
+      api::Taint t;
+      t.key = std::string(w.key);
+      t.effect = std::string(api::kEffectNoSchedule);
+      taints.push_back(std::move(t));
+      changed = true;
+    }
+    return changed;
+  });
+}
+
+bool NodeLifecycleController::TaintNode(const std::string& name) {
+  bool wrote = false;
+  // Decided on the node as stored: the cache may not have our own
+  // condition write yet.
+  Status st = EditTaints(name, [&](api::Node& node) {
+    const api::NodeCondition* ready = FindNodeCondition(node, kConditionReady);
+    wrote = ready && (ready->status == kConditionFalse || ready->status == kConditionUnknown) &&
+            SetNoExecute(node.spec.taints, NoExecuteKeyFor(ready->status), clock_.Now());
+    return wrote;
+  });
+  if (!st.ok()) {
+    queue_.AddRateLimited(name);  // its next sync queues it again
+    return true;                  // the attempt took the token
+  }
+  if (wrote) {
+    ++stats_.nodes_tainted;
+    if (auto it = health_.find(name); it != health_.end()) it->second.tainted = true;
+  }
+  return wrote;
+}
+
+Status NodeLifecycleController::UntaintNode(const std::string& name) {
+  bool removed = false;
+  NAVARCH_RETURN_IF_ERROR(EditTaints(name, [&](api::Node& node) {
+    removed = RemoveTaint(node.spec.taints, api::kTaintNodeNotReady, api::kEffectNoExecute);
+    removed =
+        RemoveTaint(node.spec.taints, api::kTaintNodeUnreachable, api::kEffectNoExecute) || removed;
+    return removed;
+  }));
+  if (removed) ++stats_.taints_removed;
+  if (auto it = health_.find(name); it != health_.end()) it->second.tainted = false;
+  return Status::Ok();
 }
 
 void NodeLifecycleController::CancelEviction(const std::string& name, NodeHealth& h) {
   if (h.eviction == Eviction::kQueued) {
     auto& q = zones_[h.zone].queue;
     q.erase(std::remove(q.begin(), q.end(), name), q.end());
-    ++stats_.evictions_cancelled;
+    ++stats_.tainting_cancelled;
   }
   h.eviction = Eviction::kNone;
 }

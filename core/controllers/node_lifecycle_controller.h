@@ -1,7 +1,8 @@
 #pragma once
 // NodeLifecycleController: notices nodes whose kubelet fell silent, marks
-// them NotReady, and evicts their pods so that their controllers recreate
-// them elsewhere.
+// them unreachable, and taints not-ready nodes so that the taint manager
+// (TaintEvictionController) evicts their pods — Kubernetes' taint-based
+// eviction.
 //
 // Heartbeats. A kubelet writes status.conditions[Ready].lastHeartbeatTime
 // every few seconds. The controller remembers, per node, when it last *saw*
@@ -20,20 +21,21 @@
 // one timer per grace period, and 5,000 nodes heartbeating every 10 s cost
 // only their (cheap) syncs.
 //
-// Not ready. A node counts as not ready while its Ready condition is not
-// True. From the moment the controller sees it become not ready ("not ready
-// since": for the controller's own Unknown write, the instant of the write):
+// Taints. From the node's Ready condition (False: not-ready, Unknown:
+// unreachable):
+//   * NoSchedule taints node.kubernetes.io/not-ready / unreachable at once
+//     (and node.kubernetes.io/unschedulable while spec.unschedulable), so the
+//     scheduler places nothing new there;
+//   * the NoExecute taint of the same key (timeAdded = now) through the
+//     zone's rate limiter below. A tainted node whose condition changes
+//     between False and Unknown has its taint swapped at once. The taint
+//     manager then evicts the pods that do not tolerate it, after their
+//     tolerationSeconds (admission gives every pod 300 s for both keys:
+//     registry::RegistryOptions).
+//   * A node that is Ready again loses both taints and leaves the queue.
 //   * with `mark_pods_not_ready`, while the node is Unknown (its kubelet
 //     cannot), the Ready condition of every pod on it is set to False, so
-//     endpoints stop sending traffic there;
-//   * after `pod_eviction_timeout` (default 5 min) the node is queued for
-//     eviction in its zone. Eviction deletes every pod bound to the node that
-//     is not already being deleted (gracefully, or with
-//     `eviction_grace_period_seconds`); the replication manager then sees
-//     them terminating and creates replacements, which the scheduler places
-//     on healthy nodes. A node is evicted once per not-ready period.
-//   * a node that becomes Ready again leaves the eviction queue: pending
-//     evictions are cancelled.
+//     endpoints stop sending traffic there.
 //
 // Zones and rate limiting. A node's zone is the value of the
 // "topology.kubernetes.io/zone" label (prefixed with
@@ -45,20 +47,25 @@
 //                        `unhealthy_zone_threshold` (0.55) of them, are not
 //                        ready;
 //   * Normal             otherwise.
-// Each zone evicts nodes from its queue in FIFO order through a token bucket
-// of burst 1: the first eviction is immediate, each next one comes one
-// interval after the previous one, where the interval is 1/rate seconds and
-// the rate is
+// Each zone taints nodes from its queue in FIFO order through a token bucket
+// of burst 1: the first taint is immediate, each next one comes one interval
+// after the previous one, where the interval is 1/rate seconds and the rate
+// is
 //   * `eviction_rate` (0.1 nodes/s) in a Normal zone, and in a zone in
 //     FullDisruption while some other zone is healthy (a real zone outage:
 //     the pods are better off in the healthy zones);
-//   * `secondary_eviction_rate` (0.01 nodes/s) in a PartialDisruption zone:
-//     a zone that is only partly silent (a flaky network?) is drained slowly;
-//   * 0 — no evictions at all — while every zone that has nodes is in
-//     FullDisruption: then the master (or its network) is the likely
-//     culprit, not the nodes. Queued evictions resume when any zone recovers.
-// When a zone's rate changes, its next eviction is re-timed from its last one
-// at the new interval. A rate <= 0 disables eviction in that case.
+//   * in a PartialDisruption zone, `secondary_eviction_rate` (0.01 nodes/s)
+//     when the zone has more than `large_cluster_size_threshold` (50) nodes,
+//     else 0: a zone that is only partly silent (a flaky network?) is
+//     drained slowly, a small one not at all;
+//   * 0 while every zone that has nodes is in FullDisruption: then the
+//     master (or its network) is the likely culprit, not the nodes. Entering
+//     this state removes every NoExecute taint the controller set (the nodes
+//     stay queued); leaving it gives every node a fresh grace period and
+//     restarts every zone's limiter, so nothing is tainted at the instant a
+//     partition of everything heals — the nodes' next heartbeats clear them.
+// When a zone's rate changes, its next taint is re-timed from its last one
+// at the new interval. A rate <= 0 disables tainting in that case.
 //
 // Sync(node) is level-triggered from the informer cache and the per-node
 // memory above; event handlers and timers only enqueue node names.
@@ -67,6 +74,7 @@
 
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -91,13 +99,11 @@ inline constexpr std::string_view kLabelRegionLegacy = "failure-domain.beta.kube
 struct NodeLifecycleOptions {
   Duration node_monitor_grace_period = seconds(40);
   Duration node_startup_grace_period = seconds(60);
-  Duration pod_eviction_timeout = minutes(5);
-  double eviction_rate = 0.1;              // nodes per second, per zone
-  double secondary_eviction_rate = 0.01;   // in a disrupted zone
+  double eviction_rate = 0.1;              // nodes tainted per second, per zone
+  double secondary_eviction_rate = 0.01;   // in a partly disrupted large zone
+  int large_cluster_size_threshold = 50;   // nodes; at or below: no secondary rate
   double unhealthy_zone_threshold = 0.55;  // fraction of not-ready nodes
   bool mark_pods_not_ready = true;
-  // Grace period of eviction deletes; nullopt = each pod's own.
-  std::optional<int64_t> eviction_grace_period_seconds;
   WorkQueueOptions queue;
   // Shared informers (nodes, pods); null = private ones.
   InformerSet* informers = nullptr;
@@ -110,10 +116,10 @@ struct NodeLifecycleStats {
   uint64_t syncs = 0;
   uint64_t nodes_marked_unknown = 0;
   uint64_t pods_marked_not_ready = 0;
-  uint64_t nodes_evicted = 0;
-  uint64_t pods_evicted = 0;
-  uint64_t eviction_errors = 0;
-  uint64_t evictions_cancelled = 0;  // queued nodes that became ready again
+  uint64_t nodes_tainted = 0;       // NoExecute taints put on
+  uint64_t taints_removed = 0;      // NoExecute taints taken off
+  uint64_t taint_errors = 0;        // writes that failed (retried)
+  uint64_t tainting_cancelled = 0;  // queued nodes that became ready again
 };
 
 class NodeLifecycleController {
@@ -135,23 +141,23 @@ class NodeLifecycleController {
   ZoneState StateOf(const std::string& zone) const;
   // True while every zone with nodes is fully disrupted.
   bool EvictionsHalted() const { return halted_; }
-  // Nodes waiting for eviction in `zone`, in order.
+  // Nodes waiting for their NoExecute taint in `zone`, in order.
   std::vector<std::string> EvictionQueue(const std::string& zone) const;
 
   const NodeLifecycleStats& stats() const { return stats_; }
   const WorkQueue& queue() const { return queue_; }
 
  private:
-  enum class Eviction { kNone, kQueued, kDone };
+  enum class Eviction { kNone, kQueued };
   struct NodeHealth {
     Time probe;      // when a heartbeat was last seen (or the node first seen)
     Time heartbeat;  // the lastHeartbeatTime value last seen
     std::string zone;
-    bool counted = false;  // included in its zone's counts
-    bool ready = false;    // as counted
-    std::optional<Time> not_ready_since;
-    Eviction eviction = Eviction::kNone;
-    std::optional<Time> wake_target;  // when the node must be synced next
+    bool counted = false;                 // included in its zone's counts
+    bool ready = false;                   // as counted
+    Eviction eviction = Eviction::kNone;  // waiting for the NoExecute taint
+    bool tainted = false;                 // a NoExecute taint of ours is on it
+    std::optional<Time> wake_target;      // when the node must be synced next
     runtime::TimerId wake_timer = 0;
     Time wake_at;
   };
@@ -172,10 +178,21 @@ class NodeLifecycleController {
   void CancelEviction(const std::string& name, NodeHealth& h);
   void UpdateZoneStates();
   double RateOf(const Zone& zone) const;
-  // Evicts from `zone` what its rate allows now and arms its timer.
+  // Taints from `zone`'s queue what its rate allows now and arms its timer.
   void ProcessZone(const std::string& zone);
-  // Deletes the pods of `name`; false if some delete failed.
-  bool EvictNode(const std::string& name);
+  // Rewrites node `name` with `edit` (given the node as stored; returns
+  // false when nothing changes), reading it afresh and retrying on a
+  // conflict.
+  Status EditTaints(const std::string& name, const std::function<bool(api::Node&)>& edit);
+  // The NoSchedule taints the node's conditions call for, set at once.
+  Status SyncNoScheduleTaints(const api::Node& node, const std::string& status);
+  // Puts the NoExecute taint for the node's Ready condition (False /
+  // Unknown) on. False when there was nothing to do (costs no token).
+  bool TaintNode(const std::string& name);
+  // Takes the controller's NoExecute taints off node `name`.
+  Status UntaintNode(const std::string& name);
+  void EnterHalt();
+  void LeaveHalt();
   void ArmWake(const std::string& name, NodeHealth& h, std::optional<Time> target);
   void OnWake(const std::string& name);
 

@@ -6,6 +6,7 @@
 #include "core/api/names.h"
 #include "core/api/types.h"
 #include "core/api/validation.h"
+#include "core/api/well_known.h"
 #include "core/registry/defaults.h"
 
 namespace navarch::registry {
@@ -258,7 +259,34 @@ Result<std::shared_ptr<Registry>> Registry::Create(const RegistryOptions& option
   NAVARCH_ASSIGN_OR_RETURN(
       auto alloc,
       ServiceAllocator::Create(options.service_cidr, options.node_port_min, options.node_port_max));
-  return std::shared_ptr<Registry>(new Registry(std::move(alloc)));
+  for (const auto* secs : {&options.default_not_ready_toleration_seconds,
+                           &options.default_unreachable_toleration_seconds}) {
+    if (*secs && **secs < 0) {
+      return InvalidArgument("default toleration seconds " + std::to_string(**secs) +
+                             " must not be negative (leave it unset to add no toleration)");
+    }
+  }
+  return std::shared_ptr<Registry>(new Registry(options, std::move(alloc)));
+}
+
+void Registry::AddDefaultTolerations(api::Pod& pod) const {
+  auto add = [&](std::string_view key, const std::optional<int64_t>& seconds) {
+    if (!seconds) return;
+    for (const auto& t : pod.spec->tolerations) {
+      if ((t.key == key || t.key.empty()) &&
+          (t.effect == api::kEffectNoExecute || t.effect.empty())) {
+        return;  // the pod says how long it tolerates this itself
+      }
+    }
+    api::Toleration t;
+    t.key = std::string(key);
+    t.operator_ = "Exists";
+    t.effect = std::string(api::kEffectNoExecute);
+    t.toleration_seconds = *seconds;
+    pod.spec.Mutable().tolerations.push_back(std::move(t));
+  };
+  add(api::kTaintNodeNotReady, options_.default_not_ready_toleration_seconds);
+  add(api::kTaintNodeUnreachable, options_.default_unreachable_toleration_seconds);
 }
 
 Status Registry::AdmitCreate(api::Object& obj, Allocation* alloc) {
@@ -275,6 +303,7 @@ Status Registry::AdmitCreate(api::Object& obj, Allocation* alloc) {
     }
   }
   ApplyDefaults(obj, /*create=*/true);
+  if (given) AddDefaultTolerations(*pod);
   if (given && !pod->spec.SharesWith(*given)) {
     std::lock_guard<std::mutex> lock(memo_mu_);
     memo_in_ = std::move(*given);

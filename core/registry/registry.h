@@ -49,6 +49,13 @@ struct RegistryOptions {
   std::string service_cidr = "10.96.0.0/16";
   int32_t node_port_min = 30000;
   int32_t node_port_max = 32767;
+  // Kubernetes' DefaultTolerationSeconds admission: a pod created without a
+  // NoExecute toleration of node.kubernetes.io/not-ready (unreachable) gets
+  // one for this long (kube-apiserver's --default-not-ready-toleration-seconds
+  // and --default-unreachable-toleration-seconds), so that the taint manager
+  // evicts it that long after its node is tainted. nullopt: add none.
+  std::optional<int64_t> default_not_ready_toleration_seconds = 300;
+  std::optional<int64_t> default_unreachable_toleration_seconds = 300;
 };
 
 // What one write took from (and will give back to) the allocators. Commit
@@ -97,7 +104,11 @@ class Registry {
   ServiceAllocator& allocator() { return *alloc_; }
 
  private:
-  explicit Registry(std::unique_ptr<ServiceAllocator> alloc) : alloc_(std::move(alloc)) {}
+  Registry(const RegistryOptions& options, std::unique_ptr<ServiceAllocator> alloc)
+      : options_(options), alloc_(std::move(alloc)) {}
+  void AddDefaultTolerations(api::Pod& pod) const;
+
+  const RegistryOptions options_;
   std::unique_ptr<ServiceAllocator> alloc_;
   // The last pod spec defaulted at create, and its defaulted form.
   std::mutex memo_mu_;

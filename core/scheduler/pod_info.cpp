@@ -29,17 +29,8 @@ bool HostPort::Conflicts(const HostPort& other) const {
   return ip == other.ip || ip == kWildcardIp || other.ip == kWildcardIp;
 }
 
-bool TolerationMatches(const api::Toleration& t, const api::Taint& taint) {
-  if (!t.effect.empty() && t.effect != taint.effect) return false;
-  if (t.operator_ == "Exists") return t.key.empty() || t.key == taint.key;
-  return t.key == taint.key && t.value == taint.value;  // "" or "Equal"
-}
-
 bool PodInfo::Tolerates(const api::Taint& taint) const {
-  for (const auto& t : tolerations) {
-    if (TolerationMatches(t, taint)) return true;
-  }
-  return false;
+  return api::FindToleration(tolerations, taint) != nullptr;
 }
 
 PodRequests ComputePodRequests(const api::PodSpec& spec) {

@@ -41,7 +41,7 @@ inline constexpr int64_t kDefaultMemoryRequest = 200LL * 1024 * 1024;
 
 // Well-known label and taint keys.
 inline constexpr std::string_view kZoneLabel = api::kLabelZone;
-inline constexpr std::string_view kUnschedulableTaintKey = "node.kubernetes.io/unschedulable";
+inline constexpr std::string_view kUnschedulableTaintKey = api::kTaintNodeUnschedulable;
 inline constexpr std::string_view kDefaultSchedulerName = "default-scheduler";
 
 // A host port a container asks for. Two host ports conflict when protocol
@@ -98,8 +98,5 @@ std::string SpreadGroupKey(const api::Pod& pod);
 
 // Compiles a pod. `group` is left 0; NodeTable::Intern assigns it.
 PodInfo CompilePod(const api::Pod& pod);
-
-// Whether `toleration` tolerates `taint`.
-bool TolerationMatches(const api::Toleration& toleration, const api::Taint& taint);
 
 }  // namespace navarch::scheduler

@@ -695,10 +695,13 @@ class KubeletProcessTest : public DockerClusterTest {
   void SetUp() override {
     DockerClusterTest::SetUp();
     if (HasFatalFailure() || IsSkipped()) return;
-    ASSERT_NO_FATAL_FAILURE(StartUp({"--nodes", "0", "--without", "controllers"}));
+    // Pods tolerate their node's not-ready/unreachable taint for 2 s (the
+    // API server's admission), so they are evicted 2 s after it is tainted.
+    ASSERT_NO_FATAL_FAILURE(StartUp({"--nodes", "0", "--without", "controllers",
+                                     "--default-not-ready-toleration-seconds", "2",
+                                     "--default-unreachable-toleration-seconds", "2"}));
     Start("controller-manager",
-          {"controller-manager", "--kubeconfig", kubeconfig_, "--node-monitor-grace-period", "4s",
-           "--pod-eviction-timeout", "2s"});
+          {"controller-manager", "--kubeconfig", kubeconfig_, "--node-monitor-grace-period", "4s"});
   }
 };
 

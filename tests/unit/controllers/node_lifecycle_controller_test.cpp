@@ -9,6 +9,7 @@
 
 #include "core/controllers/controller_utils.h"
 #include "core/controllers/replication_manager.h"
+#include "core/controllers/taint_eviction_controller.h"
 #include "tests/unit/controllers/test_cluster.h"
 
 namespace navarch::controllers {
@@ -68,20 +69,46 @@ bool Evicted(TestCluster& c, const std::string& node) {
   return !pod || pod->metadata.deletion_timestamp.has_value();
 }
 
+// "key:Effect" of every taint of the node, in order.
+std::vector<std::string> Taints(TestCluster& c, const std::string& node) {
+  std::vector<std::string> out;
+  for (const auto& t : c.Node(node)->spec.taints)
+    out.push_back(t.key + ":" + t.effect);
+  return out;
+}
+
+// The node lifecycle controller and the taint manager on shared informers,
+// as the ControllerManager wires them.
+struct Lifecycle {
+  explicit Lifecycle(TestCluster& c, NodeLifecycleOptions no = {})
+      : informers(c.api, c.clock),
+        nlc(c.api, c.clock, WithInformers(no, informers)),
+        tec(c.api, c.clock, TaintEvictionOptions{.informers = &informers}) {}
+  Status Start() {
+    NAVARCH_RETURN_IF_ERROR(nlc.Start());
+    return tec.Start();
+  }
+  static NodeLifecycleOptions WithInformers(NodeLifecycleOptions o, InformerSet& i) {
+    o.informers = &i;
+    return o;
+  }
+  InformerSet informers;
+  NodeLifecycleController nlc;
+  TaintEvictionController tec;
+};
+
 TEST(NodeLifecycleControllerTest, SilentNodeIsMarkedUnknownAtGraceAndItsPodsReplacedAfterTimeout) {
   TestCluster c;
   Time t0 = c.clock.Now();
-  InformerSet informers(c.api, c.clock);
-  NodeLifecycleOptions no;
-  no.informers = &informers;
-  NodeLifecycleController nlc(c.api, c.clock, no);
+  Lifecycle lc(c);
+  auto& nlc = lc.nlc;
   ReplicationManagerOptions ro;
-  ro.informers = &informers;
+  ro.informers = &lc.informers;
   ReplicationManager rm(c.api, c.clock, ro);
   Kubelets kubelets(c);
   kubelets.Add("n1", "a");
   kubelets.Add("n2", "a");
-  ASSERT_TRUE(nlc.Start().ok());
+  ASSERT_TRUE(lc.Start().ok());
   ASSERT_TRUE(rm.Start().ok());
   ASSERT_TRUE(c.local.Create(MakeRc("web", 2, {{"app", "web"}})).ok());
   c.clock.RunUntilIdle();
@@ -112,9 +139,22 @@ TEST(NodeLifecycleControllerTest, SilentNodeIsMarkedUnknownAtGraceAndItsPodsRepl
   // Its pod is no longer ready (endpoints drop it); the other one is.
   EXPECT_FALSE(IsPodReady(*c.Pod(on_n1)));
   EXPECT_TRUE(IsPodReady(*c.Pod(on_n2)));
+  // Tainted unreachable at once: NoSchedule, and NoExecute (a healthy zone
+  // taints at once) stamped with the time.
+  EXPECT_THAT(Taints(c, "n1"), UnorderedElementsAre("node.kubernetes.io/unreachable:NoSchedule",
+                                                    "node.kubernetes.io/unreachable:NoExecute"));
+  for (const auto& t : c.Node("n1")->spec.taints) {
+    if (t.effect == "NoExecute") {
+      EXPECT_EQ(t.time_added, t0 + seconds(60));
+    }
+  }
+  EXPECT_TRUE(Taints(c, "n2").empty());
+  EXPECT_EQ(nlc.stats().nodes_tainted, 1u);
 
-  // Eviction exactly pod_eviction_timeout after the node became NotReady.
+  // Eviction exactly 300 s (the pod's default unreachable toleration) after
+  // the node was tainted.
   Time evict_at = t0 + seconds(60) + minutes(5);
+  EXPECT_EQ(lc.tec.EvictionTime("default", on_n1), evict_at);
   c.clock.AdvanceTo(evict_at - Duration(1));
   EXPECT_FALSE(c.Pod(on_n1)->metadata.deletion_timestamp.has_value());
   EXPECT_EQ(c.LivePods().size(), 2u);
@@ -122,8 +162,12 @@ TEST(NodeLifecycleControllerTest, SilentNodeIsMarkedUnknownAtGraceAndItsPodsRepl
   auto evicted = c.Pod(on_n1);
   ASSERT_TRUE(evicted->metadata.deletion_timestamp.has_value());
   EXPECT_EQ(*evicted->metadata.deletion_timestamp, evict_at + seconds(30));  // pod's grace
-  EXPECT_EQ(nlc.stats().pods_evicted, 1u);
-  EXPECT_EQ(nlc.stats().nodes_evicted, 1u);
+  EXPECT_EQ(lc.tec.stats().pods_evicted, 1u);
+  bool disruption = false;
+  for (const auto& cond : evicted->status.conditions)
+    disruption = disruption || (cond.type == "DisruptionTarget" && cond.status == "True" &&
+                                cond.reason == "DeletionByTaintManager");
+  EXPECT_TRUE(disruption);
 
   // The replication manager replaced it at once; "the scheduler" binds it.
   auto live = c.LivePods();
@@ -137,30 +181,35 @@ TEST(NodeLifecycleControllerTest, SilentNodeIsMarkedUnknownAtGraceAndItsPodsRepl
   c.clock.Advance(minutes(10));
   EXPECT_EQ(c.LivePods().size(), 2u);
   EXPECT_EQ(c.Pod(on_n2)->metadata.deletion_timestamp, std::nullopt);
-  EXPECT_EQ(nlc.stats().pods_evicted, 1u);
+  EXPECT_EQ(lc.tec.stats().pods_evicted, 1u);
   EXPECT_EQ(c.Rc("web")->status.replicas, 2);
 }
 
-TEST(NodeLifecycleControllerTest, NodeThatComesBackIsNotEvicted) {
+TEST(NodeLifecycleControllerTest, NodeThatComesBackIsUntaintedAndNotEvicted) {
   TestCluster c;
   Time t0 = c.clock.Now();
-  NodeLifecycleController nlc(c.api, c.clock);
+  Lifecycle lc(c);
   Kubelets kubelets(c);
   kubelets.Add("n1", "a");
   kubelets.Add("n2", "a");
   PodOn(c, "n1");
-  ASSERT_TRUE(nlc.Start().ok());
+  ASSERT_TRUE(lc.Start().ok());
   c.clock.AdvanceTo(t0 + seconds(25));
   kubelets.Silence("n1");
   c.clock.AdvanceTo(t0 + seconds(60));
   EXPECT_EQ(ReadyStatus(c, "n1"), "Unknown");
   c.clock.AdvanceTo(t0 + minutes(4));
+  EXPECT_EQ(Taints(c, "n1").size(), 2u);
+  EXPECT_TRUE(lc.tec.EvictionTime("default", "p-n1").has_value());
   kubelets.Revive("n1");
   c.clock.RunUntilIdle();
   EXPECT_EQ(ReadyStatus(c, "n1"), "True");
+  EXPECT_TRUE(Taints(c, "n1").empty());
+  EXPECT_FALSE(lc.tec.EvictionTime("default", "p-n1").has_value());
   c.clock.AdvanceTo(t0 + minutes(30));
   EXPECT_FALSE(Evicted(c, "n1"));
-  EXPECT_EQ(nlc.stats().pods_evicted, 0u);
+  EXPECT_EQ(lc.tec.stats().pods_evicted, 0u);
+  EXPECT_EQ(lc.nlc.stats().taints_removed, 1u);
   EXPECT_EQ(ReadyStatus(c, "n1"), "True");
 }
 
@@ -181,20 +230,22 @@ TEST(NodeLifecycleControllerTest, NodeThatNeverReportedGetsTheStartupGracePeriod
   EXPECT_EQ(cond->reason, "NodeStatusNeverUpdated");
 }
 
-// Zone "a" (5 nodes) loses two nodes: evicted 10 s apart (0.1 nodes/s).
-// Zone "b" (3 nodes) loses all while "a" is healthy: a zone outage, drained at
-// the normal rate too, 10 s apart, independently of zone "a".
+// Zone "a" (5 nodes) loses two nodes: tainted 10 s apart (0.1 nodes/s),
+// their pods evicted 300 s later. Zone "b" (3 nodes) loses all while "a" is
+// healthy: a zone outage, drained at the normal rate too, 10 s apart,
+// independently of zone "a".
 TEST(NodeLifecycleControllerTest, EvictionsAreRateLimitedPerZoneIncludingAZoneOutage) {
   TestCluster c;
   Time t0 = c.clock.Now();
-  NodeLifecycleController nlc(c.api, c.clock);
+  Lifecycle lc(c);
+  auto& nlc = lc.nlc;
   Kubelets kubelets(c);
   std::vector<std::string> nodes = {"a1", "a2", "a3", "a4", "a5", "b1", "b2", "b3"};
   for (const auto& n : nodes) {
     kubelets.Add(n, n.substr(0, 1));
     PodOn(c, n);
   }
-  ASSERT_TRUE(nlc.Start().ok());
+  ASSERT_TRUE(lc.Start().ok());
   c.clock.AdvanceTo(t0 + seconds(25));
   for (const char* n : {"a1", "a2", "b1", "b2", "b3"})
     kubelets.Silence(n);
@@ -216,74 +267,148 @@ TEST(NodeLifecycleControllerTest, EvictionsAreRateLimitedPerZoneIncludingAZoneOu
                                             std::pair{std::string("b1"), Duration(seconds(360))},
                                             std::pair{std::string("b2"), Duration(seconds(370))},
                                             std::pair{std::string("b3"), Duration(seconds(380))}));
-  EXPECT_EQ(nlc.stats().nodes_evicted, 5u);
+  EXPECT_EQ(nlc.stats().nodes_tainted, 5u);
+  EXPECT_EQ(lc.tec.stats().pods_evicted, 5u);
 }
 
-TEST(NodeLifecycleControllerTest, PartialDisruptionUsesTheSecondaryRate) {
+// A zone larger than the large-cluster threshold, 3 of 5 nodes down: the
+// secondary rate, one node per 100 s.
+TEST(NodeLifecycleControllerTest, PartialDisruptionOfALargeZoneUsesTheSecondaryRate) {
   TestCluster c;
   Time t0 = c.clock.Now();
-  NodeLifecycleController nlc(c.api, c.clock);
+  NodeLifecycleOptions o;
+  o.large_cluster_size_threshold = 4;
+  Lifecycle lc(c, o);
+  auto& nlc = lc.nlc;
   Kubelets kubelets(c);
   for (const char* n : {"a1", "a2", "a3", "a4", "a5"}) {
     kubelets.Add(n, "a");
     PodOn(c, n);
   }
-  ASSERT_TRUE(nlc.Start().ok());
+  ASSERT_TRUE(lc.Start().ok());
   c.clock.AdvanceTo(t0 + seconds(25));
   for (const char* n : {"a1", "a2", "a3"})
     kubelets.Silence(n);
   c.clock.AdvanceTo(t0 + seconds(60));
   EXPECT_EQ(nlc.StateOf("a"), ZoneState::kPartialDisruption);  // 3 of 5 >= 55%
-  c.clock.AdvanceTo(t0 + seconds(360));
-  EXPECT_EQ(nlc.stats().nodes_evicted, 1u);
+  // a1 was tainted before the zone counted as disrupted (1 of 5 down).
+  EXPECT_EQ(nlc.stats().nodes_tainted, 1u);
   EXPECT_THAT(nlc.EvictionQueue("a"), ElementsAre("a2", "a3"));
-  c.clock.AdvanceTo(t0 + seconds(460) - Duration(1));
-  EXPECT_EQ(nlc.stats().nodes_evicted, 1u);
+  c.clock.AdvanceTo(t0 + seconds(160) - Duration(1));
+  EXPECT_EQ(nlc.stats().nodes_tainted, 1u);
   c.clock.Advance(Duration(1));
-  EXPECT_EQ(nlc.stats().nodes_evicted, 2u);
+  EXPECT_EQ(nlc.stats().nodes_tainted, 2u);
 
-  // a3 comes back while queued: its eviction is cancelled.
+  // a3 comes back while queued: its tainting is cancelled.
   kubelets.Revive("a3");
   c.clock.AdvanceTo(t0 + seconds(1000));
-  EXPECT_EQ(nlc.stats().nodes_evicted, 2u);
-  EXPECT_EQ(nlc.stats().evictions_cancelled, 1u);
+  EXPECT_EQ(nlc.stats().nodes_tainted, 2u);
+  EXPECT_EQ(nlc.stats().tainting_cancelled, 1u);
   EXPECT_FALSE(Evicted(c, "a3"));
+  EXPECT_TRUE(Evicted(c, "a1"));
+  EXPECT_TRUE(Evicted(c, "a2"));
   EXPECT_TRUE(nlc.EvictionQueue("a").empty());
 }
 
-TEST(NodeLifecycleControllerTest, EvictionsStopWhileEveryZoneIsDown) {
+// The same in a zone of at most --large-cluster-size-threshold (50) nodes:
+// a partly silent small zone is left alone (no NoExecute taint after the
+// zone became disrupted, so no eviction).
+TEST(NodeLifecycleControllerTest, PartialDisruptionOfASmallZoneTaintsNothingMore) {
   TestCluster c;
   Time t0 = c.clock.Now();
-  NodeLifecycleController nlc(c.api, c.clock);
+  Lifecycle lc(c);
+  Kubelets kubelets(c);
+  for (const char* n : {"a1", "a2", "a3", "a4", "a5"}) {
+    kubelets.Add(n, "a");
+    PodOn(c, n);
+  }
+  ASSERT_TRUE(lc.Start().ok());
+  c.clock.AdvanceTo(t0 + seconds(25));
+  for (const char* n : {"a2", "a3", "a4"})
+    kubelets.Silence(n);
+  c.clock.AdvanceTo(t0 + minutes(30));
+  EXPECT_EQ(lc.nlc.StateOf("a"), ZoneState::kPartialDisruption);
+  // Only the first, tainted while the zone still looked healthy.
+  EXPECT_EQ(lc.nlc.stats().nodes_tainted, 1u);
+  EXPECT_TRUE(Evicted(c, "a2"));
+  EXPECT_FALSE(Evicted(c, "a3"));
+  EXPECT_FALSE(Evicted(c, "a4"));
+  EXPECT_THAT(lc.nlc.EvictionQueue("a"), ElementsAre("a3", "a4"));
+  // Their NoSchedule taints are there all the same.
+  EXPECT_THAT(Taints(c, "a3"), ElementsAre("node.kubernetes.io/unreachable:NoSchedule"));
+}
+
+TEST(NodeLifecycleControllerTest, EvictionsStopWhileEveryZoneIsDownAndNothingGoesWhenItHeals) {
+  TestCluster c;
+  Time t0 = c.clock.Now();
+  Lifecycle lc(c);
+  auto& nlc = lc.nlc;
   Kubelets kubelets(c);
   for (const char* n : {"a1", "a2", "b1", "b2"}) {
     kubelets.Add(n, std::string(1, n[0]));
     PodOn(c, n);
   }
-  ASSERT_TRUE(nlc.Start().ok());
+  ASSERT_TRUE(lc.Start().ok());
   c.clock.AdvanceTo(t0 + seconds(25));
   for (const char* n : {"a1", "a2", "b1", "b2"})
     kubelets.Silence(n);
   c.clock.AdvanceTo(t0 + seconds(60));
   EXPECT_TRUE(nlc.EvictionsHalted());
+  // The taints put on before every zone was down are taken off again.
+  for (const char* n : {"a1", "a2", "b1", "b2"})
+    EXPECT_THAT(Taints(c, n), ElementsAre("node.kubernetes.io/unreachable:NoSchedule")) << n;
   c.clock.AdvanceTo(t0 + minutes(30));
-  EXPECT_EQ(nlc.stats().pods_evicted, 0u);
+  EXPECT_EQ(lc.tec.stats().pods_evicted, 0u);
   EXPECT_THAT(nlc.EvictionQueue("a"), ElementsAre("a1", "a2"));
 
-  // a1 returns: zone "a" is no longer fully disrupted, evictions resume:
-  // a2 and zone "b" (now an outage of one zone among healthy ones) at the
-  // normal rate.
+  // Everything heals: every kubelet is back within one heartbeat. Nothing
+  // is evicted then or later.
+  kubelets.Revive("a1");
+  kubelets.Revive("b2");
+  c.clock.Advance(seconds(3));
+  kubelets.Revive("a2");
+  kubelets.Revive("b1");
+  c.clock.AdvanceTo(t0 + minutes(60));
+  EXPECT_FALSE(nlc.EvictionsHalted());
+  EXPECT_EQ(lc.tec.stats().pods_evicted, 0u);
+  for (const char* n : {"a1", "a2", "b1", "b2"}) {
+    EXPECT_FALSE(Evicted(c, n)) << n;
+    EXPECT_TRUE(Taints(c, n).empty()) << n;
+  }
+}
+
+// a1 returns but the others stay down: zone "a" is no longer fully
+// disrupted; tainting resumes with fresh limiters — a2 and b1 at once, b2
+// 10 s later — and their pods go 300 s after that.
+TEST(NodeLifecycleControllerTest, TaintingResumesWhenOneZoneRecovers) {
+  TestCluster c;
+  Time t0 = c.clock.Now();
+  Lifecycle lc(c);
+  Kubelets kubelets(c);
+  for (const char* n : {"a1", "a2", "b1", "b2"}) {
+    kubelets.Add(n, std::string(1, n[0]));
+    PodOn(c, n);
+  }
+  ASSERT_TRUE(lc.Start().ok());
+  c.clock.AdvanceTo(t0 + seconds(25));
+  for (const char* n : {"a1", "a2", "b1", "b2"})
+    kubelets.Silence(n);
   Time back = t0 + minutes(30);
+  c.clock.AdvanceTo(back);
   kubelets.Revive("a1");
   c.clock.RunUntilIdle();
-  EXPECT_FALSE(nlc.EvictionsHalted());
-  EXPECT_EQ(nlc.StateOf("a"), ZoneState::kNormal);
+  EXPECT_FALSE(lc.nlc.EvictionsHalted());
+  EXPECT_EQ(lc.nlc.StateOf("a"), ZoneState::kNormal);
+  EXPECT_EQ(lc.tec.EvictionTime("default", "p-a2"), back + minutes(5));
+  EXPECT_EQ(lc.tec.EvictionTime("default", "p-b1"), back + minutes(5));
+  c.clock.AdvanceTo(back + seconds(10));
+  EXPECT_EQ(lc.tec.EvictionTime("default", "p-b2"), back + seconds(10) + minutes(5));
+  EXPECT_FALSE(lc.tec.EvictionTime("default", "p-a1").has_value());
+  c.clock.AdvanceTo(back + minutes(5) - Duration(1));
+  EXPECT_EQ(lc.tec.stats().pods_evicted, 0u);
+  c.clock.AdvanceTo(back + minutes(6));
   EXPECT_TRUE(Evicted(c, "a2"));
   EXPECT_TRUE(Evicted(c, "b1"));
-  EXPECT_FALSE(Evicted(c, "b2"));
-  c.clock.AdvanceTo(back + seconds(10) - Duration(1));
-  EXPECT_FALSE(Evicted(c, "b2"));
-  c.clock.Advance(Duration(1));
   EXPECT_TRUE(Evicted(c, "b2"));
   EXPECT_FALSE(Evicted(c, "a1"));
 }
@@ -334,9 +459,7 @@ TEST(NodeLifecycleControllerScaleTest, FiveThousandNodesCostOneSyncPerHeartbeat)
     kubelets.Add(name, zone);
     if (zone == "z9") zone9.push_back(name);
   }
-  NodeLifecycleOptions o;
-  o.pod_eviction_timeout = minutes(1);
-  NodeLifecycleController nlc(c.api, c.clock, o);
+  NodeLifecycleController nlc(c.api, c.clock);
   ASSERT_TRUE(nlc.Start().ok());
   c.clock.AdvanceTo(t0 + seconds(120));
   // One sync per node at start, then one per heartbeat (12 rounds).
@@ -354,11 +477,11 @@ TEST(NodeLifecycleControllerScaleTest, FiveThousandNodesCostOneSyncPerHeartbeat)
   EXPECT_EQ(nlc.stats().nodes_marked_unknown, 500u);
   EXPECT_EQ(nlc.StateOf("z9"), ZoneState::kFullDisruption);
   EXPECT_EQ(nlc.StateOf("z0"), ZoneState::kNormal);
-  // Evictions start a minute later, one node per 10 s in the dark zone (an
-  // outage of one zone among healthy ones drains at the normal rate): at
-  // +0 s, +10 s, ..., +250 s.
-  c.clock.AdvanceTo(t0 + seconds(160) + minutes(1) + seconds(250));
-  EXPECT_EQ(nlc.stats().nodes_evicted, 26u);
+  // Tainting starts at once, one node per 10 s in the dark zone (an outage
+  // of one zone among healthy ones drains at the normal rate): at +0 s,
+  // +10 s, ..., +250 s.
+  c.clock.AdvanceTo(t0 + seconds(160) + seconds(250));
+  EXPECT_EQ(nlc.stats().nodes_tainted, 26u);
   EXPECT_EQ(nlc.EvictionQueue("z9").size(), 474u);
 }
 
@@ -373,18 +496,15 @@ namespace {
 std::string RunOutageScenario() {
   TestCluster c;
   Time t0 = c.clock.Now();
-  InformerSet informers(c.api, c.clock);
-  NodeLifecycleOptions no;
-  no.informers = &informers;
-  NodeLifecycleController nlc(c.api, c.clock, no);
+  Lifecycle lc(c);
   ReplicationManagerOptions ro;
-  ro.informers = &informers;
+  ro.informers = &lc.informers;
   ReplicationManager rm(c.api, c.clock, ro);
   Kubelets kubelets(c);
   std::vector<std::string> nodes = {"a1", "a2", "b1", "b2"};
   for (const auto& n : nodes)
     kubelets.Add(n, n.substr(0, 1));
-  EXPECT_TRUE(nlc.Start().ok());
+  EXPECT_TRUE(lc.Start().ok());
   EXPECT_TRUE(rm.Start().ok());
   EXPECT_TRUE(c.local.Create(MakeRc("web", 8, {{"app", "web"}})).ok());
   // A toy scheduler: every 5 s, bind unbound pods round-robin to nodes
@@ -417,7 +537,7 @@ std::string RunOutageScenario() {
   }
   for (const auto& n : nodes)
     out += n + " " + ReadyStatus(c, n) + "\n";
-  out += "evicted " + std::to_string(nlc.stats().pods_evicted) + " created " +
+  out += "evicted " + std::to_string(lc.tec.stats().pods_evicted) + " created " +
          std::to_string(rm.stats().pods_created) + "\n";
   return out;
 }
