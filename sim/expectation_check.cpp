@@ -66,6 +66,7 @@ std::string DescribeExpectation(const Expectation& e) {
       out += " " + Bounds(e);
       break;
     case Expectation::Type::kRestarts:
+    case Expectation::Type::kEvictions:
       out += " " + Selector(e) + " " + Bounds(e);
       break;
   }
@@ -178,6 +179,22 @@ ExpectationResult EvaluateExpectation(const Expectation& e, const Metrics& metri
       r.message = std::to_string(n) + " restart(s) over " + std::to_string(pods) + " pod(s) (" +
                   Want(e) + ")";
       if (!most.empty()) r.message += "; most: " + most + " (" + std::to_string(most_n) + ")";
+      break;
+    }
+    case Expectation::Type::kEvictions: {
+      // Pods evicted (deleted with a DisruptionTarget condition) by `at`.
+      int64_t n = 0;
+      std::string first, last;
+      for (const auto& p : metrics.pods()) {
+        if (!p.evicted || *p.evicted > at || !Matches(e, p)) continue;
+        ++n;
+        if (first.empty()) first = p.key + " at " + FormatDuration(*p.evicted - metrics.start());
+        last = p.key + " at " + FormatDuration(*p.evicted - metrics.start());
+      }
+      r.passed = InBounds(e, n);
+      r.message = std::to_string(n) + " pod(s) evicted (" + Want(e) + ")";
+      if (n > 0) r.message += "; first " + first;
+      if (n > 1) r.message += ", last " + last;
       break;
     }
   }

@@ -154,6 +154,18 @@ void Metrics::OnPod(const client::ObjectPtr& obj, bool deleted) {
   rec.node = pod->spec->node_name;
   rec.phase = pod->status.phase.empty() ? std::string(api::kPodPending) : pod->status.phase;
   rec.deleting = pod->metadata.deletion_timestamp.has_value();
+  if (rec.deleting && !rec.evicted) {
+    // Evicted: deleted with a DisruptionTarget condition (the taint
+    // manager's, Kubernetes' eviction mark).
+    for (const auto& c : pod->status.conditions) {
+      if (c.type == "DisruptionTarget" && c.status == "True") {
+        rec.evicted = now;
+        rec.eviction_reason = c.reason;
+        ++evicted_total_;
+        break;
+      }
+    }
+  }
   const Phase phase = PhaseOf(rec.phase);
   if (!rec.node.empty() && !rec.scheduled) {
     rec.scheduled = now;

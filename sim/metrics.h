@@ -12,6 +12,9 @@
 //   ready      first seen with condition Ready=True
 //   finished   first seen in phase Succeeded or Failed
 //   deleted    seen deleted from the Api
+//   evicted    first seen being deleted with a DisruptionTarget condition
+//              (an eviction: the taint manager's, reason
+//              DeletionByTaintManager)
 //
 // Counters that the runner's idle check and the time series need are kept
 // incrementally (every pod event adjusts them), so Sample() and the idle
@@ -55,7 +58,8 @@ struct PodLifecycle {
   std::string node;                      // spec.nodeName as last observed
   std::string phase;                     // status.phase as last observed ("Pending" if empty)
   Time created;
-  std::optional<Time> scheduled, started, ready, finished, deleted;
+  std::optional<Time> scheduled, started, ready, finished, deleted, evicted;
+  std::string eviction_reason;      // the DisruptionTarget condition's reason
   int32_t restarts = 0;             // sum of container restart counts, highest seen
   int32_t scheduling_attempts = 0;  // decisions recorded for the pod
   int64_t cpu_millis = 0;           // summed container requests
@@ -171,6 +175,7 @@ class Metrics {
   int64_t succeeded_total() const { return succeeded_total_; }
   int64_t failed_total() const { return failed_total_; }
   int64_t deleted_total() const { return deleted_total_; }
+  int64_t evicted_total() const { return evicted_total_; }
 
   // Sum over controllers of |active pods - spec.replicas|.
   int64_t ControllerDeficit() const;
@@ -231,6 +236,7 @@ class Metrics {
   int64_t unbound_ = 0, nodes_ready_ = 0, nodes_registered_ = 0;
   int64_t scheduled_total_ = 0, started_total_ = 0, succeeded_total_ = 0, failed_total_ = 0;
   int64_t deleted_total_ = 0;
+  int64_t evicted_total_ = 0;
 
   std::vector<SeriesSample> series_;
   std::vector<DecisionRecord> decisions_;

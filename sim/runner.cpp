@@ -2,11 +2,13 @@
 
 #include <algorithm>
 #include <cmath>
+#include <functional>
 #include <map>
 #include <set>
 
 #include "core/api/codec.h"
 #include "core/api/patch.h"
+#include "core/api/well_known.h"
 #include "core/client/local_api.h"
 #include "core/controllers/controller_manager.h"
 #include "core/controllers/informer_set.h"
@@ -133,7 +135,9 @@ class Runner::World {
   void SetReachable(const std::string& name, bool reachable);
   void ApplyEvent(size_t index);
   std::string ApplyObjects(const ScenarioEvent& ev, bool replace);
-  Status UpdateNode(const std::string& name, bool unschedulable);
+  // Rewrites node `name` with `edit` (false: nothing to change), retrying
+  // on a conflict.
+  Status EditNode(const std::string& name, const std::function<bool(api::Node&)>& edit);
   void CheckExpectation(size_t index);
   void SampleTick();
   bool Idle();
@@ -390,12 +394,12 @@ std::string Runner::World::ApplyObjects(const ScenarioEvent& ev, bool replace) {
   return errors;
 }
 
-Status Runner::World::UpdateNode(const std::string& name, bool unschedulable) {
+Status Runner::World::EditNode(const std::string& name,
+                               const std::function<bool(api::Node&)>& edit) {
   for (int attempt = 0;; ++attempt) {
     NAVARCH_ASSIGN_OR_RETURN(auto node, api_->Get<api::Node>("", name));
-    if (node->spec.unschedulable == unschedulable) return Status::Ok();
     api::Node copy = *node;
-    copy.spec.unschedulable = unschedulable;
+    if (!edit(copy)) return Status::Ok();
     auto updated = api_->Update(copy);
     if (updated.ok() || updated.code() != Code::kConflict || attempt >= 5) {
       return updated.status();
@@ -452,11 +456,56 @@ void Runner::World::ApplyEvent(size_t index) {
     case EventType::kCordon:
     case EventType::kUncordon:
       rec.target = ev.name;
-      st = UpdateNode(ev.name, ev.type == EventType::kCordon);
+      st = EditNode(ev.name, [&](api::Node& n) {
+        const bool want = ev.type == EventType::kCordon;
+        if (n.spec.unschedulable == want) return false;
+        n.spec.unschedulable = want;
+        return true;
+      });
+      break;
+    case EventType::kTaint:
+      rec.target = ev.name;
+      st = EditNode(ev.name, [&](api::Node& n) {
+        // As `kubectl taint --overwrite`: one taint per key and effect.
+        std::erase_if(n.spec.taints, [&](const api::Taint& t) {
+          return t.key == ev.taint.key && t.effect == ev.taint.effect;
+        });
+        api::Taint t = ev.taint;
+        if (t.effect == api::kEffectNoExecute) t.time_added = clock_.Now();
+        n.spec.taints.push_back(std::move(t));
+        return true;
+      });
+      break;
+    case EventType::kUntaint:
+      rec.target = ev.name;
+      st = EditNode(ev.name, [&](api::Node& n) {
+        return std::erase_if(n.spec.taints, [&](const api::Taint& t) {
+                 return t.key == ev.taint.key &&
+                        (ev.taint.effect.empty() || t.effect == ev.taint.effect);
+               }) > 0;
+      });
+      break;
+    case EventType::kLabel:
+      rec.target = ev.name;
+      st = EditNode(ev.name, [&](api::Node& n) {
+        bool changed = false;
+        for (const auto& [k, v] : ev.labels) {
+          std::string& slot = n.metadata.labels[k];
+          changed = changed || slot != v || v.empty();
+          slot = v;
+        }
+        for (const auto& k : ev.remove_labels)
+          changed = n.metadata.labels.erase(k) > 0 || changed;
+        return changed;
+      });
       break;
     case EventType::kDrain: {
       rec.target = ev.name;
-      st = UpdateNode(ev.name, true);
+      st = EditNode(ev.name, [](api::Node& n) {
+        if (n.spec.unschedulable) return false;
+        n.spec.unschedulable = true;
+        return true;
+      });
       client::DeleteOptions options;
       if (ev.grace_period) {
         options.grace_period_seconds =

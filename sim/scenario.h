@@ -105,6 +105,9 @@ enum class EventType {
   kHealZone,
   kAddNodes,     // name (group), count; nodes = the names they will get
   kRemoveNodes,  // nodes (the machines removed)
+  kTaint,        // name (node), taint: added, or replacing one of its key and effect
+  kUntaint,      // name (node), taint.key (and taint.effect when given): removed
+  kLabel,        // name (node), labels set, remove_labels removed
 };
 // The YAML key of an event type ("failZone").
 std::string_view EventTypeName(EventType type);
@@ -127,6 +130,11 @@ struct ScenarioEvent {
   // delete: what happens to the dependents of what is deleted (Background,
   // Foreground or Orphan; Background when unset, as kubectl's default).
   std::string propagation_policy;
+  // taint / untaint.
+  api::Taint taint;
+  // label.
+  std::map<std::string, std::string> labels;
+  std::vector<std::string> remove_labels;
 };
 
 struct Expectation {
@@ -137,6 +145,7 @@ struct Expectation {
     kAllSucceeded,            // every pod matching selector Succeeded at `by` (and at least one)
     kReadyNodes,              // Ready nodes >= at_least at `by`
     kRestarts,                // container restarts of pods matching selector, within bounds
+    kEvictions,               // pods matching selector evicted by `by`, within bounds
   };
   Type type = Type::kRunningReplicas;
   int line = 0;
@@ -144,7 +153,7 @@ struct Expectation {
   std::string selector_text;
   api::LabelSelector selector;  // everything when not given
   std::string namespace_;       // empty: every namespace
-  // Counts (runningReplicas, readyNodes, restarts): at_least <= n, and
+  // Counts (runningReplicas, readyNodes, restarts, evictions): at_least <= n, and
   // n <= at_most when set. `exactly: n` sets both.
   int64_t at_least = 0;
   std::optional<int64_t> at_most;

@@ -38,6 +38,9 @@ constexpr EventKey kEventKeys[] = {
     {"healZone", EventType::kHealZone},
     {"addNodes", EventType::kAddNodes},
     {"removeNodes", EventType::kRemoveNodes},
+    {"taint", EventType::kTaint},
+    {"untaint", EventType::kUntaint},
+    {"label", EventType::kLabel},
 };
 
 struct ExpectKey {
@@ -52,6 +55,7 @@ constexpr ExpectKey kExpectKeys[] = {
     {"allSucceeded", Expectation::Type::kAllSucceeded},
     {"readyNodes", Expectation::Type::kReadyNodes},
     {"restarts", Expectation::Type::kRestarts},
+    {"evictions", Expectation::Type::kEvictions},
 };
 
 ObjectRef RefOf(const api::Object& obj) {
@@ -95,6 +99,9 @@ DomainLevel EventDomain(EventType type) {
     case EventType::kCordon:
     case EventType::kUncordon:
     case EventType::kDrain:
+    case EventType::kTaint:
+    case EventType::kUntaint:
+    case EventType::kLabel:
       return DomainLevel::kNode;
     case EventType::kFailRack:
     case EventType::kRecoverRack:
@@ -307,6 +314,65 @@ std::optional<ScenarioEvent> ScenarioParser::ParseEvent(const yaml::Node& node,
       d.Finish();
       break;
     }
+    case EventType::kTaint:
+    case EventType::kUntaint: {
+      YamlMap d(v, vpath, diag_);
+      const bool add = e.type == EventType::kTaint;
+      if (!d.valid()) {
+        if (!v.IsMap()) {
+          diag_.Error(v, vpath,
+                      add ? "expected {node, key, value, effect}" : "expected {node, key, effect}");
+        }
+        break;
+      }
+      if (yaml::Node n = d.Require("node")) node_name(n, d.PathOf("node"));
+      if (yaml::Node k = d.Require("key")) {
+        if (auto text = ReadString(k, d.PathOf("key"), diag_)) {
+          if (text->empty()) diag_.Error(k, d.PathOf("key"), "must not be empty");
+          e.taint.key = *text;
+        }
+      }
+      if (add) e.taint.value = d.String("value").value_or("");
+      yaml::Node effect = add ? d.Require("effect") : d.Get("effect");
+      if (effect) {
+        if (auto text = ReadString(effect, d.PathOf("effect"), diag_)) {
+          if (*text != "NoSchedule" && *text != "PreferNoSchedule" && *text != "NoExecute") {
+            diag_.Error(effect, d.PathOf("effect"),
+                        "\"" + *text + "\" is not one of NoSchedule, PreferNoSchedule, NoExecute");
+          }
+          e.taint.effect = *text;
+        }
+      }
+      d.Finish();
+      break;
+    }
+    case EventType::kLabel: {
+      YamlMap d(v, vpath, diag_);
+      if (!d.valid()) {
+        if (!v.IsMap()) diag_.Error(v, vpath, "expected {node, labels: {k: v}, remove: [k]}");
+        break;
+      }
+      if (yaml::Node n = d.Require("node")) node_name(n, d.PathOf("node"));
+      if (yaml::Node l = d.Get("labels")) {
+        YamlMap lm(l, d.PathOf("labels"), diag_);
+        if (lm.valid()) {
+          for (const auto& key : lm.Keys()) {
+            if (auto value = lm.String(key)) e.labels[key] = *value;
+          }
+          lm.Finish();
+        } else if (!l.IsMap()) {
+          diag_.Error(l, d.PathOf("labels"), "expected a map of label keys to values");
+        }
+      }
+      if (yaml::Node r = d.Get("remove")) {
+        if (auto list = ReadStringList(r, d.PathOf("remove"), diag_)) e.remove_labels = *list;
+      }
+      if (e.labels.empty() && e.remove_labels.empty()) {
+        diag_.Error(v, vpath, "give labels to set and/or remove: keys to remove");
+      }
+      d.Finish();
+      break;
+    }
     default:  // cordon, uncordon and the failure-domain events name one thing
       node_name(v, vpath);
       break;
@@ -453,6 +519,7 @@ std::optional<Expectation> ScenarioParser::ParseExpectation(const yaml::Node& no
       x.by = d.DurationField("by");
       break;
     case Expectation::Type::kRestarts:
+    case Expectation::Type::kEvictions:
       selector(false);
       at_least();
       x.by = d.DurationField("by");
@@ -533,6 +600,9 @@ void ScenarioParser::CheckReferences(Scenario& s) {
       case EventType::kCordon:
       case EventType::kUncordon:
       case EventType::kDrain:
+      case EventType::kTaint:
+      case EventType::kUntaint:
+      case EventType::kLabel:
         if (!cloud_ok) break;
         if (Status st = cloud.topology().Check(DomainLevel::kNode, e.name); !st.ok()) {
           error(st.message());

@@ -111,6 +111,7 @@ NodeLifecycleController::NodeLifecycleController(client::Api& api, runtime::Cloc
     : api_(api),
       clock_(clock),
       options_(options),
+      started_(clock.Now()),
       own_informers_(options.informers ? nullptr : std::make_unique<InformerSet>(api, clock)),
       informers_(options.informers ? *options.informers : *own_informers_),
       nodes_(informers_.For(api::Kind::kNode)),
@@ -138,6 +139,7 @@ NodeLifecycleController::~NodeLifecycleController() {
   for (auto& [name, zone] : zones_) {
     if (zone.timer) clock_.Cancel(zone.timer);
   }
+  if (tainting_timer_) clock_.Cancel(tainting_timer_);
 }
 
 Status NodeLifecycleController::Start() {
@@ -181,7 +183,7 @@ Status NodeLifecycleController::Sync(const std::string& name) {
   std::string status = ready_cond ? ready_cond->status : std::string();
 
   // 1. Silent past the grace period: unreachable.
-  if (status != kConditionUnknown && now >= h.probe + grace) {
+  if (status != kConditionUnknown && now >= MonitorPassAt(h.probe + grace)) {
     NAVARCH_ASSIGN_OR_RETURN(node, MarkUnknown(*node));
     ++stats_.nodes_marked_unknown;
     status = std::string(kConditionUnknown);
@@ -209,13 +211,13 @@ Status NodeLifecycleController::Sync(const std::string& name) {
     } else if (!HasNoExecute(*node, want) && h.eviction == Eviction::kNone) {
       h.eviction = Eviction::kQueued;
       zones_[h.zone].queue.push_back(name);
-      ProcessZone(h.zone);
+      ScheduleTaintingPass();
     }
   }
 
   // 3. When to look again: the grace deadline.
   std::optional<Time> target;
-  if (status != kConditionUnknown) target = h.probe + grace;
+  if (status != kConditionUnknown) target = MonitorPassAt(h.probe + grace);
   ArmWake(name, h, target);
 
   // 4. A silent kubelet cannot report its pods: mark them not ready.
@@ -360,8 +362,16 @@ void NodeLifecycleController::UpdateZoneStates() {
     for (const auto& [name, z] : zones_)
       changed.push_back(name);
   }
-  for (const auto& name : changed)
-    ProcessZone(name);
+  // The new rates apply from the next tainting pass, as Kubernetes swaps
+  // a zone's limiter and works its queue on its own period.
+  for (const auto& name : changed) {
+    Zone& z = zones_[name];
+    if (z.timer) {
+      clock_.Cancel(z.timer);
+      z.timer = 0;
+    }
+    if (!z.queue.empty()) ScheduleTaintingPass();
+  }
 }
 
 double NodeLifecycleController::RateOf(const Zone& zone) const {
@@ -372,6 +382,25 @@ double NodeLifecycleController::RateOf(const Zone& zone) const {
   // slowly — and a small one not at all.
   if (zone.state != ZoneState::kPartialDisruption) return options_.eviction_rate;
   return zone.nodes > options_.large_cluster_size_threshold ? options_.secondary_eviction_rate : 0;
+}
+
+Time NodeLifecycleController::MonitorPassAt(Time t) const {
+  const Duration period = options_.node_monitor_period;
+  if (period <= Duration::zero() || t <= started_) return t;
+  const int64_t passes = ((t - started_).count() + period.count() - 1) / period.count();
+  return started_ + Duration(passes * period.count());
+}
+
+void NodeLifecycleController::ScheduleTaintingPass() {
+  if (tainting_timer_) return;
+  std::weak_ptr<bool> alive = alive_;
+  tainting_timer_ = clock_.After(options_.node_eviction_period, [this, alive] {
+    if (auto a = alive.lock(); !a || !*a) return;
+    tainting_timer_ = 0;
+    for (auto& [name, z] : zones_) {
+      if (!z.queue.empty() && !z.timer) ProcessZone(name);
+    }
+  });
 }
 
 void NodeLifecycleController::EnterHalt() {

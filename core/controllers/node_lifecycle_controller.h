@@ -11,7 +11,8 @@
 // make a node look dead. A node whose probe time is older than
 // `node_monitor_grace_period` (default 40s; `node_startup_grace_period`, 60s,
 // while the node has never posted a Ready condition) is declared unreachable
-// at exactly the instant the grace period passes: every condition is set to
+// at the first monitor pass (every `node_monitor_period`, 5 s, from the
+// controller's start) after the grace period passed: every condition is set to
 // Unknown with reason NodeStatusUnknown (Ready is added with reason
 // NodeStatusNeverUpdated if it was missing), lastTransitionTime = now.
 //
@@ -27,7 +28,10 @@
 //     (and node.kubernetes.io/unschedulable while spec.unschedulable), so the
 //     scheduler places nothing new there;
 //   * the NoExecute taint of the same key (timeAdded = now) through the
-//     zone's rate limiter below. A tainted node whose condition changes
+//     zone's queue and rate limiter below, worked every
+//     `node_eviction_period` (100 ms) — after the zones have counted every
+//     node of the same monitor pass, so a partition found in one pass is
+//     judged as a whole. A tainted node whose condition changes
 //     between False and Unknown has its taint swapped at once. The taint
 //     manager then evicts the pods that do not tolerate it, after their
 //     tolerationSeconds (admission gives every pod 300 s for both keys:
@@ -99,6 +103,15 @@ inline constexpr std::string_view kLabelRegionLegacy = "failure-domain.beta.kube
 struct NodeLifecycleOptions {
   Duration node_monitor_grace_period = seconds(40);
   Duration node_startup_grace_period = seconds(60);
+  // As kube-controller-manager's --node-monitor-period: node health is
+  // judged in passes this far apart (from the controller's start), so a
+  // node silent past its grace period is found at the next pass, and nodes
+  // found together are counted in their zones before any is tainted. 0:
+  // at the exact instant.
+  Duration node_monitor_period = seconds(5);
+  // How often the zones' taint queues are worked (Kubernetes' 100 ms
+  // nodeEvictionPeriod): a node queued now is tainted at the next pass.
+  Duration node_eviction_period = milliseconds(100);
   double eviction_rate = 0.1;              // nodes tainted per second, per zone
   double secondary_eviction_rate = 0.01;   // in a partly disrupted large zone
   int large_cluster_size_threshold = 50;   // nodes; at or below: no secondary rate
@@ -193,12 +206,17 @@ class NodeLifecycleController {
   Status UntaintNode(const std::string& name);
   void EnterHalt();
   void LeaveHalt();
+  // The first monitor pass at or after `t`.
+  Time MonitorPassAt(Time t) const;
+  // Works the zones' queues one eviction period from now (once).
+  void ScheduleTaintingPass();
   void ArmWake(const std::string& name, NodeHealth& h, std::optional<Time> target);
   void OnWake(const std::string& name);
 
   client::Api& api_;
   runtime::Clock& clock_;
   const NodeLifecycleOptions options_;
+  const Time started_;
   std::unique_ptr<InformerSet> own_informers_;
   InformerSet& informers_;
   client::Informer& nodes_;
@@ -207,6 +225,7 @@ class NodeLifecycleController {
   std::map<std::string, NodeHealth, std::less<>> health_;
   std::map<std::string, Zone, std::less<>> zones_;
   bool halted_ = false;
+  runtime::TimerId tainting_timer_ = 0;
   NodeLifecycleStats stats_;
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
 };

@@ -139,13 +139,16 @@ TEST(NodeLifecycleControllerTest, SilentNodeIsMarkedUnknownAtGraceAndItsPodsRepl
   // Its pod is no longer ready (endpoints drop it); the other one is.
   EXPECT_FALSE(IsPodReady(*c.Pod(on_n1)));
   EXPECT_TRUE(IsPodReady(*c.Pod(on_n2)));
-  // Tainted unreachable at once: NoSchedule, and NoExecute (a healthy zone
-  // taints at once) stamped with the time.
+  // Tainted unreachable: NoSchedule at once, NoExecute at the next tainting
+  // pass (100 ms; a healthy zone's limiter lets it through) stamped with
+  // the time.
+  c.clock.Advance(milliseconds(100));
+  const Time tainted_at = t0 + seconds(60) + milliseconds(100);
   EXPECT_THAT(Taints(c, "n1"), UnorderedElementsAre("node.kubernetes.io/unreachable:NoSchedule",
                                                     "node.kubernetes.io/unreachable:NoExecute"));
   for (const auto& t : c.Node("n1")->spec.taints) {
     if (t.effect == "NoExecute") {
-      EXPECT_EQ(t.time_added, t0 + seconds(60));
+      EXPECT_EQ(t.time_added, tainted_at);
     }
   }
   EXPECT_TRUE(Taints(c, "n2").empty());
@@ -153,7 +156,7 @@ TEST(NodeLifecycleControllerTest, SilentNodeIsMarkedUnknownAtGraceAndItsPodsRepl
 
   // Eviction exactly 300 s (the pod's default unreachable toleration) after
   // the node was tainted.
-  Time evict_at = t0 + seconds(60) + minutes(5);
+  Time evict_at = tainted_at + minutes(5);
   EXPECT_EQ(lc.tec.EvictionTime("default", on_n1), evict_at);
   c.clock.AdvanceTo(evict_at - Duration(1));
   EXPECT_FALSE(c.Pod(on_n1)->metadata.deletion_timestamp.has_value());
@@ -254,19 +257,21 @@ TEST(NodeLifecycleControllerTest, EvictionsAreRateLimitedPerZoneIncludingAZoneOu
   EXPECT_EQ(nlc.StateOf("b"), ZoneState::kFullDisruption);
   EXPECT_FALSE(nlc.EvictionsHalted());
 
-  // Record when each node's pod is evicted, second by second.
+  // Record when each node's pod is evicted, 100 ms by 100 ms: 300 s after
+  // each taint, the first one pass (100 ms) after the nodes were found.
   std::map<std::string, Duration> evicted;
-  for (Time t = t0 + seconds(60); t <= t0 + seconds(600); t += seconds(1)) {
+  for (Time t = t0 + seconds(60); t <= t0 + seconds(600); t += milliseconds(100)) {
     c.clock.AdvanceTo(t);
     for (const auto& n : nodes) {
       if (!evicted.count(n) && Evicted(c, n)) evicted[n] = t - t0;
     }
   }
-  EXPECT_THAT(evicted, UnorderedElementsAre(std::pair{std::string("a1"), Duration(seconds(360))},
-                                            std::pair{std::string("a2"), Duration(seconds(370))},
-                                            std::pair{std::string("b1"), Duration(seconds(360))},
-                                            std::pair{std::string("b2"), Duration(seconds(370))},
-                                            std::pair{std::string("b3"), Duration(seconds(380))}));
+  const auto at = [](int s) { return Duration(seconds(s) + milliseconds(100)); };
+  EXPECT_THAT(evicted, UnorderedElementsAre(std::pair{std::string("a1"), at(360)},
+                                            std::pair{std::string("a2"), at(370)},
+                                            std::pair{std::string("b1"), at(360)},
+                                            std::pair{std::string("b2"), at(370)},
+                                            std::pair{std::string("b3"), at(380)}));
   EXPECT_EQ(nlc.stats().nodes_tainted, 5u);
   EXPECT_EQ(lc.tec.stats().pods_evicted, 5u);
 }
@@ -291,10 +296,13 @@ TEST(NodeLifecycleControllerTest, PartialDisruptionOfALargeZoneUsesTheSecondaryR
     kubelets.Silence(n);
   c.clock.AdvanceTo(t0 + seconds(60));
   EXPECT_EQ(nlc.StateOf("a"), ZoneState::kPartialDisruption);  // 3 of 5 >= 55%
-  // a1 was tainted before the zone counted as disrupted (1 of 5 down).
+  // The secondary limiter's first token at the next tainting pass, the next
+  // one 100 s later.
+  const Time pass = t0 + seconds(60) + milliseconds(100);
+  c.clock.AdvanceTo(pass);
   EXPECT_EQ(nlc.stats().nodes_tainted, 1u);
   EXPECT_THAT(nlc.EvictionQueue("a"), ElementsAre("a2", "a3"));
-  c.clock.AdvanceTo(t0 + seconds(160) - Duration(1));
+  c.clock.AdvanceTo(pass + seconds(100) - Duration(1));
   EXPECT_EQ(nlc.stats().nodes_tainted, 1u);
   c.clock.Advance(Duration(1));
   EXPECT_EQ(nlc.stats().nodes_tainted, 2u);
@@ -311,9 +319,10 @@ TEST(NodeLifecycleControllerTest, PartialDisruptionOfALargeZoneUsesTheSecondaryR
 }
 
 // The same in a zone of at most --large-cluster-size-threshold (50) nodes:
-// a partly silent small zone is left alone (no NoExecute taint after the
-// zone became disrupted, so no eviction).
-TEST(NodeLifecycleControllerTest, PartialDisruptionOfASmallZoneTaintsNothingMore) {
+// the three silent nodes are found in one monitor pass, the zone counts as
+// partly disrupted before its queue is worked, and a small zone in that
+// state is tainted at rate 0: nothing is evicted.
+TEST(NodeLifecycleControllerTest, PartialDisruptionOfASmallZoneTaintsNothing) {
   TestCluster c;
   Time t0 = c.clock.Now();
   Lifecycle lc(c);
@@ -328,14 +337,36 @@ TEST(NodeLifecycleControllerTest, PartialDisruptionOfASmallZoneTaintsNothingMore
     kubelets.Silence(n);
   c.clock.AdvanceTo(t0 + minutes(30));
   EXPECT_EQ(lc.nlc.StateOf("a"), ZoneState::kPartialDisruption);
-  // Only the first, tainted while the zone still looked healthy.
+  EXPECT_EQ(lc.nlc.stats().nodes_tainted, 0u);
+  EXPECT_EQ(lc.tec.stats().pods_evicted, 0u);
+  EXPECT_THAT(lc.nlc.EvictionQueue("a"), ElementsAre("a2", "a3", "a4"));
+  // Their NoSchedule taints are there all the same.
+  EXPECT_THAT(Taints(c, "a3"), ElementsAre("node.kubernetes.io/unreachable:NoSchedule"));
+}
+
+// Nodes found in different monitor passes: the first is tainted while its
+// zone still looks healthy (as in Kubernetes), the rest are not.
+TEST(NodeLifecycleControllerTest, ANodeFoundBeforeItsZoneLooksDisruptedIsTainted) {
+  TestCluster c;
+  Time t0 = c.clock.Now();
+  Lifecycle lc(c);
+  Kubelets kubelets(c);
+  for (const char* n : {"a1", "a2", "a3", "a4", "a5"}) {
+    kubelets.Add(n, "a");
+    PodOn(c, n);
+  }
+  ASSERT_TRUE(lc.Start().ok());
+  c.clock.AdvanceTo(t0 + seconds(15));
+  kubelets.Silence("a2");  // last heartbeat t0+10s: found at t0+50s
+  c.clock.AdvanceTo(t0 + seconds(25));
+  kubelets.Silence("a3");  // t0+20s: found at t0+60s
+  kubelets.Silence("a4");
+  c.clock.AdvanceTo(t0 + minutes(30));
+  EXPECT_EQ(lc.nlc.StateOf("a"), ZoneState::kPartialDisruption);
   EXPECT_EQ(lc.nlc.stats().nodes_tainted, 1u);
   EXPECT_TRUE(Evicted(c, "a2"));
   EXPECT_FALSE(Evicted(c, "a3"));
   EXPECT_FALSE(Evicted(c, "a4"));
-  EXPECT_THAT(lc.nlc.EvictionQueue("a"), ElementsAre("a3", "a4"));
-  // Their NoSchedule taints are there all the same.
-  EXPECT_THAT(Taints(c, "a3"), ElementsAre("node.kubernetes.io/unreachable:NoSchedule"));
 }
 
 TEST(NodeLifecycleControllerTest, EvictionsStopWhileEveryZoneIsDownAndNothingGoesWhenItHeals) {
@@ -378,8 +409,8 @@ TEST(NodeLifecycleControllerTest, EvictionsStopWhileEveryZoneIsDownAndNothingGoe
 }
 
 // a1 returns but the others stay down: zone "a" is no longer fully
-// disrupted; tainting resumes with fresh limiters — a2 and b1 at once, b2
-// 10 s later — and their pods go 300 s after that.
+// disrupted; tainting resumes with fresh limiters — a2 and b1 at the next
+// tainting pass (100 ms), b2 10 s later — and their pods go 300 s after that.
 TEST(NodeLifecycleControllerTest, TaintingResumesWhenOneZoneRecovers) {
   TestCluster c;
   Time t0 = c.clock.Now();
@@ -399,12 +430,14 @@ TEST(NodeLifecycleControllerTest, TaintingResumesWhenOneZoneRecovers) {
   c.clock.RunUntilIdle();
   EXPECT_FALSE(lc.nlc.EvictionsHalted());
   EXPECT_EQ(lc.nlc.StateOf("a"), ZoneState::kNormal);
-  EXPECT_EQ(lc.tec.EvictionTime("default", "p-a2"), back + minutes(5));
-  EXPECT_EQ(lc.tec.EvictionTime("default", "p-b1"), back + minutes(5));
-  c.clock.AdvanceTo(back + seconds(10));
-  EXPECT_EQ(lc.tec.EvictionTime("default", "p-b2"), back + seconds(10) + minutes(5));
+  const Time pass = back + milliseconds(100);
+  c.clock.AdvanceTo(pass);
+  EXPECT_EQ(lc.tec.EvictionTime("default", "p-a2"), pass + minutes(5));
+  EXPECT_EQ(lc.tec.EvictionTime("default", "p-b1"), pass + minutes(5));
+  c.clock.AdvanceTo(pass + seconds(10));
+  EXPECT_EQ(lc.tec.EvictionTime("default", "p-b2"), pass + seconds(10) + minutes(5));
   EXPECT_FALSE(lc.tec.EvictionTime("default", "p-a1").has_value());
-  c.clock.AdvanceTo(back + minutes(5) - Duration(1));
+  c.clock.AdvanceTo(pass + minutes(5) - Duration(1));
   EXPECT_EQ(lc.tec.stats().pods_evicted, 0u);
   c.clock.AdvanceTo(back + minutes(6));
   EXPECT_TRUE(Evicted(c, "a2"));
@@ -480,7 +513,7 @@ TEST(NodeLifecycleControllerScaleTest, FiveThousandNodesCostOneSyncPerHeartbeat)
   // Tainting starts at once, one node per 10 s in the dark zone (an outage
   // of one zone among healthy ones drains at the normal rate): at +0 s,
   // +10 s, ..., +250 s.
-  c.clock.AdvanceTo(t0 + seconds(160) + seconds(250));
+  c.clock.AdvanceTo(t0 + seconds(160) + seconds(250) + milliseconds(100));
   EXPECT_EQ(nlc.stats().nodes_tainted, 26u);
   EXPECT_EQ(nlc.EvictionQueue("z9").size(), 474u);
 }
