@@ -232,6 +232,7 @@ std::string ReportJson(const Report& r) {
   j.Field("succeeded_total", r.pods_succeeded_total);
   j.Field("failed_total", r.pods_failed_total);
   j.Field("deleted", r.pods_deleted);
+  j.Field("evicted", r.pods_evicted);
   j.Field("restarts", r.restarts);
   j.Key("at_end");
   j.BeginObject(true);
@@ -364,6 +365,8 @@ std::string ReportJson(const Report& r) {
     j.Field("ready_s", p.ready);
     j.Field("finished_s", p.finished);
     j.Field("deleted_s", p.deleted);
+    j.Field("evicted_s", p.evicted);
+    if (p.evicted) j.Field("eviction_reason", p.eviction_reason);
     j.Field("restarts", static_cast<int64_t>(p.restarts));
     j.Field("scheduling_attempts", static_cast<int64_t>(p.scheduling_attempts));
     j.EndObject();
@@ -420,6 +423,7 @@ std::string SummaryTable(const Report& r, bool color) {
   row("succeeded", std::to_string(r.pods_succeeded_total));
   row("failed", std::to_string(r.pods_failed_total));
   row("deleted", std::to_string(r.pods_deleted));
+  row("evicted", std::to_string(r.pods_evicted));
   row("restarts", std::to_string(r.restarts));
   row("at end", std::to_string(r.pods_running) + " running, " + std::to_string(r.pods_pending) +
                     " pending, " + std::to_string(r.pods_terminating) + " terminating");

@@ -67,6 +67,10 @@ struct PodRow {
   std::string namespace_, name, controller, node, phase;
   Duration created{};
   std::optional<Duration> scheduled, started, ready, finished, deleted;
+  // Deleted with a DisruptionTarget condition: when, and its reason
+  // ("DeletionByTaintManager").
+  std::optional<Duration> evicted;
+  std::string eviction_reason;
   int32_t restarts = 0;
   int32_t scheduling_attempts = 0;
   int64_t cpu_millis = 0, memory_bytes = 0;
@@ -90,6 +94,7 @@ struct Report {
   // Pods: totals over the run, and the state at the end.
   int64_t pods_created = 0, pods_scheduled = 0, pods_started = 0;
   int64_t pods_succeeded_total = 0, pods_failed_total = 0, pods_deleted = 0;
+  int64_t pods_evicted = 0;
   int64_t pods_pending = 0, pods_running = 0, pods_succeeded = 0, pods_failed = 0;
   int64_t pods_terminating = 0;
   int64_t restarts = 0;

@@ -24,7 +24,8 @@ CREATE TABLE pods (
   finished_s REAL, deleted_s REAL,
   scheduling_latency_s REAL, startup_latency_s REAL,
   restarts INTEGER, scheduling_attempts INTEGER,
-  cpu_millis INTEGER, memory_bytes INTEGER);
+  cpu_millis INTEGER, memory_bytes INTEGER,
+  evicted_s REAL, eviction_reason TEXT);
 CREATE TABLE decisions (
   t_s REAL, pod TEXT, attempt INTEGER, node TEXT, waited_s REAL,
   total_nodes INTEGER, evaluated_nodes INTEGER, feasible_nodes INTEGER,
@@ -157,7 +158,7 @@ Status WriteResultsDb(const Report& r, const std::string& path) {
     }
   }
   {
-    Insert ins(db, "INSERT INTO pods VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", status);
+    Insert ins(db, "INSERT INTO pods VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", status);
     for (const auto& p : r.pods) {
       auto since = [&](const std::optional<Duration>& t) -> std::optional<Duration> {
         if (!t) return std::nullopt;
@@ -168,7 +169,9 @@ Status WriteResultsDb(const Report& r, const std::string& path) {
       ins.Opt(9, p.ready).Opt(10, p.finished).Opt(11, p.deleted);
       ins.Opt(12, since(p.scheduled)).Opt(13, since(p.started));
       ins.Int(14, p.restarts).Int(15, p.scheduling_attempts);
-      ins.Int(16, p.cpu_millis).Int(17, p.memory_bytes).Step();
+      ins.Int(16, p.cpu_millis).Int(17, p.memory_bytes).Opt(18, p.evicted);
+      if (p.evicted) ins.Text(19, p.eviction_reason);  // else NULL
+      ins.Step();
     }
   }
   {

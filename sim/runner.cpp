@@ -710,6 +710,7 @@ Report Runner::World::Run() {
   report.pods_succeeded_total = m.succeeded_total();
   report.pods_failed_total = m.failed_total();
   report.pods_deleted = m.deleted_total();
+  report.pods_evicted = m.evicted_total();
   report.pods_pending = m.pending();
   report.pods_running = m.running();
   report.pods_succeeded = m.succeeded();
@@ -742,6 +743,8 @@ Report Runner::World::Run() {
     row.ready = rel(p.ready);
     row.finished = rel(p.finished);
     row.deleted = rel(p.deleted);
+    row.evicted = rel(p.evicted);
+    row.eviction_reason = p.eviction_reason;
     row.restarts = p.restarts;
     row.scheduling_attempts = p.scheduling_attempts;
     row.cpu_millis = p.cpu_millis;

@@ -371,6 +371,39 @@ TEST(RunnerTest, ProgressIsReportedAndEndsWithDone) {
   EXPECT_EQ(ReportJson(r), ReportJson(MustRun(Parse(kThreeNodes))));
 }
 
+// scenarios/taint-eviction.yaml: a NoExecute taint evicts exactly the pods
+// that do not tolerate it, when tolerationSeconds says; an unreachable node's
+// pods go after 30 s, 300 s (admission's default) or never; a partly
+// disrupted small zone and an all-zones partition evict nothing. Every
+// figure is an expectation of the file.
+TEST(RunnerTest, TaintEvictionScenarioEvictsWhatKubernetesWould) {
+  Result<Scenario> s = LoadScenarioFile(kScenarios + "/taint-eviction.yaml");
+  ASSERT_TRUE(s.ok()) << s.status();
+  Report r = MustRun(std::move(*s));
+  EXPECT_TRUE(r.Passed()) << Failures(r);
+  EXPECT_EQ(r.expectations.size(), 13u);
+  EXPECT_EQ(r.pods_evicted, 4);  // plain, patient, short, default
+  for (const auto& p : r.pods) {
+    if (p.name == "patient") {
+      ASSERT_TRUE(p.evicted);
+      EXPECT_EQ(*p.evicted, seconds(90));  // the taint at 1m + 30 s
+      EXPECT_EQ(p.eviction_reason, "DeletionByTaintManager");
+    }
+  }
+}
+
+// Without the large-cluster threshold the partly disrupted small zone is
+// tainted at the secondary rate, and one web pod is evicted: the
+// expectation that says "never" catches it.
+TEST(RunnerTest, WithoutTheLargeClusterThresholdTheSmallZoneIsEvicted) {
+  Result<Scenario> s = LoadScenarioFile(kScenarios + "/taint-eviction.yaml");
+  ASSERT_TRUE(s.ok()) << s.status();
+  s->controllers.large_cluster_size_threshold = 0;
+  Report r = MustRun(std::move(*s));
+  EXPECT_FALSE(r.Passed());
+  EXPECT_THAT(Failures(r), HasSubstr("evictions app=web == 0 at the end: 1 pod(s) evicted"));
+}
+
 TEST(RunnerTest, ResultsDbIsQueryable) {
   Result<Scenario> s = LoadScenarioFile(kScenarios + "/quickstart.yaml");
   ASSERT_TRUE(s.ok()) << s.status();
