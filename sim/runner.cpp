@@ -206,6 +206,7 @@ Status Runner::World::Build() {
   // controller-manager` run.
   const auto& cc = scenario_.controllers;
   controllers::ControllerManagerOptions cm_options;
+  cm_options.record_events = scenario_.api.record_events;
   auto& nlc_options = cm_options.node_lifecycle;
   nlc_options.node_monitor_grace_period = cc.node_monitor_grace_period;
   nlc_options.large_cluster_size_threshold = cc.large_cluster_size_threshold;
@@ -216,6 +217,7 @@ Status Runner::World::Build() {
 
   // Scheduler.
   scheduler::SchedulerOptions sched_options;
+  sched_options.record_events = scenario_.api.record_events;
   profile_name_ = options_.scheduler_profile.value_or(scenario_.scheduler.profile);
   if (profile_name_ == "custom") {
     sched_options.profile.name = "custom";
@@ -313,6 +315,7 @@ void Runner::World::NodeUp(const SimMachine& m) {
   }
   kubelet::KubeletOptions ko;
   ko.node_name = name;
+  ko.record_events = scenario_.api.record_events;
   for (const auto& [k, v] : m.machine.labels)
     ko.labels[k] = v;
   ko.taints = m.taints;

@@ -304,6 +304,7 @@ void ScenarioParser::ParseApi(const yaml::Node& node, Scenario& s) {
   if (yaml::Node n = m.Get("watchLatency")) {
     s.api.watch_latency = ParseDistribution(n, "api.watchLatency", diag_);
   }
+  if (auto v = m.Bool("recordEvents")) s.api.record_events = *v;
   m.Finish();
 }
 

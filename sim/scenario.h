@@ -81,6 +81,11 @@ struct ControllersConfig {
 struct ApiConfig {
   // Delay between a write and its delivery to watchers; none if unset.
   std::optional<Distribution> watch_latency;
+  // The components record Kubernetes Events (Scheduled, SuccessfulCreate,
+  // Pulled, Created, Started, NodeNotReady, TaintManagerEviction, ...)
+  // through the Api, as on a real cluster. false: none are recorded (a
+  // faster, smaller run).
+  bool record_events = true;
 };
 
 enum class EventType {

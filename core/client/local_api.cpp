@@ -3,7 +3,10 @@
 #include <algorithm>
 #include <charconv>
 #include <cstdio>
+#include <deque>
+#include <mutex>
 #include <utility>
+#include <vector>
 
 #include "core/api/codec.h"
 #include "core/api/types.h"
@@ -204,7 +207,66 @@ Result<ObjectPtr> LocalApi::Put(std::shared_ptr<api::Object> obj, bool create,
   }
   ObjectPtr out = WithResourceVersion(shared, result->mod_revision);
   if (out != shared) store_.Remember(key, result->mod_revision, out);
+  if (out->kind() == Kind::kEvent) ExpireLater(key, result->mod_revision);
   return out;
+}
+
+// --- Event expiry ---------------------------------------------------------
+
+struct LocalApi::EventExpiry {
+  struct Entry {
+    Time at;
+    std::string key;
+    store::Revision revision;
+  };
+  std::mutex mu;
+  std::deque<Entry> queue;  // guarded by mu; in write order (= expiry order)
+  bool armed = false;       // guarded by mu
+  store::Store* store = nullptr;
+  runtime::Clock* clock = nullptr;
+
+  // Arms the sweep for the head, rounded up to the second. Holds mu.
+  void ArmLocked(const std::shared_ptr<EventExpiry>& self) {
+    if (armed || queue.empty()) return;
+    armed = true;
+    const int64_t s = 1'000'000'000;
+    const int64_t at = queue.front().at.UnixNanos();
+    const Time when = Time::FromUnixNanos((at / s + (at % s != 0 ? 1 : 0)) * s);
+    std::weak_ptr<EventExpiry> weak = self;
+    clock->At(when, [weak] {
+      if (auto e = weak.lock()) e->Sweep(e);
+    });
+  }
+  void Sweep(const std::shared_ptr<EventExpiry>& self) {
+    std::vector<Entry> due;
+    {
+      std::lock_guard<std::mutex> lock(mu);
+      armed = false;
+      const Time now = clock->Now();
+      while (!queue.empty() && queue.front().at <= now) {
+        due.push_back(std::move(queue.front()));
+        queue.pop_front();
+      }
+    }
+    for (const auto& e : due) {
+      // Written again since (a newer entry has it) or gone: nothing to do.
+      (void)store->Delete(e.key, e.revision);
+    }
+    std::lock_guard<std::mutex> lock(mu);
+    ArmLocked(self);
+  }
+};
+
+void LocalApi::ExpireLater(const std::string& key, store::Revision revision) {
+  if (options_.event_ttl <= Duration::zero()) return;
+  if (!expiry_) {
+    expiry_ = std::make_shared<EventExpiry>();
+    expiry_->store = &store_;
+    expiry_->clock = &clock_;
+  }
+  std::lock_guard<std::mutex> lock(expiry_->mu);
+  expiry_->queue.push_back({clock_.Now() + options_.event_ttl, key, revision});
+  expiry_->ArmLocked(expiry_);
 }
 
 Result<ObjectPtr> LocalApi::Create(ObjectPtr in, const WriteOptions& options) {

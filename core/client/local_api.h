@@ -88,6 +88,11 @@ struct LocalApiOptions {
   // them all; null = feeds of this LocalApi's own, with `watch_delay`
   // (a shared one has its own delay).
   std::shared_ptr<WatchFeeds> watch_feeds;
+  // Events expire this long after their last write, as kube-apiserver's
+  // --event-ttl (a storage lease per write): the store entry goes, watchers
+  // see it DELETED. Swept on the Clock's loop, about once a second. 0:
+  // Events never expire.
+  Duration event_ttl = minutes(60);
 };
 
 // The store key of an object.
@@ -172,6 +177,11 @@ class LocalApi final : public Api {
   runtime::Rng rng_;  // uids and generated names
   // Every watch goes through these (client::WatchFeeds).
   std::shared_ptr<WatchFeeds> feeds_;
+  // Events this LocalApi wrote, in expiry order, and the sweep (see
+  // LocalApiOptions::event_ttl).
+  struct EventExpiry;
+  std::shared_ptr<EventExpiry> expiry_;
+  void ExpireLater(const std::string& key, store::Revision revision);
 };
 
 // Decodes a stored KeyValue into an object with resource_version =

@@ -12,6 +12,16 @@ ControllerManager::ControllerManager(client::Api& api, runtime::Clock& clock,
   options.endpoints.informers = shared;
   options.garbage_collector.informers = shared;
   options.namespaces.informers = shared;
+  if (options.record_events) {
+    auto recorder = [&](const char* component) {
+      recorders_.push_back(std::make_unique<client::ApiEventRecorder>(
+          api, clock, client::EventRecorderOptions{.component = component}));
+      return recorders_.back().get();
+    };
+    options.replication.recorder = recorder("replication-controller");
+    options.node_lifecycle.recorder = recorder("node-controller");
+    options.taint_eviction.recorder = recorder("taint-eviction-controller");
+  }
   rm_ = std::make_unique<ReplicationManager>(api, clock, options.replication);
   nlc_ = std::make_unique<NodeLifecycleController>(api, clock, options.node_lifecycle);
   tec_ = std::make_unique<TaintEvictionController>(api, clock, options.taint_eviction);

@@ -10,8 +10,10 @@
 // Threading: single-threaded on the Clock's loop.
 
 #include <memory>
+#include <vector>
 
 #include "core/client/api.h"
+#include "core/client/event_recorder.h"
 #include "core/controllers/endpoints_controller.h"
 #include "core/controllers/garbage_collector.h"
 #include "core/controllers/informer_set.h"
@@ -31,6 +33,10 @@ struct ControllerManagerOptions {
   EndpointsControllerOptions endpoints;
   GarbageCollectorOptions garbage_collector;
   NamespaceControllerOptions namespaces;
+  // Each controller records Kubernetes Events through a recorder of its own
+  // (source replication-controller, node-controller,
+  // taint-eviction-controller); false: none.
+  bool record_events = true;
 };
 
 class ControllerManager {
@@ -58,6 +64,7 @@ class ControllerManager {
   std::unique_ptr<EndpointsController> ep_;
   std::unique_ptr<GarbageCollector> gc_;
   std::unique_ptr<NamespaceController> ns_;
+  std::vector<std::unique_ptr<client::ApiEventRecorder>> recorders_;
 };
 
 }  // namespace navarch::controllers

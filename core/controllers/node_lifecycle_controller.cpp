@@ -186,6 +186,8 @@ Status NodeLifecycleController::Sync(const std::string& name) {
   if (status != kConditionUnknown && now >= MonitorPassAt(h.probe + grace)) {
     NAVARCH_ASSIGN_OR_RETURN(node, MarkUnknown(*node));
     ++stats_.nodes_marked_unknown;
+    recorder().Record(*node, api::kEventNormal, "NodeNotReady",
+                      "Node " + name + " status is now: NodeNotReady");
     status = std::string(kConditionUnknown);
   }
 
@@ -286,6 +288,7 @@ Status NodeLifecycleController::MarkPodsNotReady(const std::string& node) {
     }
     if (written.ok()) {
       ++stats_.pods_marked_not_ready;
+      recorder().Record(**written, api::kEventWarning, "NodeNotReady", "Node is not ready");
     } else if (written.code() != Code::kNotFound && first_error.ok()) {
       first_error = written.status().WithContext("marking " + client::ObjectName(*pod) +
                                                  " not ready on unreachable node " + node);

@@ -88,6 +88,7 @@
 #include "core/api/types.h"
 #include "core/api/well_known.h"
 #include "core/client/api.h"
+#include "core/client/event_recorder.h"
 #include "core/client/informer.h"
 #include "core/controllers/informer_set.h"
 #include "core/controllers/work_queue.h"
@@ -117,6 +118,9 @@ struct NodeLifecycleOptions {
   int large_cluster_size_threshold = 50;   // nodes; at or below: no secondary rate
   double unhealthy_zone_threshold = 0.55;  // fraction of not-ready nodes
   bool mark_pods_not_ready = true;
+  // Where NodeNotReady Events go (on the node, and on its pods marked not
+  // ready); null = nowhere.
+  client::EventRecorder* recorder = nullptr;
   WorkQueueOptions queue;
   // Shared informers (nodes, pods); null = private ones.
   InformerSet* informers = nullptr;
@@ -216,6 +220,9 @@ class NodeLifecycleController {
   client::Api& api_;
   runtime::Clock& clock_;
   const NodeLifecycleOptions options_;
+  client::EventRecorder& recorder() const {
+    return options_.recorder ? *options_.recorder : client::NoEvents();
+  }
   const Time started_;
   std::unique_ptr<InformerSet> own_informers_;
   InformerSet& informers_;

@@ -275,10 +275,14 @@ Status ReplicationManager::CreatePods(const api::ReplicationController& rc, cons
       auto created = api_.Create(shared);
       if (created.ok()) {
         ++stats_.pods_created;
+        recorder().Record(rc, api::kEventNormal, "SuccessfulCreate",
+                          "Created pod: " + (*created)->metadata.name);
         continue;
       }
       ++failed;
       ++stats_.create_errors;
+      recorder().Record(rc, api::kEventWarning, "FailedCreate",
+                        "Error creating: " + created.status().message());
       expectations_.CreationObserved(key);  // no event will come for it
       if (first_error.ok()) first_error = created.status();
     }
@@ -294,6 +298,7 @@ Status ReplicationManager::CreatePods(const api::ReplicationController& rc, cons
 }
 
 Status ReplicationManager::DeletePods(const std::string& key, std::vector<PodPtr> victims) {
+  client::ObjectPtr rc = rcs_.Get(key.substr(0, key.find('/')), key.substr(key.find('/') + 1));
   std::vector<std::string> keys;
   keys.reserve(victims.size());
   for (const auto& pod : victims)
@@ -307,11 +312,19 @@ Status ReplicationManager::DeletePods(const std::string& key, std::vector<PodPtr
     auto deleted = api_.Delete(api::Kind::kPod, pod.metadata.namespace_, pod.metadata.name, opts);
     if (deleted.ok()) {
       ++stats_.pods_deleted;
+      if (rc) {
+        recorder().Record(*rc, api::kEventNormal, "SuccessfulDelete",
+                          "Deleted pod: " + pod.metadata.name);
+      }
       continue;
     }
     expectations_.DeletionObserved(key, keys[i]);  // no event will come for it
     if (deleted.code() == Code::kNotFound) continue;
     ++stats_.delete_errors;
+    if (rc) {
+      recorder().Record(*rc, api::kEventWarning, "FailedDelete",
+                        "Error deleting: " + deleted.status().message());
+    }
     if (first_error.ok()) {
       first_error = deleted.status().WithContext("deleting " + client::ObjectName(pod));
     }

@@ -59,6 +59,7 @@
 #include "core/api/labels.h"
 #include "core/api/types.h"
 #include "core/client/api.h"
+#include "core/client/event_recorder.h"
 #include "core/client/informer.h"
 #include "core/controllers/expectations.h"
 #include "core/controllers/informer_set.h"
@@ -77,6 +78,9 @@ struct ReplicationManagerOptions {
   WorkQueueOptions queue;
   // Shared informers (pods, replicationcontrollers); null = private ones.
   InformerSet* informers = nullptr;
+  // Where SuccessfulCreate / SuccessfulDelete / FailedCreate / FailedDelete
+  // Events go (on the RC); null = nowhere.
+  client::EventRecorder* recorder = nullptr;
 };
 
 struct ReplicationManagerStats {
@@ -138,6 +142,9 @@ class ReplicationManager {
   client::Api& api_;
   runtime::Clock& clock_;
   const ReplicationManagerOptions options_;
+  client::EventRecorder& recorder() const {
+    return options_.recorder ? *options_.recorder : client::NoEvents();
+  }
   std::unique_ptr<InformerSet> own_informers_;
   InformerSet& informers_;
   client::Informer& pods_;

@@ -117,7 +117,7 @@ void TaintEvictionController::ProcessPod(const api::Pod& pod,
                                          const std::vector<api::Taint>& taints) {
   const std::string key = api::KeyOf(pod);
   if (taints.empty() || IsTerminating(pod) || pod.spec->node_name.empty()) {
-    Cancel(key);
+    Cancel(key, IsTerminating(pod) ? nullptr : &pod);
     return;
   }
   const Time now = clock_.Now();
@@ -137,7 +137,7 @@ void TaintEvictionController::ProcessPod(const api::Pod& pod,
     if (!min || d < *min) min = d;
   }
   if (!min) {
-    Cancel(key);
+    Cancel(key, &pod);
     return;
   }
   auto existing = scheduled_.find(key);
@@ -165,14 +165,20 @@ void TaintEvictionController::Schedule(const api::Pod& pod, Time created, Time f
   });
   scheduled_[key] = std::move(s);
   ++stats_.evictions_scheduled;
+  recorder().Record(pod, api::kEventNormal, "TaintManagerEviction",
+                    "Marking for deletion Pod " + key);
 }
 
-void TaintEvictionController::Cancel(const std::string& key) {
+void TaintEvictionController::Cancel(const std::string& key, const api::Pod* pod) {
   auto it = scheduled_.find(key);
   if (it == scheduled_.end()) return;
   if (it->second.timer) clock_.Cancel(it->second.timer);
   scheduled_.erase(it);
   ++stats_.evictions_cancelled;
+  if (pod) {
+    recorder().Record(*pod, api::kEventNormal, "TaintManagerEviction",
+                      "Cancelling deletion of Pod " + key);
+  }
 }
 
 void TaintEvictionController::Fire(const std::string& key) {

@@ -39,6 +39,7 @@
 
 #include "core/api/types.h"
 #include "core/client/api.h"
+#include "core/client/event_recorder.h"
 #include "core/client/informer.h"
 #include "core/controllers/informer_set.h"
 #include "core/runtime/clock.h"
@@ -52,6 +53,8 @@ struct TaintEvictionOptions {
   int max_retries = 5;
   // Shared informers (nodes, pods); null = private ones.
   InformerSet* informers = nullptr;
+  // Where TaintManagerEviction Events go (on the pod); null = nowhere.
+  client::EventRecorder* recorder = nullptr;
 };
 
 struct TaintEvictionStats {
@@ -90,13 +93,17 @@ class TaintEvictionController {
   void OnPod(const api::Pod& pod);
   void ProcessPod(const api::Pod& pod, const std::vector<api::Taint>& taints);
   void Schedule(const api::Pod& pod, Time created, Time fire);
-  void Cancel(const std::string& key);
+  // Forgets a scheduled eviction; `pod` (when given) is told so by an Event.
+  void Cancel(const std::string& key, const api::Pod* pod = nullptr);
   void Fire(const std::string& key);
   bool Evict(const std::string& key, const Scheduled& s);
 
   client::Api& api_;
   runtime::Clock& clock_;
   const TaintEvictionOptions options_;
+  client::EventRecorder& recorder() const {
+    return options_.recorder ? *options_.recorder : client::NoEvents();
+  }
   std::unique_ptr<InformerSet> own_informers_;
   InformerSet& informers_;
   client::Informer& nodes_;

@@ -96,6 +96,12 @@ Kubelet::Kubelet(client::Api& api, runtime::Clock& clock, runtime::ContainerRunt
   env_.status_dirty = [this](const std::string& uid) { MarkStatusDirty(uid); };
   env_.finished = [this](const std::string& uid) { OnWorkerFinished(uid); };
   env_.runtime_result = [this](const Status& st) { OnRuntimeResult(st); };
+  if (options_.record_events) {
+    recorder_ = std::make_unique<client::ApiEventRecorder>(
+        api_, clock_,
+        client::EventRecorderOptions{.component = "kubelet", .host = options_.node_name});
+    env_.recorder = recorder_.get();
+  }
 }
 
 Kubelet::~Kubelet() {

@@ -132,6 +132,7 @@ class Kubelet {
   const api::ResourceList allocatable_;
   client::Api& api_;
   WorkerEnv env_;
+  std::unique_ptr<client::ApiEventRecorder> recorder_;
 
   bool started_ = false;
   bool registered_ = false;

@@ -82,6 +82,10 @@ struct KubeletOptions {
   // requests do not fit in allocatable (phase Failed, reason "NodeAffinity",
   // "OutOfcpu", "OutOfmemory", "OutOfpods", ...).
   bool admission = true;
+  // Record the pods' Events (Pulling, Pulled, Created, Started, Killing,
+  // BackOff, Unhealthy, Failed) through the kubelet's Api, source
+  // "kubelet" on this node.
+  bool record_events = true;
 };
 
 }  // namespace navarch::kubelet

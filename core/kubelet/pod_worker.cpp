@@ -558,6 +558,8 @@ void PodWorker::StartAttempt(Ctr& c) {
   const bool pull =
       policy == "Always" || (policy == "IfNotPresent" && !env_.pulled_images->count(spec.image));
   if (!pull) {
+    Event(c, api::kEventNormal, "Pulled",
+          "Container image \"" + spec.image + "\" already present on machine");
     Create(c);
     return;
   }
@@ -565,28 +567,37 @@ void PodWorker::StartAttempt(Ctr& c) {
   const uint64_t token = ++c.token;
   const size_t slot = SlotOf(c);
   Dirty();
-  env_.runtime->PullImage(spec.image, [weak = Weak(), token, slot](Result<std::string> r) {
-    auto self = weak.lock();
-    if (!self) return;
-    Ctr& c = self->AtSlot(slot);
-    if (token != c.token || c.state != CState::kPulling) return;
-    if (!r.ok() && r.code() != Code::kNotSupported) {
-      self->env_.runtime_result(r.status());
-      self->FailOp(c, std::string(kReasonErrImagePull), r.status());
-      return;
-    }
-    self->env_.runtime_result(Status::Ok());
-    if (r.ok()) {
-      c.image_ref = *r;
-      self->env_.pulled_images->insert(self->SpecOf(c).image);
-    }
-    if (self->Terminating()) {
-      c.state = CState::kNone;
-      self->RequestSync();
-      return;
-    }
-    self->Create(c);
-  });
+  Event(c, api::kEventNormal, "Pulling", "Pulling image \"" + spec.image + "\"");
+  const Time pull_start = Now();
+  env_.runtime->PullImage(
+      spec.image, [weak = Weak(), token, slot, pull_start](Result<std::string> r) {
+        auto self = weak.lock();
+        if (!self) return;
+        Ctr& c = self->AtSlot(slot);
+        if (token != c.token || c.state != CState::kPulling) return;
+        const std::string& image = self->SpecOf(c).image;
+        if (!r.ok() && r.code() != Code::kNotSupported) {
+          self->env_.runtime_result(r.status());
+          self->Event(c, api::kEventWarning, "Failed",
+                      "Failed to pull image \"" + image + "\": " + r.status().message());
+          self->FailOp(c, std::string(kReasonErrImagePull), r.status());
+          return;
+        }
+        self->env_.runtime_result(Status::Ok());
+        self->Event(c, api::kEventNormal, "Pulled",
+                    "Successfully pulled image \"" + image + "\" in " +
+                        FormatDuration(self->Now() - pull_start));
+        if (r.ok()) {
+          c.image_ref = *r;
+          self->env_.pulled_images->insert(self->SpecOf(c).image);
+        }
+        if (self->Terminating()) {
+          c.state = CState::kNone;
+          self->RequestSync();
+          return;
+        }
+        self->Create(c);
+      });
 }
 
 void PodWorker::Create(Ctr& c) {
@@ -638,9 +649,11 @@ void PodWorker::Create(Ctr& c) {
             reason = ImagePullPolicy(self->SpecOf(c)) == "Never" ? kReasonErrImageNeverPull
                                                                  : kReasonCreateContainerError;
           }
+          self->Event(c, api::kEventWarning, "Failed", "Error: " + r.status().message());
           self->FailOp(c, reason, r.status());
           return;
         }
+        self->Event(c, api::kEventNormal, "Created", "Created container " + self->SpecOf(c).name);
         // A new attempt exists: keep one dead one, remove anything older.
         if (!c.id.empty() && c.id != *r) {
           if (!c.previous_dead.empty()) self->RemoveQuietly(c.previous_dead);
@@ -667,9 +680,11 @@ void PodWorker::Create(Ctr& c) {
           self->env_.runtime_result(st);
           if (!st.ok()) {
             self->RemoveQuietly(c.id);
+            self->Event(c, api::kEventWarning, "Failed", "Error: " + st.message());
             self->FailOp(c, std::string(kReasonRunContainerError), st);
             return;
           }
+          self->Event(c, api::kEventNormal, "Started", "Started container " + self->SpecOf(c).name);
           self->Refresh(c);
         });
       });
@@ -779,12 +794,26 @@ void PodWorker::OnExited(Ctr& c, int32_t exit_code, std::string reason, std::str
   c.stopping = false;
   if (ShouldRestart(c)) {
     c.restart_at = finished_at + c.crash.NextAfterRun(finished_at - c.started_at);
+    if (!c.stopping && c.restart_at > Now()) {
+      Event(c, api::kEventWarning, "BackOff",
+            "Back-off restarting failed container " + c.name + " in pod " + pod_->metadata.name +
+                "_" + pod_->metadata.namespace_ + "(" + uid_ + ")");
+    }
   }
   Dirty();
   RequestSync();
 }
 
-void PodWorker::Kill(Ctr& c, Duration grace) {
+void PodWorker::Event(const Ctr& c, std::string_view type, std::string_view reason,
+                      std::string message) {
+  if (!env_.recorder || !pod_) return;
+  const std::string path = (c.init ? "spec.initContainers{" : "spec.containers{") + c.name + "}";
+  env_.recorder->Record(*pod_, type, reason, std::move(message), path);
+}
+
+void PodWorker::Kill(Ctr& c, Duration grace, std::string why) {
+  Event(c, api::kEventNormal, "Killing",
+        why.empty() ? "Stopping container " + c.name : std::move(why));
   c.stopping = true;
   StopProbes(c);
   const uint64_t token = c.token;

@@ -35,6 +35,7 @@
 
 #include "core/api/types.h"
 #include "core/client/api.h"
+#include "core/client/event_recorder.h"
 #include "core/kubelet/backoff.h"
 #include "core/kubelet/options.h"
 #include "core/runtime/clock.h"
@@ -58,6 +59,9 @@ struct WorkerEnv {
   std::function<void(const std::string&)> finished;
   // The outcome of a runtime call (ok or an error), for node health.
   std::function<void(const Status&)> runtime_result;
+  // Where the pod's Events go (Pulling, Pulled, Created, Started, Killing,
+  // BackOff, Unhealthy, Failed); null = nowhere.
+  client::EventRecorder* recorder = nullptr;
 };
 
 // What the runtime still holds for one pod when a kubelet starts.
@@ -202,8 +206,12 @@ class PodWorker : public std::enable_shared_from_this<PodWorker> {
   // `started_at` zero: as last seen running (or `finished_at` if never).
   void OnExited(Ctr& c, int32_t exit_code, std::string reason, std::string message, Time started_at,
                 Time finished_at);
-  void Kill(Ctr& c, Duration grace);
+  // Stops the container; `why` is the Killing Event's message ("" = the
+  // plain "Stopping container NAME").
+  void Kill(Ctr& c, Duration grace, std::string why = {});
   void FailOp(Ctr& c, std::string reason, const Status& status);
+  // Records an Event on the pod about container `c`.
+  void Event(const Ctr& c, std::string_view type, std::string_view reason, std::string message);
   void RemoveQuietly(const runtime::ContainerId& id);
   // Probes (pod_worker_probes.cpp).
   void StartProbes(Ctr& c);

@@ -118,6 +118,12 @@ void PodWorker::OnProbeResult(Ctr& c, ProbeKind kind, const Result<runtime::Prob
   } else {
     r->successes = 0;
     if (++r->failures >= r->probe.failure_threshold) r->result = false;
+    static constexpr std::string_view kNames[] = {"Liveness", "Readiness", "Startup"};
+    const std::string_view name = kind == ProbeKind::kLiveness    ? kNames[0]
+                                  : kind == ProbeKind::kReadiness ? kNames[1]
+                                                                  : kNames[2];
+    Event(c, api::kEventWarning, "Unhealthy",
+          std::string(name) + " probe failed: " + (res.ok() ? res->message : std::string()));
   }
   switch (kind) {
     case ProbeKind::kReadiness:
@@ -145,7 +151,9 @@ void PodWorker::OnProbeResult(Ctr& c, ProbeKind kind, const Result<runtime::Prob
     const int64_t grace = r->probe.termination_grace_period_seconds.value_or(
         pod_->spec->termination_grace_period_seconds.value_or(30));
     c.waiting_reason.clear();
-    Kill(c, seconds(std::max<int64_t>(grace, 0)));
+    Kill(c, seconds(std::max<int64_t>(grace, 0)),
+         "Container " + c.name + " failed " +
+             (kind == ProbeKind::kLiveness ? "liveness" : "startup") + " probe, will be restarted");
     Dirty();
   }
 }

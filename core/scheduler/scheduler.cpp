@@ -37,6 +37,10 @@ std::string DecisionSummary(const SchedulingDecision& d) {
 Scheduler::Scheduler(client::Api& api, runtime::Clock& clock, SchedulerOptions options)
     : api_(api), clock_(clock), options_(std::move(options)), queue_(clock, options_.queue) {
   if (options_.scheduler_name.empty()) options_.scheduler_name = std::string(kDefaultSchedulerName);
+  if (options_.record_events) {
+    recorder_ = std::make_unique<client::ApiEventRecorder>(
+        api_, clock_, client::EventRecorderOptions{.component = options_.scheduler_name});
+  }
   queue_.SetOnActive([this] { Kick(); });
 }
 
@@ -345,6 +349,9 @@ void Scheduler::Commit(const std::string& key, Pending& p, SchedulingDecision& d
     d.message = UnschedulableMessage(d.explanation);
     queue_.AddUnschedulable(key);
     WriteUnschedulable(p, d.message);
+    if (recorder_ && p.pod) {
+      recorder_->Record(*p.pod, api::kEventWarning, "FailedScheduling", d.message);
+    }
   }
   if (observe) options_.observer(d);
 }
@@ -362,6 +369,10 @@ void Scheduler::Bind(const std::string& key, const std::string& node, uint64_t t
     ++stats_.scheduled;
     p.state = State::kBound;
     if (auto bound = api::As<api::Pod>(*result)) p.pod = bound;
+    if (recorder_) {
+      recorder_->Record(*p.pod, api::kEventNormal, "Scheduled",
+                        "Successfully assigned " + key + " to " + node);
+    }
     p.expiry = clock_.After(options_.assumed_pod_ttl, [this, alive = alive_, key, token] {
       if (!*alive) return;
       auto e = pending_.find(key);

@@ -51,6 +51,7 @@
 
 #include "core/api/types.h"
 #include "core/client/api.h"
+#include "core/client/event_recorder.h"
 #include "core/client/informer.h"
 #include "core/runtime/clock.h"
 #include "core/scheduler/decider.h"
@@ -100,6 +101,9 @@ struct SchedulerOptions {
   // Start().
   client::Informer* pod_informer = nullptr;
   client::Informer* node_informer = nullptr;
+  // Record Scheduled / FailedScheduling Events on the pods, through the
+  // scheduler's Api (source: scheduler_name).
+  bool record_events = true;
 };
 
 class Scheduler {
@@ -168,6 +172,7 @@ class Scheduler {
   client::Api& api_;
   runtime::Clock& clock_;
   SchedulerOptions options_;
+  std::unique_ptr<client::ApiEventRecorder> recorder_;
   NodeTable table_;
   SchedulingQueue queue_;
   std::unique_ptr<Decider> decider_;

@@ -226,5 +226,57 @@ spec:
   EXPECT_EQ(image.exit_code, 0) << image.err;
 }
 
+// Events from every component, as kubectl describe and kubectl events show
+// them; a NoExecute taint put on with kubectl taint evicts the node's pods
+// through the taint manager, and says so.
+TEST_F(ApiRulesTest, DescribeShowsTheEventsAndATaintEvictsThroughTheTaintManager) {
+  NAVARCH_REQUIRE_KUBECTL();
+  StartUp();
+  if (HasFatalFailure()) return;
+  Apply(RcYaml("web", 2));
+  ASSERT_TRUE(Eventually([&] { return RunningPods("web", 2); }, std::chrono::seconds(30)));
+  const std::string pod = Pods("web").begin()->first;
+  const std::string node = Get({"pod", pod}, "{.spec.nodeName}");
+  auto describe = K({"describe", "pod", pod});
+  ASSERT_EQ(describe.exit_code, 0) << describe.err;
+  for (const char* want : {"Scheduled", "Successfully assigned default/", "default-scheduler",
+                           "Pulled", "Created", "Started", "Started container app", "kubelet"}) {
+    EXPECT_NE(describe.out.find(want), std::string::npos) << want << "\n" << describe.out;
+  }
+  auto rc = K({"describe", "rc", "web"});
+  ASSERT_EQ(rc.exit_code, 0) << rc.err;
+  EXPECT_NE(rc.out.find("SuccessfulCreate"), std::string::npos) << rc.out;
+  EXPECT_NE(rc.out.find("Created pod: " + pod), std::string::npos) << rc.out;
+  auto events = K({"events", "--for", "pod/" + pod});
+  ASSERT_EQ(events.exit_code, 0) << events.err;
+  EXPECT_NE(events.out.find("Started"), std::string::npos) << events.out;
+  auto listed = K({"get", "events", "--field-selector", "reason=SuccessfulCreate"});
+  ASSERT_EQ(listed.exit_code, 0) << listed.err;
+  EXPECT_NE(listed.out.find("replicationcontroller/web"), std::string::npos) << listed.out;
+
+  // kubectl taint: the pods on the node do not tolerate it and go at once;
+  // the RC's replacements stay off the node.
+  auto taint = K({"taint", "nodes", node, "maintenance=now:NoExecute"});
+  ASSERT_EQ(taint.exit_code, 0) << taint.err;
+  ASSERT_TRUE(Eventually(
+      [&] {
+        for (const auto& [name, state] : Pods("web")) {
+          if (Get({"pod", name}, "{.spec.nodeName}") == node &&
+              state.find("Running,,") != std::string::npos) {
+            return false;
+          }
+        }
+        return true;
+      },
+      std::chrono::seconds(30)));
+  auto evicted = K({"get", "events", "--field-selector",
+                    "reason=TaintManagerEviction,involvedObject.name=" + pod});
+  ASSERT_EQ(evicted.exit_code, 0) << evicted.err;
+  EXPECT_NE(evicted.out.find("Marking for deletion Pod default/" + pod), std::string::npos)
+      << evicted.out;
+  auto taints = Get({"node", node}, "{.spec.taints[*].key}");
+  EXPECT_NE(taints.find("maintenance"), std::string::npos) << taints;
+}
+
 }  // namespace
 }  // namespace navarch::testing
