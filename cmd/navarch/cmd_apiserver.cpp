@@ -57,6 +57,7 @@ int RunApiserver(const Args& args) {
   std::string service_cidr = "10.96.0.0/16", node_ports = "30000-32767";
   std::string kubelet_networks(apiserver::kDefaultKubeletNetworks);
   std::string compaction_interval = "5m";
+  std::string event_ttl = "1h";
   int64_t not_ready_secs = 300, unreachable_secs = 300;
   bool insecure = false, anonymous = false;
   int io_threads = 2, handler_threads = 16;
@@ -93,6 +94,8 @@ int RunApiserver(const Args& args) {
       "default-unreachable-toleration-seconds",
       po::value(&unreachable_secs)->default_value(unreachable_secs),
       "the same for node.kubernetes.io/unreachable:NoExecute")(
+      "event-ttl", po::value(&event_ttl)->default_value(event_ttl),
+      "Events expire this long after their last write; 0 keeps them")(
       "compaction-interval", po::value(&compaction_interval)->default_value(compaction_interval),
       "how often the store's history is compacted to the revision of one interval earlier "
       "(watches from older resourceVersions get 410 Gone); 0 disables");
@@ -132,6 +135,12 @@ int RunApiserver(const Args& args) {
               << (compaction.ok() ? "must not be negative" : compaction.status().message()) << "\n";
     return 2;
   }
+  auto ttl = ParseDuration(event_ttl);
+  if (!ttl.ok() || *ttl < Duration(0)) {
+    std::cerr << "navarch apiserver: --event-ttl: "
+              << (ttl.ok() ? "must not be negative" : ttl.status().message()) << "\n";
+    return 2;
+  }
   if (data_dir.empty()) data_dir = DefaultDataDir();
   if (!MakeDirs(data_dir)) {
     std::cerr << "navarch apiserver: cannot create data directory " << data_dir << "\n";
@@ -162,6 +171,7 @@ int RunApiserver(const Args& args) {
   rest_opts.service_cidr = service_cidr;
   rest_opts.node_port_min = np_min;
   rest_opts.node_port_max = np_max;
+  rest_opts.event_ttl = *ttl;
   rest_opts.default_not_ready_toleration_seconds = not_ready_secs;
   rest_opts.default_unreachable_toleration_seconds = unreachable_secs;
   rest_opts.seed = std::random_device{}() * 0x100000001ull ^ std::random_device{}();

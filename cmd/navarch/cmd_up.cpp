@@ -90,6 +90,7 @@ int RunUp(const Args& args) {
   std::string without;
   std::string kubelet_networks(apiserver::kDefaultKubeletNetworks);
   std::string compaction_interval = "5m";
+  std::string event_ttl = "1h";
   int64_t not_ready_secs = 300, unreachable_secs = 300;
   int verbosity = 1;
   KubeletFlags kf;
@@ -125,6 +126,8 @@ int RunUp(const Args& args) {
       "default-unreachable-toleration-seconds",
       po::value(&unreachable_secs)->default_value(unreachable_secs),
       "the same for node.kubernetes.io/unreachable:NoExecute")(
+      "event-ttl", po::value(&event_ttl)->default_value(event_ttl),
+      "Events expire this long after their last write; 0 keeps them")(
       "compaction-interval", po::value(&compaction_interval)->default_value(compaction_interval),
       "how often the store's history is compacted to the revision of one interval earlier; 0 "
       "disables")("v", po::value(&verbosity)->default_value(1),
@@ -178,6 +181,12 @@ int RunUp(const Args& args) {
   if (!compaction.ok() || *compaction < Duration(0)) {
     log.Error("--compaction-interval: " + (compaction.ok() ? std::string("must not be negative")
                                                            : compaction.status().message()));
+    return 2;
+  }
+  auto ttl = ParseDuration(event_ttl);
+  if (!ttl.ok() || *ttl < Duration(0)) {
+    log.Error("--event-ttl: " +
+              (ttl.ok() ? std::string("must not be negative") : ttl.status().message()));
     return 2;
   }
   kf.node_name = "node-1";
@@ -255,6 +264,7 @@ int RunUp(const Args& args) {
   registry_options.service_cidr = rest_options.service_cidr;
   registry_options.node_port_min = rest_options.node_port_min;
   registry_options.node_port_max = rest_options.node_port_max;
+  rest_options.event_ttl = *ttl;
   registry_options.default_not_ready_toleration_seconds = not_ready_secs;
   registry_options.default_unreachable_toleration_seconds = unreachable_secs;
   auto shared_registry = registry::Registry::Create(registry_options);
@@ -316,6 +326,7 @@ int RunUp(const Args& args) {
   client::LocalApiOptions api_options;
   api_options.seed = (static_cast<uint64_t>(rd()) << 32) | rd();
   api_options.registry = *shared_registry;
+  api_options.event_ttl = *ttl;
   client::LocalApi api(**store, clock, api_options);
   std::unique_ptr<ControlPlane> cp;
   const int rc = RunComponent(

@@ -161,6 +161,9 @@ struct RestOptions {
   // unless it says; nullopt = no default toleration.
   std::optional<int64_t> default_not_ready_toleration_seconds = 300;
   std::optional<int64_t> default_unreachable_toleration_seconds = 300;
+  // Events expire this long after their last write (kube-apiserver's
+  // --event-ttl); 0: never.
+  Duration event_ttl = minutes(60);
   // The registry (core/registry) to share with in-process components that
   // write to the same store through their own LocalApi; null = one of the
   // server's own, built from the ranges above.

@@ -136,6 +136,7 @@ RestServer::Impl::Impl(store::Store& store, runtime::Clock& clock, RestOptions o
     lo.encode_values = true;
     lo.registry = registry_;
     lo.watch_feeds = feeds_;
+    lo.event_ttl = options_.event_ttl;
     apis_.push_back(std::make_unique<client::LocalApi>(store_, clock_, lo));
   }
 }
