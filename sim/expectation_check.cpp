@@ -69,6 +69,13 @@ std::string DescribeExpectation(const Expectation& e) {
     case Expectation::Type::kEvictions:
       out += " " + Selector(e) + " " + Bounds(e);
       break;
+    case Expectation::Type::kReadyEndpoints:
+      out += " " + e.namespace_ + "/" + e.name + " " + Bounds(e);
+      break;
+    case Expectation::Type::kEventCount:
+      out += " " + (e.event_type.empty() ? std::string() : e.event_type + " ") + e.reason +
+             (e.namespace_.empty() ? std::string() : " in " + e.namespace_) + " " + Bounds(e);
+      break;
   }
   out += e.by ? " by " + FormatDuration(*e.by) : " at the end";
   return out;
@@ -181,20 +188,47 @@ ExpectationResult EvaluateExpectation(const Expectation& e, const Metrics& metri
       if (!most.empty()) r.message += "; most: " + most + " (" + std::to_string(most_n) + ")";
       break;
     }
+    case Expectation::Type::kReadyEndpoints: {
+      const int64_t n = metrics.ReadyEndpoints(e.namespace_ + "/" + e.name);
+      r.passed = InBounds(e, n);
+      r.message = std::to_string(n) + " ready endpoint(s) (" + Want(e) + ")";
+      break;
+    }
+    case Expectation::Type::kEventCount: {
+      // Occurrences (each Event's count) of the reason among the Events in
+      // the Api now; expired ones (older than the Api's event TTL) are gone.
+      int64_t n = 0;
+      std::string last;
+      for (const auto& ev : metrics.KubeEvents()) {
+        if (ev->reason != e.reason) continue;
+        if (!e.event_type.empty() && ev->type != e.event_type) continue;
+        if (!e.namespace_.empty() && ev->metadata.namespace_ != e.namespace_) continue;
+        n += ev->count;
+        last = ev->involved_object.kind + "/" + ev->involved_object.name + ": " + ev->message;
+      }
+      r.passed = InBounds(e, n);
+      r.message = std::to_string(n) + " event(s) (" + Want(e) + ")";
+      if (!last.empty()) r.message += "; e.g. " + last;
+      break;
+    }
     case Expectation::Type::kEvictions: {
       // Pods evicted (deleted with a DisruptionTarget condition) by `at`.
       int64_t n = 0;
-      std::string first, last;
+      const PodLifecycle* first = nullptr;
+      const PodLifecycle* last = nullptr;
       for (const auto& p : metrics.pods()) {
         if (!p.evicted || *p.evicted > at || !Matches(e, p)) continue;
         ++n;
-        if (first.empty()) first = p.key + " at " + FormatDuration(*p.evicted - metrics.start());
-        last = p.key + " at " + FormatDuration(*p.evicted - metrics.start());
+        if (!first || *p.evicted < *first->evicted) first = &p;
+        if (!last || *p.evicted >= *last->evicted) last = &p;
       }
+      auto when = [&](const PodLifecycle* p) {
+        return p->key + " at " + FormatDuration(*p->evicted - metrics.start());
+      };
       r.passed = InBounds(e, n);
       r.message = std::to_string(n) + " pod(s) evicted (" + Want(e) + ")";
-      if (n > 0) r.message += "; first " + first;
-      if (n > 1) r.message += ", last " + last;
+      if (n > 0) r.message += "; first " + when(first);
+      if (n > 1) r.message += ", last " + when(last);
       break;
     }
   }

@@ -123,9 +123,66 @@ Status Metrics::Start() {
       [this](const client::ObjectPtr&, const client::ObjectPtr& o) { OnPod(o, false); },
       [this](const client::ObjectPtr& o) { OnPod(o, true); },
   });
+  endpoints_informer_ = std::make_unique<client::Informer>(api_, clock_, api::Kind::kEndpoints);
+  endpoints_informer_->AddHandlers({
+      [this](const client::ObjectPtr& o) { OnEndpoints(o, false); },
+      [this](const client::ObjectPtr&, const client::ObjectPtr& o) { OnEndpoints(o, false); },
+      [this](const client::ObjectPtr& o) { OnEndpoints(o, true); },
+  });
   NAVARCH_RETURN_IF_ERROR(node_informer_->Start());
   NAVARCH_RETURN_IF_ERROR(rc_informer_->Start());
+  NAVARCH_RETURN_IF_ERROR(endpoints_informer_->Start());
   return pod_informer_->Start();
+}
+
+std::string_view TimelineWhatName(TimelineEntry::What what) {
+  switch (what) {
+    case TimelineEntry::What::kNodeReady:
+      return "NodeReady";
+    case TimelineEntry::What::kPodReady:
+      return "PodReady";
+    case TimelineEntry::What::kRestart:
+      return "Restart";
+    case TimelineEntry::What::kEvicted:
+      return "Evicted";
+    case TimelineEntry::What::kEndpoints:
+      return "Endpoints";
+  }
+  return "?";
+}
+
+void Metrics::Note(TimelineEntry::What what, std::string object, int64_t value,
+                   std::string detail) {
+  timeline_.push_back({Since(clock_.Now()), what, std::move(object), value, std::move(detail)});
+}
+
+void Metrics::OnEndpoints(const client::ObjectPtr& obj, bool deleted) {
+  auto ep = api::As<api::Endpoints>(obj);
+  if (!ep) return;
+  const std::string key = api::KeyOf(*ep);
+  int64_t ready = 0, not_ready = 0;
+  if (!deleted) {
+    for (const auto& s : ep->subsets) {
+      ready += static_cast<int64_t>(s.addresses.size());
+      not_ready += static_cast<int64_t>(s.not_ready_addresses.size());
+    }
+  }
+  auto [it, added] = endpoints_.try_emplace(key, -1, -1);
+  if (!added && it->second == std::pair{ready, not_ready}) return;
+  it->second = {ready, not_ready};
+  Note(TimelineEntry::What::kEndpoints, key, ready,
+       deleted ? "deleted" : std::to_string(not_ready) + " not ready");
+  if (deleted) endpoints_.erase(it);
+}
+
+int64_t Metrics::ReadyEndpoints(const std::string& key) const {
+  auto it = endpoints_.find(key);
+  return it == endpoints_.end() ? 0 : it->second.first;
+}
+
+std::vector<std::shared_ptr<const api::Event>> Metrics::KubeEvents() const {
+  auto list = api_.List<api::Event>({});
+  return list.ok() ? list->items : std::vector<std::shared_ptr<const api::Event>>{};
 }
 
 void Metrics::OnPod(const client::ObjectPtr& obj, bool deleted) {
@@ -162,6 +219,7 @@ void Metrics::OnPod(const client::ObjectPtr& obj, bool deleted) {
         rec.evicted = now;
         rec.eviction_reason = c.reason;
         ++evicted_total_;
+        Note(TimelineEntry::What::kEvicted, rec.key, 0, c.reason);
         break;
       }
     }
@@ -179,10 +237,23 @@ void Metrics::OnPod(const client::ObjectPtr& obj, bool deleted) {
     rec.finished = now;
     ++(phase == Phase::kSucceeded ? succeeded_total_ : failed_total_);
   }
-  if (!rec.ready && PodIsReady(*pod)) rec.ready = now;
+  const bool ready_now = PodIsReady(*pod);
+  if (!rec.ready && ready_now) rec.ready = now;
+  if (ready_now != rec.ready_now && !deleted) {
+    rec.ready_now = ready_now;
+    Note(TimelineEntry::What::kPodReady, rec.key, ready_now ? 1 : 0, {});
+  }
   int32_t restarts = 0;
-  for (const auto& c : pod->status.container_statuses)
+  for (const auto& c : pod->status.container_statuses) {
     restarts += c.restart_count;
+    if (c.restart_count == 0) continue;
+    int32_t& seen = rec.container_restarts[c.name];
+    if (c.restart_count <= seen) continue;
+    seen = c.restart_count;
+    const auto& t = c.last_state.terminated;
+    Note(TimelineEntry::What::kRestart, rec.key, t ? t->exit_code : 0,
+         c.name + (t && !t->reason.empty() ? " (" + t->reason + ")" : std::string()));
+  }
   rec.restarts = std::max(rec.restarts, restarts);
   if (deleted) {
     rec.deleted = now;
@@ -274,6 +345,18 @@ void Metrics::OnNode(const client::ObjectPtr& obj, bool deleted) {
   }
   n.registered = !deleted;
   n.ready = !deleted && NodeIsReady(*node);
+  std::string status = deleted ? "Deleted" : "";
+  std::string reason;
+  for (const auto& c : node->status.conditions) {
+    if (c.type != "Ready" || deleted) continue;
+    status = c.status;
+    reason = c.reason;
+  }
+  if (status != n.ready_status) {
+    n.ready_status = status;
+    Note(TimelineEntry::What::kNodeReady, node->metadata.name, n.ready ? 1 : 0,
+         status + (reason.empty() ? std::string() : " (" + reason + ")"));
+  }
   n.cpu_allocatable = Allocatable(*node, api::kResourceCpu);
   n.memory_allocatable = Allocatable(*node, api::kResourceMemory);
   if (n.registered) {

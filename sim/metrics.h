@@ -59,10 +59,12 @@ struct PodLifecycle {
   std::string phase;                     // status.phase as last observed ("Pending" if empty)
   Time created;
   std::optional<Time> scheduled, started, ready, finished, deleted, evicted;
-  std::string eviction_reason;      // the DisruptionTarget condition's reason
-  int32_t restarts = 0;             // sum of container restart counts, highest seen
-  int32_t scheduling_attempts = 0;  // decisions recorded for the pod
-  int64_t cpu_millis = 0;           // summed container requests
+  std::string eviction_reason;  // the DisruptionTarget condition's reason
+  int32_t restarts = 0;         // sum of container restart counts, highest seen
+  std::map<std::string, int32_t> container_restarts;  // per container, highest seen
+  bool ready_now = false;                             // the Ready condition as last observed
+  int32_t scheduling_attempts = 0;                    // decisions recorded for the pod
+  int64_t cpu_millis = 0;                             // summed container requests
   int64_t memory_bytes = 0;
   bool deleting = false;  // deletionTimestamp seen
 
@@ -80,6 +82,23 @@ struct PodLifecycle {
     bool operator==(const Counted&) const = default;
   } counted;
 };
+
+// One change of the run's timeline (results.db `timeline`).
+struct TimelineEntry {
+  enum class What : uint8_t {
+    kNodeReady,  // a node's Ready condition changed; detail: True/False/Unknown (reason)
+    kPodReady,   // a pod's Ready condition changed; value 1/0
+    kRestart,    // a container restarted; value: the exit code; detail: container (reason)
+    kEvicted,    // a pod was evicted; detail: the reason
+    kEndpoints,  // a Service's ready endpoints changed; value: how many; detail: not ready
+  };
+  Duration t{};
+  What what = What::kNodeReady;
+  std::string object;  // node name, or "<namespace>/<name>" of the pod or Service
+  int64_t value = 0;
+  std::string detail;
+};
+std::string_view TimelineWhatName(TimelineEntry::What what);
 
 // One row of the time series.
 struct SeriesSample {
@@ -177,6 +196,13 @@ class Metrics {
   int64_t deleted_total() const { return deleted_total_; }
   int64_t evicted_total() const { return evicted_total_; }
 
+  // --- Timeline ---
+  const std::vector<TimelineEntry>& timeline() const { return timeline_; }
+  // Ready addresses of Service `key` ("<namespace>/<name>") now.
+  int64_t ReadyEndpoints(const std::string& key) const;
+  // The Kubernetes Events in the Api now.
+  std::vector<std::shared_ptr<const api::Event>> KubeEvents() const;
+
   // Sum over controllers of |active pods - spec.replicas|.
   int64_t ControllerDeficit() const;
   // Whether some pod whose node satisfies `alive` has work under way: bound
@@ -191,6 +217,7 @@ class Metrics {
   struct NodeState {
     bool registered = false;  // the Node is in the Api
     bool ready = false;
+    std::string ready_status;  // the Ready condition's status as last observed
     int64_t cpu_allocatable = 0;
     int64_t memory_allocatable = 0;
     int64_t cpu_requested = 0;
@@ -223,6 +250,11 @@ class Metrics {
   std::unique_ptr<client::Informer> pod_informer_;
   std::unique_ptr<client::Informer> node_informer_;
   std::unique_ptr<client::Informer> rc_informer_;
+  std::unique_ptr<client::Informer> endpoints_informer_;
+  std::vector<TimelineEntry> timeline_;
+  std::map<std::string, std::pair<int64_t, int64_t>> endpoints_;  // ready, not ready
+  void OnEndpoints(const client::ObjectPtr& obj, bool deleted);
+  void Note(TimelineEntry::What what, std::string object, int64_t value, std::string detail);
 
   std::vector<PodLifecycle> pods_;
   // Point lookups only (never iterated, so their order cannot reach a report).

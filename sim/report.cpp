@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <sstream>
 
 namespace navarch::sim {
@@ -277,6 +278,36 @@ std::string ReportJson(const Report& r) {
     j.Ratio(v);
   }
   j.EndObject();
+
+  {
+    int64_t counts[5] = {0, 0, 0, 0, 0};
+    for (const auto& t : r.timeline)
+      ++counts[static_cast<int>(t.what)];
+    j.Key("timeline");
+    j.BeginObject(true);
+    j.Field("node_ready_changes", counts[static_cast<int>(TimelineEntry::What::kNodeReady)]);
+    j.Field("pod_ready_changes", counts[static_cast<int>(TimelineEntry::What::kPodReady)]);
+    j.Field("restarts", counts[static_cast<int>(TimelineEntry::What::kRestart)]);
+    j.Field("evictions", counts[static_cast<int>(TimelineEntry::What::kEvicted)]);
+    j.Field("endpoints_changes", counts[static_cast<int>(TimelineEntry::What::kEndpoints)]);
+    j.EndObject();
+    std::map<std::string, int64_t> by_reason;
+    int64_t warnings = 0;
+    for (const auto& e : r.kube_events) {
+      by_reason[e.reason] += e.count;
+      if (e.type == "Warning") warnings += e.count;
+    }
+    j.Key("kube_events");
+    j.BeginObject();
+    j.Field("objects", static_cast<int64_t>(r.kube_events.size()));
+    j.Field("warnings", warnings);
+    j.Key("by_reason");
+    j.BeginObject(true);
+    for (const auto& [reason, n] : by_reason)
+      j.Field(reason, n);
+    j.EndObject();
+    j.EndObject();
+  }
 
   j.Key("recoveries");
   j.BeginArray();

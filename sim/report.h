@@ -114,6 +114,15 @@ struct Report {
   std::vector<SeriesSample> series;
   std::vector<PodRow> pods;
   std::vector<DecisionRecord> decisions;
+  // What changed, in order (results.db `timeline`).
+  std::vector<TimelineEntry> timeline;
+  // The Kubernetes Events in the Api at the end (results.db `kube_events`).
+  struct KubeEventRow {
+    Duration first{}, last{};
+    int32_t count = 0;
+    std::string type, reason, kind, namespace_, name, field_path, source, message;
+  };
+  std::vector<KubeEventRow> kube_events;
 
   // True when every expectation passed.
   bool Passed() const;

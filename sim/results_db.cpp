@@ -38,6 +38,20 @@ CREATE TABLE expectations (
 CREATE TABLE recoveries (
   seq INTEGER PRIMARY KEY, event TEXT, type TEXT, target TEXT, at_s REAL,
   nodes TEXT, affected_controllers TEXT, recovered_after_s REAL);
+CREATE TABLE timeline (t_s REAL, what TEXT, object TEXT, value INTEGER, detail TEXT);
+CREATE TABLE kube_events (
+  first_s REAL, last_s REAL, count INTEGER, type TEXT, reason TEXT, kind TEXT,
+  namespace TEXT, name TEXT, field_path TEXT, source TEXT, message TEXT);
+CREATE VIEW node_ready AS
+  SELECT t_s, object AS node, value AS ready, detail AS status FROM timeline
+  WHERE what = 'NodeReady';
+CREATE VIEW restarts AS
+  SELECT t_s, object AS pod, detail AS container, value AS exit_code FROM timeline
+  WHERE what = 'Restart';
+CREATE VIEW evictions AS
+  SELECT t_s, object AS pod, detail AS reason FROM timeline WHERE what = 'Evicted';
+CREATE VIEW endpoints AS
+  SELECT t_s, object AS service, value AS ready, detail FROM timeline WHERE what = 'Endpoints';
 )sql";
 
 double Secs(Duration d) {
@@ -206,6 +220,21 @@ Status WriteResultsDb(const Report& r, const std::string& path) {
       ins.Int(1, seq++).Text(2, rec.event).Text(3, rec.type).Text(4, rec.target);
       ins.Real(5, Secs(rec.at)).Text(6, Join(rec.nodes)).Text(7, Join(rec.affected_controllers));
       ins.Opt(8, rec.recovered_after).Step();
+    }
+  }
+  {
+    Insert ins(db, "INSERT INTO timeline VALUES (?,?,?,?,?)", status);
+    for (const auto& t : r.timeline) {
+      ins.Real(1, Secs(t.t)).Text(2, std::string(TimelineWhatName(t.what))).Text(3, t.object);
+      ins.Int(4, t.value).Text(5, t.detail).Step();
+    }
+  }
+  {
+    Insert ins(db, "INSERT INTO kube_events VALUES (?,?,?,?,?,?,?,?,?,?,?)", status);
+    for (const auto& e : r.kube_events) {
+      ins.Real(1, Secs(e.first)).Real(2, Secs(e.last)).Int(3, e.count).Text(4, e.type);
+      ins.Text(5, e.reason).Text(6, e.kind).Text(7, e.namespace_).Text(8, e.name);
+      ins.Text(9, e.field_path).Text(10, e.source).Text(11, e.message).Step();
     }
   }
   exec("COMMIT;");

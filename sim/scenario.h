@@ -151,6 +151,8 @@ struct Expectation {
     kReadyNodes,              // Ready nodes >= at_least at `by`
     kRestarts,                // container restarts of pods matching selector, within bounds
     kEvictions,               // pods matching selector evicted by `by`, within bounds
+    kReadyEndpoints,          // ready addresses of Service `name` at `by`, within bounds
+    kEventCount,              // Kubernetes Events with `reason` (and `event_type`) at `by`
   };
   Type type = Type::kRunningReplicas;
   int line = 0;
@@ -163,6 +165,9 @@ struct Expectation {
   int64_t at_least = 0;
   std::optional<int64_t> at_most;
   std::optional<Duration> by;  // when to check; unset: at the end of the run
+  std::string name;            // readyEndpoints: the Service
+  std::string reason;          // eventCount: the Event reason
+  std::string event_type;      // eventCount: Normal or Warning; "" = both
   Duration threshold{};
   double percentile = 99;
 };

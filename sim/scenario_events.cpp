@@ -56,6 +56,8 @@ constexpr ExpectKey kExpectKeys[] = {
     {"readyNodes", Expectation::Type::kReadyNodes},
     {"restarts", Expectation::Type::kRestarts},
     {"evictions", Expectation::Type::kEvictions},
+    {"readyEndpoints", Expectation::Type::kReadyEndpoints},
+    {"eventCount", Expectation::Type::kEventCount},
 };
 
 ObjectRef RefOf(const api::Object& obj) {
@@ -524,6 +526,30 @@ std::optional<Expectation> ScenarioParser::ParseExpectation(const yaml::Node& no
       at_least();
       x.by = d.DurationField("by");
       x.namespace_ = d.String("namespace").value_or("");
+      break;
+    case Expectation::Type::kReadyEndpoints:
+      if (yaml::Node n = d.Require("service")) {
+        if (auto text = ReadString(n, d.PathOf("service"), diag_)) x.name = *text;
+      }
+      x.namespace_ = d.String("namespace").value_or("default");
+      at_least();
+      x.by = d.DurationField("by");
+      break;
+    case Expectation::Type::kEventCount:
+      if (yaml::Node n = d.Require("reason")) {
+        if (auto text = ReadString(n, d.PathOf("reason"), diag_)) x.reason = *text;
+      }
+      if (yaml::Node n = d.Get("type")) {
+        if (auto text = ReadString(n, d.PathOf("type"), diag_)) {
+          if (*text != "Normal" && *text != "Warning") {
+            diag_.Error(n, d.PathOf("type"), "\"" + *text + "\" is not Normal or Warning");
+          }
+          x.event_type = *text;
+        }
+      }
+      x.namespace_ = d.String("namespace").value_or("");
+      at_least();
+      x.by = d.DurationField("by");
       break;
   }
   d.Finish();

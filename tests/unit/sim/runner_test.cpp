@@ -381,7 +381,7 @@ TEST(RunnerTest, TaintEvictionScenarioEvictsWhatKubernetesWould) {
   ASSERT_TRUE(s.ok()) << s.status();
   Report r = MustRun(std::move(*s));
   EXPECT_TRUE(r.Passed()) << Failures(r);
-  EXPECT_EQ(r.expectations.size(), 13u);
+  EXPECT_EQ(r.expectations.size(), 15u);
   EXPECT_EQ(r.pods_evicted, 4);  // plain, patient, short, default
   for (const auto& p : r.pods) {
     if (p.name == "patient") {
@@ -432,6 +432,20 @@ TEST(RunnerTest, ResultsDbIsQueryable) {
   EXPECT_EQ(scalar("SELECT affected_controllers FROM recoveries"), "default/web");
   EXPECT_EQ(scalar("SELECT value FROM run WHERE key = 'stop_reason'"), "duration");
   EXPECT_EQ(scalar("SELECT phase FROM pods WHERE node = 'node-3'"), "Deleted");
+  // The timeline: node-3 went Unknown when it failed and came back.
+  EXPECT_EQ(scalar("SELECT group_concat(status, ', ') FROM node_ready WHERE node = 'node-3'"),
+            "True (KubeletReady), Unknown (NodeStatusUnknown), True (KubeletReady)");
+  EXPECT_EQ(scalar("SELECT count(*) FROM evictions"), "1");
+  EXPECT_EQ(scalar("SELECT ready FROM endpoints WHERE service = 'default/web' "
+                   "ORDER BY t_s DESC LIMIT 1"),
+            "3");
+  // Kubernetes Events: one Scheduled per pod, from the scheduler.
+  EXPECT_EQ(scalar("SELECT sum(count) FROM kube_events WHERE reason = 'Scheduled' "
+                   "AND source = 'default-scheduler'"),
+            "4");
+  EXPECT_EQ(scalar("SELECT count(*) FROM kube_events WHERE reason = 'NodeNotReady' AND "
+                   "kind = 'Node' AND name = 'node-3'"),
+            "1");
   sqlite3_close(db);
 }
 
