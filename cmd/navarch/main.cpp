@@ -34,6 +34,8 @@ constexpr Command kCommands[] = {
     {"up", "all-in-one cluster: API server, scheduler, controllers and kubelets",
      navarch::cmd::RunUp},
     {"run", "run a scenario on a backend (sim or docker) in real time", navarch::cmd::RunRun},
+    {"compare", "two runs' reports side by side (sim vs docker, two seeds), B - A per figure",
+     navarch::cmd::RunCompare},
     {"version", "print the navarch version", navarch::cmd::RunVersion},
 };
 
