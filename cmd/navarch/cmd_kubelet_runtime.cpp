@@ -95,7 +95,9 @@ class DockerKubeletRuntime final : public KubeletRuntime {
   std::unique_ptr<docker::DockerRuntime> rt_;
 };
 
-Result<sim::RuntimeModel> LoadModel(const std::string& path) {
+}  // namespace
+
+Result<sim::RuntimeModel> LoadRuntimeModel(const std::string& path) {
   if (path.empty()) return sim::RuntimeModel();
   auto text = ReadBoundedFile(path, yaml::Limits().max_input_bytes, "--runtime-model");
   if (!text.ok()) return InvalidArgument(text.status().message());
@@ -109,6 +111,8 @@ Result<sim::RuntimeModel> LoadModel(const std::string& path) {
     return diag.ok() ? InvalidArgument(path + ": not a runtime model") : diag.ToStatus();
   return std::move(*model);
 }
+
+namespace {
 
 uint64_t SeedOf(const std::string& name) {
   uint64_t h = 1469598103934665603ull;  // FNV-1a
@@ -131,7 +135,7 @@ Result<std::unique_ptr<KubeletRuntime>> MakeKubeletRuntime(const KubeletFlags& f
     NAVARCH_ASSIGN_OR_RETURN(auto rt, docker::DockerRuntime::Connect(clock, std::move(o)));
     return std::unique_ptr<KubeletRuntime>(new DockerKubeletRuntime(std::move(rt)));
   }
-  NAVARCH_ASSIGN_OR_RETURN(sim::RuntimeModel model, LoadModel(flags.runtime_model));
+  NAVARCH_ASSIGN_OR_RETURN(sim::RuntimeModel model, LoadRuntimeModel(flags.runtime_model));
   sim::SimRuntimeOptions ro;
   ro.node_name = flags.node_name;
   if (!flags.node_ip.empty()) ro.node_ip = flags.node_ip;

@@ -13,6 +13,7 @@
 #include "core/kubelet/options.h"
 #include "core/runtime/clock.h"
 #include "core/runtime/container_runtime.h"
+#include "sim/runtime_model.h"
 
 namespace navarch::cmd {
 
@@ -37,6 +38,10 @@ struct KubeletFlags {
 };
 
 // Owns a container runtime and what it needs (the sim model).
+// A runtime model from a YAML file: a `runtime:` section, or the fields
+// alone (what --runtime-model takes). "" = the defaults.
+Result<sim::RuntimeModel> LoadRuntimeModel(const std::string& path);
+
 class KubeletRuntime {
  public:
   virtual ~KubeletRuntime() = default;

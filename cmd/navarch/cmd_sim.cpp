@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "cmd/navarch/cmd_kubelet_runtime.h"
 #include "cmd/navarch/commands.h"
 #include "cmd/navarch/options.h"
 #include "sim/report.h"
@@ -62,7 +63,7 @@ int RunSim(const Args& args) {
       "Prints a summary, writes DIR/report.json and DIR/results.db. Exit code 0 when\n"
       "every expectation passed, 1 when one failed, 2 for a usage error or an invalid\n"
       "scenario (every problem printed as FILE:LINE: FIELD: MESSAGE).\n\nOptions");
-  std::string scenario_path, profile, out, compare, format;
+  std::string scenario_path, profile, out, compare, format, runtime_model;
   uint64_t seed = 0;
   double scale = 1;
   std::string sample = "10s";
@@ -82,7 +83,9 @@ int RunSim(const Args& args) {
       "sample-interval", po::value(&sample)->default_value("10s"),
       "time-series sampling period in simulated time")("no-progress", po::bool_switch(&no_progress),
                                                        "never draw the progress bar")(
-      "scenario", po::value(&scenario_path), "scenario file (positional)");
+      "runtime-model", po::value(&runtime_model),
+      "replace the scenario's runtime: section with this file's (e.g. one written by "
+      "navarch calibrate)")("scenario", po::value(&scenario_path), "scenario file (positional)");
   po::positional_options_description pos;
   pos.add("scenario", 1);
   po::variables_map vm;
@@ -92,6 +95,16 @@ int RunSim(const Args& args) {
 
   auto scenario = LoadScenarioArg("sim", scenario_path);
   if (!scenario) return 2;
+  std::optional<sim::RuntimeModel> model;
+  if (!runtime_model.empty()) {
+    auto m = LoadRuntimeModel(runtime_model);
+    if (!m.ok()) {
+      std::cerr << "navarch sim: --runtime-model: " << m.status().message() << "\n";
+      return 2;
+    }
+    model = std::move(*m);
+    scenario->runtime = *model;
+  }
   if (out.empty()) out = "out/" + scenario->name;
 
   if (!compare.empty()) {
@@ -123,6 +136,7 @@ int RunSim(const Args& args) {
         std::cerr << again.status().message() << "\n";
         return 2;
       }
+      if (model) again->runtime = *model;
       sim::RunnerOptions options;
       if (vm.count("seed")) options.seed = seed;
       options.scheduler_profile = name;

@@ -22,8 +22,9 @@ int RunScheduler(const Args& args);  // cmd_components.cpp
 int RunControllerManager(const Args& args);
 int RunKubelet(const Args& args);
 int RunUp(const Args& args);
-int RunProxy(const Args& args);    // cmd_proxy.cpp
-int RunRun(const Args& args);      // cmd_run.cpp
-int RunCompare(const Args& args);  // cmd_compare.cpp
+int RunProxy(const Args& args);      // cmd_proxy.cpp
+int RunRun(const Args& args);        // cmd_run.cpp
+int RunCompare(const Args& args);    // cmd_compare.cpp
+int RunCalibrate(const Args& args);  // cmd_calibrate.cpp
 
 }  // namespace navarch::cmd

@@ -36,6 +36,8 @@ constexpr Command kCommands[] = {
     {"run", "run a scenario on a backend (sim or docker) in real time", navarch::cmd::RunRun},
     {"compare", "two runs' reports side by side (sim vs docker, two seeds), B - A per figure",
      navarch::cmd::RunCompare},
+    {"calibrate", "measure the local Docker engine; write a runtime model for the simulator",
+     navarch::cmd::RunCalibrate},
     {"version", "print the navarch version", navarch::cmd::RunVersion},
 };
 
