@@ -57,8 +57,7 @@ int RunApiserver(const Args& args) {
   std::string service_cidr = "10.96.0.0/16", node_ports = "30000-32767";
   std::string kubelet_networks(apiserver::kDefaultKubeletNetworks);
   std::string compaction_interval = "5m";
-  std::string event_ttl = "1h";
-  int64_t not_ready_secs = 300, unreachable_secs = 300;
+  AdmissionFlags admission;
   bool insecure = false, anonymous = false;
   int io_threads = 2, handler_threads = 16;
   HttpLimitFlags limits;
@@ -87,19 +86,11 @@ int RunApiserver(const Args& args) {
       "kubelet-networks", po::value(&kubelet_networks)->default_value(kubelet_networks),
       "comma-separated CIDRs the kubelet endpoints (pods/log) may be in; the API server "
       "connects to no kubelet address outside them")(
-      "default-not-ready-toleration-seconds",
-      po::value(&not_ready_secs)->default_value(not_ready_secs),
-      "how long a new pod tolerates node.kubernetes.io/not-ready:NoExecute unless it says "
-      "(its pods are evicted that long after its node is tainted)")(
-      "default-unreachable-toleration-seconds",
-      po::value(&unreachable_secs)->default_value(unreachable_secs),
-      "the same for node.kubernetes.io/unreachable:NoExecute")(
-      "event-ttl", po::value(&event_ttl)->default_value(event_ttl),
-      "Events expire this long after their last write; 0 keeps them")(
       "compaction-interval", po::value(&compaction_interval)->default_value(compaction_interval),
       "how often the store's history is compacted to the revision of one interval earlier "
       "(watches from older resourceVersions get 410 Gone); 0 disables");
   po::options_description limit_desc("Limits (docs/apiserver.md)");
+  admission.Add(desc);
   limits.Add(limit_desc);
   desc.add(limit_desc);
   po::positional_options_description pos;
@@ -135,10 +126,9 @@ int RunApiserver(const Args& args) {
               << (compaction.ok() ? "must not be negative" : compaction.status().message()) << "\n";
     return 2;
   }
-  auto ttl = ParseDuration(event_ttl);
-  if (!ttl.ok() || *ttl < Duration(0)) {
-    std::cerr << "navarch apiserver: --event-ttl: "
-              << (ttl.ok() ? "must not be negative" : ttl.status().message()) << "\n";
+  auto ttl = admission.EventTtl();
+  if (!ttl.ok()) {
+    std::cerr << "navarch apiserver: " << ttl.status().message() << "\n";
     return 2;
   }
   if (data_dir.empty()) data_dir = DefaultDataDir();
@@ -172,8 +162,8 @@ int RunApiserver(const Args& args) {
   rest_opts.node_port_min = np_min;
   rest_opts.node_port_max = np_max;
   rest_opts.event_ttl = *ttl;
-  rest_opts.default_not_ready_toleration_seconds = not_ready_secs;
-  rest_opts.default_unreachable_toleration_seconds = unreachable_secs;
+  rest_opts.default_not_ready_toleration_seconds = admission.not_ready_seconds;
+  rest_opts.default_unreachable_toleration_seconds = admission.unreachable_seconds;
   rest_opts.seed = std::random_device{}() * 0x100000001ull ^ std::random_device{}();
   rest_opts.server_address = listen;
   rest_opts.write_pool = std::max(4, handler_threads);

@@ -16,6 +16,26 @@ namespace navarch::cmd {
 
 namespace po = boost::program_options;
 
+void AdmissionFlags::Add(po::options_description& desc) {
+  desc.add_options()(
+      "default-not-ready-toleration-seconds",
+      po::value(&not_ready_seconds)->default_value(not_ready_seconds),
+      "how long a new pod tolerates node.kubernetes.io/not-ready:NoExecute unless it says "
+      "(its pods are evicted that long after its node is tainted)")(
+      "default-unreachable-toleration-seconds",
+      po::value(&unreachable_seconds)->default_value(unreachable_seconds),
+      "the same for node.kubernetes.io/unreachable:NoExecute")(
+      "event-ttl", po::value(&event_ttl)->default_value(event_ttl),
+      "Events expire this long after their last write; 0 keeps them");
+}
+
+Result<Duration> AdmissionFlags::EventTtl() const {
+  auto ttl = ParseDuration(event_ttl);
+  if (!ttl.ok()) return InvalidArgument("--event-ttl: " + ttl.status().message());
+  if (*ttl < Duration(0)) return InvalidArgument("--event-ttl: must not be negative");
+  return *ttl;
+}
+
 void ConnectionFlags::Add(po::options_description& desc) {
   desc.add_options()("server", po::value(&server),
                      "API server URL (https://127.0.0.1:6443); overrides the kubeconfig's")(

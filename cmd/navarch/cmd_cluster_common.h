@@ -35,6 +35,19 @@ struct ConnectionFlags {
   Result<apiclient::HttpApiOptions> Resolve() const;
 };
 
+// The API server's own rules for what clients write, shared by `apiserver`
+// and `up`: --default-not-ready-toleration-seconds,
+// --default-unreachable-toleration-seconds and --event-ttl.
+struct AdmissionFlags {
+  int64_t not_ready_seconds = 300;
+  int64_t unreachable_seconds = 300;
+  std::string event_ttl = "1h";
+
+  void Add(boost::program_options::options_description& desc);
+  // The parsed --event-ttl; kInvalidArgument naming the flag.
+  Result<Duration> EventTtl() const;
+};
+
 // "HOST:PORT" (port 0-65535) of a listening flag; the error names `flag`.
 Result<std::pair<std::string, uint16_t>> ParseHostPort(std::string_view flag,
                                                        const std::string& value);

@@ -90,8 +90,7 @@ int RunUp(const Args& args) {
   std::string without;
   std::string kubelet_networks(apiserver::kDefaultKubeletNetworks);
   std::string compaction_interval = "5m";
-  std::string event_ttl = "1h";
-  int64_t not_ready_secs = 300, unreachable_secs = 300;
+  AdmissionFlags admission;
   int verbosity = 1;
   KubeletFlags kf;
   HttpLimitFlags limits;
@@ -119,20 +118,12 @@ int RunUp(const Args& args) {
       "heartbeat", po::value(&kf.heartbeat)->default_value(kf.heartbeat), "node status period")(
       "kubelet-networks", po::value(&kubelet_networks)->default_value(kubelet_networks),
       "comma-separated CIDRs the endpoints of kubelet processes (pods/log) may be in")(
-      "default-not-ready-toleration-seconds",
-      po::value(&not_ready_secs)->default_value(not_ready_secs),
-      "how long a new pod tolerates node.kubernetes.io/not-ready:NoExecute unless it says "
-      "(its pods are evicted that long after its node is tainted)")(
-      "default-unreachable-toleration-seconds",
-      po::value(&unreachable_secs)->default_value(unreachable_secs),
-      "the same for node.kubernetes.io/unreachable:NoExecute")(
-      "event-ttl", po::value(&event_ttl)->default_value(event_ttl),
-      "Events expire this long after their last write; 0 keeps them")(
       "compaction-interval", po::value(&compaction_interval)->default_value(compaction_interval),
       "how often the store's history is compacted to the revision of one interval earlier; 0 "
       "disables")("v", po::value(&verbosity)->default_value(1),
                   "log verbosity on stderr (0 errors only)");
   po::options_description limit_desc("API server limits (docs/apiserver.md)");
+  admission.Add(desc);
   limits.Add(limit_desc);
   desc.add(limit_desc);
   po::variables_map vm;
@@ -183,10 +174,9 @@ int RunUp(const Args& args) {
                                                            : compaction.status().message()));
     return 2;
   }
-  auto ttl = ParseDuration(event_ttl);
-  if (!ttl.ok() || *ttl < Duration(0)) {
-    log.Error("--event-ttl: " +
-              (ttl.ok() ? std::string("must not be negative") : ttl.status().message()));
+  auto ttl = admission.EventTtl();
+  if (!ttl.ok()) {
+    log.Error(ttl.status().message());
     return 2;
   }
   kf.node_name = "node-1";
@@ -265,8 +255,8 @@ int RunUp(const Args& args) {
   registry_options.node_port_min = rest_options.node_port_min;
   registry_options.node_port_max = rest_options.node_port_max;
   rest_options.event_ttl = *ttl;
-  registry_options.default_not_ready_toleration_seconds = not_ready_secs;
-  registry_options.default_unreachable_toleration_seconds = unreachable_secs;
+  registry_options.default_not_ready_toleration_seconds = admission.not_ready_seconds;
+  registry_options.default_unreachable_toleration_seconds = admission.unreachable_seconds;
   auto shared_registry = registry::Registry::Create(registry_options);
   if (!shared_registry.ok()) {
     log.Error(shared_registry.status().ToString());

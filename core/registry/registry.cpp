@@ -262,8 +262,9 @@ Result<std::shared_ptr<Registry>> Registry::Create(const RegistryOptions& option
   for (const auto* secs : {&options.default_not_ready_toleration_seconds,
                            &options.default_unreachable_toleration_seconds}) {
     if (*secs && **secs < 0) {
-      return InvalidArgument("default toleration seconds " + std::to_string(**secs) +
-                             " must not be negative (leave it unset to add no toleration)");
+      return InvalidArgument(
+          "default toleration seconds " + std::to_string(**secs) +
+          " must not be negative (0: a pod goes as soon as its node is tainted)");
     }
   }
   return std::shared_ptr<Registry>(new Registry(options, std::move(alloc)));
