@@ -9,7 +9,7 @@
 //                           pod succeeded)
 //
 //   sim_bench [--benchmarks=500x10000,5000x100000] [--seed=1] [--explain]
-//             [--huge-pages=0|1] [Google Benchmark flags]
+//             [--huge-pages=0|1] [--record-events=0|1] [Google Benchmark flags]
 //
 // Each size runs once (a run of 100,000 pods takes tens of seconds; compare
 // CPU time as well as wall time on a shared machine). --huge-pages=1 (the
@@ -35,6 +35,7 @@ struct Flags {
   uint64_t seed = 1;
   bool explain = false;
   bool huge_pages = true;
+  bool record_events = true;
 };
 
 // `failures` counts runs that failed or missed their expectations.
@@ -93,6 +94,11 @@ int main(int argc, char** argv) {
       }
     } else if (arg == "--explain") {
       flags.explain = true;
+    } else if (arg.rfind("--record-events=", 0) == 0) {
+      if (!navarch::sim::ParseBool(arg.substr(16), flags.record_events)) {
+        std::cerr << "sim_bench: --record-events: use 1 or 0\n";
+        return 2;
+      }
     } else if (arg.rfind("--huge-pages=", 0) == 0) {
       if (!navarch::sim::ParseBool(arg.substr(13), flags.huge_pages)) {
         std::cerr << "sim_bench: --huge-pages: use 1 or 0\n";
@@ -117,6 +123,7 @@ int main(int argc, char** argv) {
   navarch::sim::BenchOptions options;
   options.seed = flags.seed;
   options.explain = flags.explain;
+  options.record_events = flags.record_events;
   int failures = 0;
   for (const auto& size : *sizes) {
     benchmark::RegisterBenchmark(("BM_Sim/" + size.Name()).c_str(), navarch::sim::RunSize, size,

@@ -73,6 +73,7 @@ std::string ReadAll(int fd) {
   if (!scenario.ok()) {
     error = scenario.status().message();
   } else {
+    scenario->api.record_events = options.record_events;
     RunnerOptions ro;
     ro.record_decisions = options.explain;
     ro.sample_interval = seconds(10);

@@ -41,6 +41,8 @@ struct BenchOptions {
   uint64_t seed = 1;
   // Record every scheduling decision with its explanation (slower).
   bool explain = false;
+  // The components record Kubernetes Events (a scenario's api.recordEvents).
+  bool record_events = true;
 };
 
 struct BenchResult {

@@ -294,8 +294,8 @@ std::string ReportJson(const Report& r) {
     std::map<std::string, int64_t> by_reason;
     int64_t warnings = 0;
     for (const auto& e : r.kube_events) {
-      by_reason[e.reason] += e.count;
-      if (e.type == "Warning") warnings += e.count;
+      by_reason[e->reason] += e->count;
+      if (e->type == "Warning") warnings += e->count;
     }
     j.Key("kube_events");
     j.BeginObject();

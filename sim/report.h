@@ -116,13 +116,11 @@ struct Report {
   std::vector<DecisionRecord> decisions;
   // What changed, in order (results.db `timeline`).
   std::vector<TimelineEntry> timeline;
-  // The Kubernetes Events in the Api at the end (results.db `kube_events`).
-  struct KubeEventRow {
-    Duration first{}, last{};
-    int32_t count = 0;
-    std::string type, reason, kind, namespace_, name, field_path, source, message;
-  };
-  std::vector<KubeEventRow> kube_events;
+  // The Kubernetes Events in the Api at the end, by first time (results.db
+  // `kube_events`); shared with the store, not copied. `start` is the run's
+  // start, for their times.
+  std::vector<std::shared_ptr<const api::Event>> kube_events;
+  Time start;
 
   // True when every expectation passed.
   bool Passed() const;

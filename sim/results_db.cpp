@@ -232,9 +232,11 @@ Status WriteResultsDb(const Report& r, const std::string& path) {
   {
     Insert ins(db, "INSERT INTO kube_events VALUES (?,?,?,?,?,?,?,?,?,?,?)", status);
     for (const auto& e : r.kube_events) {
-      ins.Real(1, Secs(e.first)).Real(2, Secs(e.last)).Int(3, e.count).Text(4, e.type);
-      ins.Text(5, e.reason).Text(6, e.kind).Text(7, e.namespace_).Text(8, e.name);
-      ins.Text(9, e.field_path).Text(10, e.source).Text(11, e.message).Step();
+      const auto& io = e->involved_object;
+      ins.Real(1, Secs(e->first_timestamp - r.start)).Real(2, Secs(e->last_timestamp - r.start));
+      ins.Int(3, e->count).Text(4, e->type).Text(5, e->reason).Text(6, io.kind);
+      ins.Text(7, io.namespace_).Text(8, io.name).Text(9, io.field_path);
+      ins.Text(10, e->source.component).Text(11, e->message).Step();
     }
   }
   exec("COMMIT;");

@@ -755,25 +755,11 @@ Report Runner::World::Run() {
     report.pods.push_back(std::move(row));
   }
   report.timeline = m.timeline();
-  for (const auto& ev : m.KubeEvents()) {
-    Report::KubeEventRow row;
-    row.first = ev->first_timestamp - start;
-    row.last = ev->last_timestamp - start;
-    row.count = ev->count;
-    row.type = ev->type;
-    row.reason = ev->reason;
-    row.kind = ev->involved_object.kind;
-    row.namespace_ = ev->involved_object.namespace_;
-    row.name = ev->involved_object.name;
-    row.field_path = ev->involved_object.field_path;
-    row.source = ev->source.component;
-    row.message = ev->message;
-    report.kube_events.push_back(std::move(row));
-  }
-  std::stable_sort(report.kube_events.begin(), report.kube_events.end(),
-                   [](const Report::KubeEventRow& a, const Report::KubeEventRow& b) {
-                     return a.first < b.first;
-                   });
+  report.start = start;
+  report.kube_events = m.KubeEvents();
+  std::stable_sort(
+      report.kube_events.begin(), report.kube_events.end(),
+      [](const auto& a, const auto& b) { return a->first_timestamp < b->first_timestamp; });
   report.scheduling_latency = Summarize(std::move(sched));
   report.startup_latency = Summarize(std::move(startup));
 
