@@ -409,6 +409,10 @@ asio::awaitable<Result<std::vector<runtime::PodSandboxStatus>>> Ops::ListSandbox
   filters.emplace_back("label", std::string(kLabelKind) + "=sandbox");
   for (const auto& [k, v] : filter.labels)
     filters.emplace_back("label", k + "=" + v);
+  // A runtime that stamps extra labels sees only what it made (two
+  // `navarch run`s of one scenario on one dockerd share node names).
+  for (const auto& [k, v] : options_.extra_labels)
+    filters.emplace_back("label", k + "=" + v);
   if (filter.id) filters.emplace_back("id", *filter.id);
   NAVARCH_ASSIGN_OR_RETURN_CO(
       auto r,
@@ -603,6 +607,8 @@ asio::awaitable<Result<std::vector<runtime::ContainerStatus>>> Ops::ListContaine
   std::vector<std::pair<std::string, std::string>> filters;
   filters.emplace_back("label", std::string(kLabelKind) + "=container");
   for (const auto& [k, v] : filter.labels)
+    filters.emplace_back("label", k + "=" + v);
+  for (const auto& [k, v] : options_.extra_labels)  // only what this runtime made
     filters.emplace_back("label", k + "=" + v);
   if (filter.sandbox_id) {
     filters.emplace_back("label", std::string(kLabelSandboxId) + "=" + *filter.sandbox_id);
@@ -839,6 +845,8 @@ asio::awaitable<Status> Ops::Events(std::function<void(runtime::ContainerEvent)>
   while (!cancel.cancelled()) {
     std::vector<std::pair<std::string, std::string>> filters = {
         {"type", "container"}, {"label", std::string(kLabelKind) + "=container"}};
+    for (const auto& [k, v] : options_.extra_labels)  // only what this runtime made
+      filters.emplace_back("label", k + "=" + v);
     std::string target = "/events?filters=" + FiltersQuery(filters);
     if (since_nanos > 0) {  // inclusive in dockerd: start just after the last one seen
       const int64_t from = since_nanos + 1;

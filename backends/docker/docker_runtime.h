@@ -90,8 +90,11 @@ struct DockerOptions {
   // Timeout of one ordinary request to dockerd (stop and exec add their own
   // timeouts on top).
   Duration request_timeout = seconds(30);
-  // Extra labels stamped on every sandbox and container (tests use this to
-  // find and clean up what they created).
+  // Extra labels stamped on every sandbox and container; listings (and so a
+  // kubelet's adoption at start) see only sandboxes and containers that
+  // carry them. `navarch run` stamps its run id, so two runs of one scenario
+  // on one dockerd (the same node names) never touch each other's
+  // containers; tests use it to find and clean up what they created.
   runtime::RuntimeLabels extra_labels;
 };
 

@@ -232,6 +232,35 @@ TEST_F(DockerRuntimeTest, StopAndRemoveSandboxTakeItsContainers) {
   EXPECT_EQ(st.code(), Code::kNotFound);
 }
 
+// Two runtimes with different extra labels on one dockerd (two `navarch run`s
+// of one scenario: the same node names) never see each other's sandboxes or
+// containers, so a kubelet never adopts or kills another run's.
+TEST_F(DockerRuntimeTest, ExtraLabelsScopeWhatARuntimeLists) {
+  auto sb = RuntimeCall<runtime::RunPodSandboxResult>(
+      [&](auto done) { runtime_->RunPodSandbox(Sandbox("mine"), done); });
+  ASSERT_TRUE(sb.ok()) << sb.status();
+  auto id = Run(sb->id, Container("c", "while true; do sleep 1; done"));
+  ASSERT_TRUE(id.ok()) << id.status();
+  DockerOptions other_options = Options();
+  other_options.extra_labels["io.navarch.test.other"] = "1";
+  auto other = OnLoop([&] { return DockerRuntime::Connect(clock_, other_options); });
+  ASSERT_TRUE(other.ok()) << other.status();
+  auto theirs = RuntimeCall<std::vector<runtime::PodSandboxStatus>>(
+      [&](auto done) { (*other)->ListPodSandboxes({}, done); });
+  ASSERT_TRUE(theirs.ok()) << theirs.status();
+  EXPECT_TRUE(theirs->empty());
+  auto their_containers = RuntimeCall<std::vector<runtime::ContainerStatus>>(
+      [&](auto done) { (*other)->ListContainers({}, done); });
+  ASSERT_TRUE(their_containers.ok());
+  EXPECT_TRUE(their_containers->empty());
+  // The runtime that made them still lists them.
+  auto mine = RuntimeCall<std::vector<runtime::ContainerStatus>>(
+      [&](auto done) { runtime_->ListContainers({}, done); });
+  ASSERT_TRUE(mine.ok());
+  EXPECT_EQ(mine->size(), 1u);
+  OnLoop([&] { other->reset(); });
+}
+
 TEST_F(DockerRuntimeTest, ContainerThatCannotRunIsReportedExited) {
   auto sb = RuntimeCall<runtime::RunPodSandboxResult>(
       [&](auto done) { runtime_->RunPodSandbox(Sandbox("norun"), done); });
