@@ -207,6 +207,7 @@ void Metrics::OnPod(const client::ObjectPtr& obj, bool deleted) {
   }
   PodLifecycle& rec = pods_[index];
   rec.last = pod;
+  recovery_dirty_ = true;
   rec.controller = ControllerOf(*pod);
   rec.node = pod->spec->node_name;
   rec.phase = pod->status.phase.empty() ? std::string(api::kPodPending) : pod->status.phase;
@@ -353,6 +354,7 @@ void Metrics::OnNode(const client::ObjectPtr& obj, bool deleted) {
     reason = c.reason;
   }
   if (status != n.ready_status) {
+    recovery_dirty_ = true;
     n.ready_status = status;
     Note(TimelineEntry::What::kNodeReady, node->metadata.name, n.ready ? 1 : 0,
          status + (reason.empty() ? std::string() : " (" + reason + ")"));
@@ -369,6 +371,7 @@ void Metrics::OnRc(const client::ObjectPtr& obj, bool deleted) {
   auto rc = api::As<api::ReplicationController>(obj);
   if (!rc) return;
   RcState& r = rcs_[api::KeyOf(*rc)];
+  recovery_dirty_ = true;
   r.exists = !deleted;
   r.desired = rc->spec.replicas.value_or(1);
 }
@@ -413,6 +416,7 @@ void Metrics::Sample(int64_t scheduler_queue) {
 }
 
 void Metrics::BeginRecovery(Recovery recovery) {
+  recovery_dirty_ = true;
   std::set<std::string> affected;
   for (const auto& node : recovery.nodes) {
     auto it = nodes_.find(node);
@@ -439,7 +443,8 @@ bool Metrics::HealthyReplica(const PodLifecycle& p,
 }
 
 void Metrics::UpdateRecoveries(const std::function<bool(const std::string& node)>& healthy) {
-  if (open_recoveries_ == 0) return;
+  if (open_recoveries_ == 0 || !recovery_dirty_) return;
+  recovery_dirty_ = false;
   const Duration now = Since(clock_.Now());
   for (size_t k = 0; k < recoveries_.size(); ++k) {
     Recovery& r = recoveries_[k];

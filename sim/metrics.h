@@ -165,6 +165,11 @@ class Metrics {
   void BeginRecovery(Recovery recovery);
   bool RecoveryOpen() const { return open_recoveries_ > 0; }
   void UpdateRecoveries(const std::function<bool(const std::string& node)>& healthy);
+  // The `healthy` oracle changed (a machine went up, down, or (un)reachable):
+  // the next UpdateRecoveries looks again. Pod changes and node readiness
+  // changes mark it by themselves; nothing else can end a recovery, so an
+  // instant without any of them (a heartbeat) costs nothing.
+  void RecoveryInputsChanged() { recovery_dirty_ = true; }
 
   // --- Queries ---
   Time start() const { return start_; }
@@ -252,6 +257,7 @@ class Metrics {
   std::unique_ptr<client::Informer> rc_informer_;
   std::unique_ptr<client::Informer> endpoints_informer_;
   std::vector<TimelineEntry> timeline_;
+  bool recovery_dirty_ = true;
   std::map<std::string, std::pair<int64_t, int64_t>> endpoints_;  // ready, not ready
   void OnEndpoints(const client::ObjectPtr& obj, bool deleted);
   void Note(TimelineEntry::What what, std::string object, int64_t value, std::string detail);

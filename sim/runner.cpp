@@ -298,6 +298,7 @@ Status Runner::World::Build() {
 }
 
 void Runner::World::NodeUp(const SimMachine& m) {
+  metrics_->RecoveryInputsChanged();
   const std::string& name = m.machine.name;
   booting_.erase(name);
   SimNode& node = nodes_[name];
@@ -338,6 +339,7 @@ void Runner::World::NodeUp(const SimMachine& m) {
 }
 
 void Runner::World::NodeDown(const std::string& name, NodeDownReason reason) {
+  metrics_->RecoveryInputsChanged();
   booting_.erase(name);
   auto it = nodes_.find(name);
   if (it != nodes_.end()) {
@@ -359,6 +361,7 @@ void Runner::World::NodeDown(const std::string& name, NodeDownReason reason) {
 }
 
 void Runner::World::SetReachable(const std::string& name, bool reachable) {
+  metrics_->RecoveryInputsChanged();
   auto it = nodes_.find(name);
   if (it != nodes_.end() && it->second.gate) it->second.gate->SetReachable(reachable);
 }
