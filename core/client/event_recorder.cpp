@@ -8,11 +8,6 @@
 
 namespace navarch::client {
 
-EventRecorder& NoEvents() {
-  static NullEventRecorder none;
-  return none;
-}
-
 namespace {
 
 // Hashes that combine (boost::hash_combine's mixing on 64 bits).

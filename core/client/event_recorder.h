@@ -60,8 +60,6 @@ class NullEventRecorder final : public EventRecorder {
   void Record(const api::Object&, std::string_view, std::string_view, std::string,
               std::string_view) override {}
 };
-// A process-wide NullEventRecorder.
-EventRecorder& NoEvents();
 
 struct EventRecorderOptions {
   // source.component and reportingComponent ("default-scheduler", "kubelet").

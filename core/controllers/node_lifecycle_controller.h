@@ -220,9 +220,9 @@ class NodeLifecycleController {
   client::Api& api_;
   runtime::Clock& clock_;
   const NodeLifecycleOptions options_;
-  client::EventRecorder& recorder() const {
-    return options_.recorder ? *options_.recorder : client::NoEvents();
-  }
+  // options_.recorder, or one that records nothing.
+  client::EventRecorder& recorder() { return options_.recorder ? *options_.recorder : no_events_; }
+  client::NullEventRecorder no_events_;
   const Time started_;
   std::unique_ptr<InformerSet> own_informers_;
   InformerSet& informers_;

@@ -142,9 +142,9 @@ class ReplicationManager {
   client::Api& api_;
   runtime::Clock& clock_;
   const ReplicationManagerOptions options_;
-  client::EventRecorder& recorder() const {
-    return options_.recorder ? *options_.recorder : client::NoEvents();
-  }
+  // options_.recorder, or one that records nothing.
+  client::EventRecorder& recorder() { return options_.recorder ? *options_.recorder : no_events_; }
+  client::NullEventRecorder no_events_;
   std::unique_ptr<InformerSet> own_informers_;
   InformerSet& informers_;
   client::Informer& pods_;

@@ -77,6 +77,14 @@ std::vector<std::string> Taints(TestCluster& c, const std::string& node) {
   return out;
 }
 
+// Nodes a1..a5 in zone "a", each with a running pod "p-<node>".
+void FiveNodesInZoneA(TestCluster& c, Kubelets& kubelets) {
+  for (const char* n : {"a1", "a2", "a3", "a4", "a5"}) {
+    kubelets.Add(n, "a");
+    PodOn(c, n);
+  }
+}
+
 // The node lifecycle controller and the taint manager on shared informers,
 // as the ControllerManager wires them.
 struct Lifecycle {
@@ -286,10 +294,7 @@ TEST(NodeLifecycleControllerTest, PartialDisruptionOfALargeZoneUsesTheSecondaryR
   Lifecycle lc(c, o);
   auto& nlc = lc.nlc;
   Kubelets kubelets(c);
-  for (const char* n : {"a1", "a2", "a3", "a4", "a5"}) {
-    kubelets.Add(n, "a");
-    PodOn(c, n);
-  }
+  FiveNodesInZoneA(c, kubelets);
   ASSERT_TRUE(lc.Start().ok());
   c.clock.AdvanceTo(t0 + seconds(25));
   for (const char* n : {"a1", "a2", "a3"})
@@ -327,10 +332,7 @@ TEST(NodeLifecycleControllerTest, PartialDisruptionOfASmallZoneTaintsNothing) {
   Time t0 = c.clock.Now();
   Lifecycle lc(c);
   Kubelets kubelets(c);
-  for (const char* n : {"a1", "a2", "a3", "a4", "a5"}) {
-    kubelets.Add(n, "a");
-    PodOn(c, n);
-  }
+  FiveNodesInZoneA(c, kubelets);
   ASSERT_TRUE(lc.Start().ok());
   c.clock.AdvanceTo(t0 + seconds(25));
   for (const char* n : {"a2", "a3", "a4"})
@@ -351,10 +353,7 @@ TEST(NodeLifecycleControllerTest, ANodeFoundBeforeItsZoneLooksDisruptedIsTainted
   Time t0 = c.clock.Now();
   Lifecycle lc(c);
   Kubelets kubelets(c);
-  for (const char* n : {"a1", "a2", "a3", "a4", "a5"}) {
-    kubelets.Add(n, "a");
-    PodOn(c, n);
-  }
+  FiveNodesInZoneA(c, kubelets);
   ASSERT_TRUE(lc.Start().ok());
   c.clock.AdvanceTo(t0 + seconds(15));
   kubelets.Silence("a2");  // last heartbeat t0+10s: found at t0+50s
