@@ -156,6 +156,7 @@ class Runner::World {
   store::MemoryStore memory_store_;
   store::Store& store_;
   std::unique_ptr<client::LocalApi> api_;
+  std::optional<Distribution> request_latency_;
   std::unique_ptr<Metrics> metrics_;
   std::unique_ptr<controllers::ControllerManager> controllers_;
   std::unique_ptr<scheduler::Scheduler> scheduler_;
@@ -213,11 +214,36 @@ Status Runner::World::Build() {
   nlc_options.eviction_rate = cc.eviction_rate;
   nlc_options.secondary_eviction_rate = cc.secondary_eviction_rate;
   nlc_options.unhealthy_zone_threshold = cc.unhealthy_zone_threshold;
+  // What the control plane's work costs (docs/sim.md): client limits on
+  // every backend; request latency and decision time only in virtual time.
+  const ControlPlaneConfig& cp = scenario_.control_plane;
+  if (cp.request_latency_on && !backend_) {
+    request_latency_ = cp.request_latency.value_or(Distribution::LogNormal(
+        ControlPlaneConfig::kDefaultRequestMedian, ControlPlaneConfig::kDefaultRequestP99));
+  }
+  auto client_options = [&](client::ClientLimits limits, std::string_view name) {
+    client::ThrottleOptions t;
+    if (!cp.client_limits) return t;
+    t.limits = limits;
+    if (request_latency_) {
+      t.request_latency = [this, rng = std::make_shared<runtime::Rng>(
+                                     engine_.Stream("requests/" + std::string(name)))] {
+        return request_latency_->SampleDuration(*rng);
+      };
+    }
+    return t;
+  };
+  cm_options.client = client_options(cp.controller_manager, "controller-manager");
   controllers_ = std::make_unique<controllers::ControllerManager>(*api_, clock_, cm_options);
 
   // Scheduler.
   scheduler::SchedulerOptions sched_options;
   sched_options.record_events = scenario_.api.record_events;
+  sched_options.client = client_options(cp.scheduler, "scheduler");
+  if (cp.scheduling_cost && !backend_) {
+    sched_options.decision_cost.fixed = cp.scheduling_fixed;
+    sched_options.decision_cost.per_node = cp.scheduling_per_node;
+  }
   profile_name_ = options_.scheduler_profile.value_or(scenario_.scheduler.profile);
   if (profile_name_ == "custom") {
     sched_options.profile.name = "custom";

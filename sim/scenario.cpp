@@ -89,6 +89,7 @@ std::optional<Scenario> ScenarioParser::Parse() {
   }
   if (yaml::Node n = m.Get("controllers")) ParseControllers(n, s);
   if (yaml::Node n = m.Get("api")) ParseApi(n, s);
+  if (yaml::Node n = m.Get("controlPlane")) ParseControlPlane(n, s);
   if (yaml::Node n = m.Get("objects")) {
     if (!n.IsSequence()) {
       diag_.Error(n, "objects", "expected a list of manifests or {file: path} items");
@@ -305,6 +306,70 @@ void ScenarioParser::ParseApi(const yaml::Node& node, Scenario& s) {
     s.api.watch_latency = ParseDistribution(n, "api.watchLatency", diag_);
   }
   if (auto v = m.Bool("recordEvents")) s.api.record_events = *v;
+  m.Finish();
+}
+
+void ScenarioParser::ParseControlPlane(const yaml::Node& node, Scenario& s) {
+  ControlPlaneConfig& c = s.control_plane;
+  if (node.IsScalar()) {
+    if (node.scalar() == "ideal") {
+      c.client_limits = false;
+      c.request_latency_on = false;
+      c.scheduling_cost = false;
+    } else {
+      diag_.Error(node, "controlPlane",
+                  "expected ideal (no cost at all) or a mapping of clientLimits, "
+                  "controllerManager, scheduler, requestLatency, schedulingCost");
+    }
+    return;
+  }
+  YamlMap m(node, "controlPlane", diag_);
+  if (auto v = m.Bool("clientLimits")) c.client_limits = *v;
+  const auto limits = [&](std::string_view key, client::ClientLimits& out) {
+    yaml::Node n = m.Get(key);
+    if (!n) return;
+    YamlMap l(n, m.PathOf(key), diag_);
+    if (yaml::Node q = l.Get("qps")) {
+      if (auto v = ReadDouble(q, l.PathOf("qps"), diag_)) {
+        if (*v <= 0 || *v > 1e6) {
+          diag_.Error(q, l.PathOf("qps"),
+                      "requests per second; must be above 0 and at most 1000000 (turn the limits "
+                      "off with clientLimits: false)");
+        } else {
+          out.qps = *v;
+        }
+      }
+    }
+    if (auto v = l.Int("burst", 1, 1000000)) out.burst = static_cast<int32_t>(*v);
+    l.Finish();
+  };
+  limits("controllerManager", c.controller_manager);
+  limits("scheduler", c.scheduler);
+  if (yaml::Node n = m.Get("requestLatency")) {
+    if (n.IsScalar() && n.scalar() == "none") {
+      c.request_latency_on = false;
+    } else if (auto d = ParseDistribution(n, m.PathOf("requestLatency"), diag_)) {
+      c.request_latency = std::move(*d);
+    }
+  }
+  if (yaml::Node n = m.Get("schedulingCost")) {
+    if (n.IsScalar() && n.scalar() == "none") {
+      c.scheduling_cost = false;
+    } else {
+      YamlMap sc(n, m.PathOf("schedulingCost"), diag_);
+      for (auto [key, out] : {std::pair{"fixed", &c.scheduling_fixed},
+                              std::pair{"perNode", &c.scheduling_per_node}}) {
+        if (auto d = sc.DurationField(key)) {
+          if (d->count() < 0) {
+            diag_.Error(sc.Get(key), sc.PathOf(key), "must not be negative");
+          } else {
+            *out = *d;
+          }
+        }
+      }
+      sc.Finish();
+    }
+  }
   m.Finish();
 }
 

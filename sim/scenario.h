@@ -27,6 +27,7 @@
 #include "core/api/object.h"
 #include "core/base/status.h"
 #include "core/base/time.h"
+#include "core/client/throttle.h"
 #include "sim/distribution.h"
 #include "sim/runtime_model.h"
 #include "sim/sim_cloud.h"
@@ -86,6 +87,37 @@ struct ApiConfig {
   // through the Api, as on a real cluster. false: none are recorded (a
   // faster, smaller run).
   bool record_events = true;
+};
+
+// What the control plane's work costs in simulated time (docs/sim.md,
+// "The control plane's cost"). Each part can be turned off; `controlPlane:
+// ideal` turns all of them off (the idealised control plane of old: every
+// request free and instant, every decision taking no time).
+struct ControlPlaneConfig {
+  // Client-side QPS/burst token buckets of the components, with client-go's
+  // semantics (core/client/throttle.h). Also applied with a real backend.
+  bool client_limits = true;
+  client::ClientLimits controller_manager = client::kControllerManagerLimits;
+  client::ClientLimits scheduler = client::kSchedulerLimits;
+  // The time each API request of a component takes. Simulator only.
+  // Unset: the default, measured on this API server (docs/sim.md).
+  bool request_latency_on = true;
+  std::optional<Distribution> request_latency;
+  // The scheduler's time per decision: fixed + per_node * nodes evaluated.
+  // Simulator only. Defaults measured on this scheduler (docs/sim.md).
+  bool scheduling_cost = true;
+  Duration scheduling_fixed = kDefaultSchedulingFixed;
+  Duration scheduling_per_node = kDefaultSchedulingPerNode;
+
+  // Fitted to `build/bench/scheduler_bench --benchmark_filter=BM_Decide/`
+  // (1.55 us per decision at 500 nodes, 5.39 us at 5,000).
+  static constexpr Duration kDefaultSchedulingFixed = microseconds(1);
+  static constexpr Duration kDefaultSchedulingPerNode = Duration(1);
+  // The default request latency: log-normal with the median and p99 of
+  // `build/bench/apiserver_bench --benchmark_filter=CreatePods/1/` (one
+  // client, HTTP on 127.0.0.1, SQLite with fsync: 0.33 ms and 0.59 ms).
+  static constexpr Duration kDefaultRequestMedian = microseconds(330);
+  static constexpr Duration kDefaultRequestP99 = microseconds(600);
 };
 
 enum class EventType {
@@ -189,6 +221,7 @@ struct Scenario {
   RuntimeModel runtime;
   ControllersConfig controllers;
   ApiConfig api;
+  ControlPlaneConfig control_plane;
   std::vector<ScenarioObject> objects;
   // Sorted by `at`; events at the same time keep their file order.
   std::vector<ScenarioEvent> events;

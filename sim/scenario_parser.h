@@ -39,6 +39,7 @@ class ScenarioParser {
   void ParseScheduler(const yaml::Node& node, Scenario& scenario);
   void ParseControllers(const yaml::Node& node, Scenario& scenario);
   void ParseApi(const yaml::Node& node, Scenario& scenario);
+  void ParseControlPlane(const yaml::Node& node, Scenario& scenario);
   std::vector<ScenarioObject> LoadManifestFile(const yaml::Node& file_node,
                                                const std::string& path);
   std::vector<ScenarioObject> DecodeInline(const yaml::Node& node, const std::string& path);

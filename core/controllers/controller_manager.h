@@ -10,10 +10,13 @@
 // Threading: single-threaded on the Clock's loop.
 
 #include <memory>
+#include <string>
+#include <string_view>
 #include <vector>
 
 #include "core/client/api.h"
 #include "core/client/event_recorder.h"
+#include "core/client/throttle.h"
 #include "core/controllers/endpoints_controller.h"
 #include "core/controllers/garbage_collector.h"
 #include "core/controllers/informer_set.h"
@@ -37,6 +40,12 @@ struct ControllerManagerOptions {
   // (source replication-controller, node-controller,
   // taint-eviction-controller); false: none.
   bool record_events = true;
+  // Each controller's client: a token bucket of its own with these limits
+  // (kube-controller-manager's --kube-api-qps 20 / --kube-api-burst 30),
+  // charged for every request it makes (informers, shared, are not) and
+  // making its work queue wait (core/client/throttle.h). Events go through
+  // an unlimited client. limits.qps <= 0: no limit.
+  client::ThrottleOptions client{.limits = client::kControllerManagerLimits};
 };
 
 class ControllerManager {
@@ -55,9 +64,20 @@ class ControllerManager {
   EndpointsController& endpoints() { return *ep_; }
   GarbageCollector& garbage_collector() { return *gc_; }
   NamespaceController& namespaces() { return *ns_; }
+  // The client of a controller, by its name ("replication-controller",
+  // "node-controller", "taint-eviction-controller", "endpoints-controller",
+  // "garbage-collector", "namespace-controller"); null for another name.
+  const client::Throttle* client(std::string_view name) const;
 
  private:
   std::unique_ptr<InformerSet> informers_;
+  // One client per controller (they hold references: destroyed after them).
+  struct Client {
+    std::unique_ptr<client::Throttle> throttle;
+    std::unique_ptr<client::ThrottledApi> api;
+    std::string name;
+  };
+  std::vector<Client> clients_;
   std::unique_ptr<ReplicationManager> rm_;
   std::unique_ptr<NodeLifecycleController> nlc_;
   std::unique_ptr<TaintEvictionController> tec_;

@@ -183,7 +183,7 @@ Status ReplicationManager::Sync(const std::string& key) {
   if (!satisfied) {
     ++stats_.expectation_waits;
   } else if (!IsTerminating(*rc)) {
-    manage = ManageReplicas(*rc, key, active);
+    manage = ManageReplicas(rc, key, active);
   }
   // Writes in flight: if their events never come, look again when the
   // expectations expire.
@@ -234,9 +234,9 @@ Result<std::vector<ReplicationManager::PodPtr>> ReplicationManager::ClaimPods(
   return owned;
 }
 
-Status ReplicationManager::ManageReplicas(const api::ReplicationController& rc,
-                                          const std::string& key, std::vector<PodPtr> active) {
-  int64_t desired = std::max<int32_t>(0, rc.spec.replicas.value_or(1));
+Status ReplicationManager::ManageReplicas(const RcPtr& rc, const std::string& key,
+                                          std::vector<PodPtr> active) {
+  int64_t desired = std::max<int32_t>(0, rc->spec.replicas.value_or(1));
   int64_t diff = static_cast<int64_t>(active.size()) - desired;
   int64_t burst = std::max<int32_t>(1, options_.burst_replicas);
   if (diff < 0) return CreatePods(rc, key, static_cast<int>(std::min(-diff, burst)));
@@ -247,54 +247,86 @@ Status ReplicationManager::ManageReplicas(const api::ReplicationController& rc,
   return DeletePods(key, std::move(active));
 }
 
-Status ReplicationManager::CreatePods(const api::ReplicationController& rc, const std::string& key,
-                                      int count) {
-  if (!rc.spec.template_) {
+void ReplicationManager::Submit(std::function<void()> request) {
+  if (options_.queue.throttle) {
+    options_.queue.throttle->Submit(std::move(request));
+  } else {
+    request();
+  }
+}
+
+Status ReplicationManager::CreatePods(const RcPtr& rc, const std::string& key, int count) {
+  if (!rc->spec.template_) {
     ++stats_.invalid;
-    return InvalidArgument(client::ObjectName(rc) +
+    return InvalidArgument(client::ObjectName(*rc) +
                            ": spec.template is required to create pods; add a pod template");
   }
   expectations_.Expect(key, count, {});
   auto proto = std::make_shared<api::Pod>();
-  proto->metadata.generate_name = rc.metadata.name + "-";
-  proto->metadata.namespace_ = rc.metadata.namespace_;
-  proto->metadata.labels = rc.spec.template_->metadata.labels;
-  proto->metadata.annotations = rc.spec.template_->metadata.annotations;
-  proto->metadata.owner_references.push_back(OwnerRefTo(rc));
-  proto->spec = rc.spec.template_->spec;
-  // The Api never modifies its argument: one prototype serves every create.
-  client::ObjectPtr shared = std::move(proto);
+  proto->metadata.generate_name = rc->metadata.name + "-";
+  proto->metadata.namespace_ = rc->metadata.namespace_;
+  proto->metadata.labels = rc->spec.template_->metadata.labels;
+  proto->metadata.annotations = rc->spec.template_->metadata.annotations;
+  proto->metadata.owner_references.push_back(OwnerRefTo(*rc));
+  proto->spec = rc->spec.template_->spec;
 
-  Status first_error;
-  int remaining = count;
-  int batch = std::max<int32_t>(1, options_.slow_start_initial_batch);
-  while (remaining > 0) {
-    int size = std::min(batch, remaining);
-    int failed = 0;
-    for (int i = 0; i < size; ++i) {
-      auto created = api_.Create(shared);
-      if (created.ok()) {
-        ++stats_.pods_created;
-        recorder().Record(rc, api::kEventNormal, "SuccessfulCreate",
-                          "Created pod: " + (*created)->metadata.name);
-        continue;
-      }
-      ++failed;
-      ++stats_.create_errors;
-      recorder().Record(rc, api::kEventWarning, "FailedCreate",
-                        "Error creating: " + created.status().message());
-      expectations_.CreationObserved(key);  // no event will come for it
-      if (first_error.ok()) first_error = created.status();
-    }
-    remaining -= size;
-    if (failed > 0) break;
-    batch = size * 2;
+  auto run = std::make_shared<CreateRun>();
+  run->key = key;
+  run->rc = rc;
+  // The Api never modifies its argument: one prototype serves every create.
+  run->proto = std::move(proto);
+  run->remaining = count;
+  run->batch = std::max<int32_t>(1, options_.slow_start_initial_batch);
+  run->in_sync = true;
+  NextBatch(run);
+  run->in_sync = false;
+  // Finished inside this sync (no client limit made a create wait): its
+  // error is the sync's, retried with the queue's back-off.
+  if (run->done)
+    return run->first_error.WithContext("creating pods for " + client::ObjectName(*rc));
+  return Status::Ok();
+}
+
+void ReplicationManager::NextBatch(const std::shared_ptr<CreateRun>& run) {
+  int size = std::min(run->batch, run->remaining);
+  run->remaining -= size;
+  run->outstanding = size;
+  run->batch = size * 2;
+  for (int i = 0; i < size; ++i) {
+    Submit([this, alive = std::weak_ptr<bool>(alive_), run] {
+      if (auto a = alive.lock(); !a || !*a) return;
+      CreateOne(run);
+    });
+  }
+}
+
+void ReplicationManager::CreateOne(const std::shared_ptr<CreateRun>& run) {
+  auto created = api_.Create(run->proto);
+  if (created.ok()) {
+    ++stats_.pods_created;
+    recorder().Record(*run->rc, api::kEventNormal, "SuccessfulCreate",
+                      "Created pod: " + (*created)->metadata.name);
+  } else {
+    ++run->failed;
+    ++stats_.create_errors;
+    recorder().Record(*run->rc, api::kEventWarning, "FailedCreate",
+                      "Error creating: " + created.status().message());
+    expectations_.CreationObserved(run->key);  // no event will come for it
+    if (run->first_error.ok()) run->first_error = created.status();
+  }
+  if (--run->outstanding > 0) return;
+  // The batch is complete. A batch in which a create failed is the last.
+  if (run->failed == 0 && run->remaining > 0) {
+    NextBatch(run);
+    return;
   }
   // Creates not attempted after a failed batch: wait for the next sync.
-  for (int i = 0; i < remaining; ++i)
-    expectations_.CreationObserved(key);
-  stats_.creates_skipped += static_cast<uint64_t>(remaining);
-  return first_error.WithContext("creating pods for " + client::ObjectName(rc));
+  for (int i = 0; i < run->remaining; ++i)
+    expectations_.CreationObserved(run->key);
+  stats_.creates_skipped += static_cast<uint64_t>(run->remaining);
+  run->remaining = 0;
+  run->done = true;
+  if (!run->in_sync && !run->first_error.ok()) queue_.AddRateLimited(run->key);
 }
 
 Status ReplicationManager::DeletePods(const std::string& key, std::vector<PodPtr> victims) {
@@ -304,32 +336,48 @@ Status ReplicationManager::DeletePods(const std::string& key, std::vector<PodPtr
   for (const auto& pod : victims)
     keys.push_back(api::KeyOf(*pod));
   expectations_.Expect(key, 0, keys);
-  Status first_error;
+  // Every delete is issued at once (each waits for its own token).
+  struct DeleteRun {
+    int outstanding = 0;
+    bool in_sync = true;
+    Status first_error;
+  };
+  auto run = std::make_shared<DeleteRun>();
+  run->outstanding = static_cast<int>(victims.size());
   for (size_t i = 0; i < victims.size(); ++i) {
-    const api::Pod& pod = *victims[i];
-    client::DeleteOptions opts;
-    opts.uid = pod.metadata.uid;
-    auto deleted = api_.Delete(api::Kind::kPod, pod.metadata.namespace_, pod.metadata.name, opts);
-    if (deleted.ok()) {
-      ++stats_.pods_deleted;
-      if (rc) {
-        recorder().Record(*rc, api::kEventNormal, "SuccessfulDelete",
-                          "Deleted pod: " + pod.metadata.name);
+    Submit([this, alive = std::weak_ptr<bool>(alive_), run, rc, key, pod = victims[i],
+            pod_key = keys[i]] {
+      if (auto a = alive.lock(); !a || !*a) return;
+      client::DeleteOptions opts;
+      opts.uid = pod->metadata.uid;
+      auto deleted =
+          api_.Delete(api::Kind::kPod, pod->metadata.namespace_, pod->metadata.name, opts);
+      if (deleted.ok()) {
+        ++stats_.pods_deleted;
+        if (rc) {
+          recorder().Record(*rc, api::kEventNormal, "SuccessfulDelete",
+                            "Deleted pod: " + pod->metadata.name);
+        }
+      } else {
+        expectations_.DeletionObserved(key, pod_key);  // no event will come for it
+        if (deleted.code() != Code::kNotFound) {
+          ++stats_.delete_errors;
+          if (rc) {
+            recorder().Record(*rc, api::kEventWarning, "FailedDelete",
+                              "Error deleting: " + deleted.status().message());
+          }
+          if (run->first_error.ok()) {
+            run->first_error = deleted.status().WithContext("deleting " + client::ObjectName(*pod));
+          }
+        }
       }
-      continue;
-    }
-    expectations_.DeletionObserved(key, keys[i]);  // no event will come for it
-    if (deleted.code() == Code::kNotFound) continue;
-    ++stats_.delete_errors;
-    if (rc) {
-      recorder().Record(*rc, api::kEventWarning, "FailedDelete",
-                        "Error deleting: " + deleted.status().message());
-    }
-    if (first_error.ok()) {
-      first_error = deleted.status().WithContext("deleting " + client::ObjectName(pod));
-    }
+      if (--run->outstanding == 0 && !run->in_sync && !run->first_error.ok()) {
+        queue_.AddRateLimited(key);
+      }
+    });
   }
-  return first_error;
+  run->in_sync = false;
+  return run->outstanding == 0 ? run->first_error : Status::Ok();
 }
 
 Status ReplicationManager::UpdateStatus(const api::ReplicationController& rc,

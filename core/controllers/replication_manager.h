@@ -50,6 +50,7 @@
 // Threading: single-threaded on the Clock's loop.
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -132,9 +133,29 @@ class ReplicationManager {
   api::LabelSelector SelectorOf(const api::ReplicationController& rc) const;
   Result<std::vector<PodPtr>> ClaimPods(const api::ReplicationController& rc,
                                         const api::LabelSelector& selector);
-  Status ManageReplicas(const api::ReplicationController& rc, const std::string& key,
-                        std::vector<PodPtr> active);
-  Status CreatePods(const api::ReplicationController& rc, const std::string& key, int count);
+  Status ManageReplicas(const RcPtr& rc, const std::string& key, std::vector<PodPtr> active);
+  // Creates and deletes are requests of their own, submitted to the client's
+  // throttle (options_.queue.throttle) as client-go issues them from
+  // goroutines: they go at once while the bucket has tokens, else each when
+  // its token comes. Slow start: the next batch is submitted when the last
+  // one is complete. A run completed inside the sync returns its error (the
+  // sync is retried); one completed later requeues the RC with back-off.
+  struct CreateRun {
+    std::string key;
+    RcPtr rc;
+    client::ObjectPtr proto;
+    int remaining = 0;  // not yet submitted
+    int batch = 1;      // size of the next batch
+    int outstanding = 0;
+    int failed = 0;
+    bool in_sync = false;
+    bool done = false;
+    Status first_error;
+  };
+  void Submit(std::function<void()> request);
+  Status CreatePods(const RcPtr& rc, const std::string& key, int count);
+  void NextBatch(const std::shared_ptr<CreateRun>& run);
+  void CreateOne(const std::shared_ptr<CreateRun>& run);
   Status DeletePods(const std::string& key, std::vector<PodPtr> victims);
   Status UpdateStatus(const api::ReplicationController& rc, const std::vector<PodPtr>& active,
                       const std::string& key);

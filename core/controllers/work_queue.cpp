@@ -75,10 +75,14 @@ int WorkQueue::Failures(const std::string& key) const {
 }
 
 void WorkQueue::ScheduleDrain() {
+  ScheduleDrainAt(clock_.Now());
+}
+
+void WorkQueue::ScheduleDrainAt(Time when) {
   if (drain_scheduled_ || queue_.empty()) return;
   drain_scheduled_ = true;
   std::weak_ptr<bool> alive = alive_;
-  clock_.Post([this, alive] {
+  clock_.At(when, [this, alive] {
     if (auto a = alive.lock(); !a || !*a) return;
     drain_scheduled_ = false;
     Drain();
@@ -90,6 +94,15 @@ void WorkQueue::Drain() {
   size_t done = 0;
   std::weak_ptr<bool> alive = alive_;
   while (done < limit && !queue_.empty() && !shut_down_) {
+    if (options_.throttle) {
+      Time ready = options_.throttle->ReadyAt();
+      if (ready > clock_.Now()) {
+        if (done > 0) ++stats_.turns;
+        ++stats_.throttled;
+        ScheduleDrainAt(ready);
+        return;
+      }
+    }
     processing_ = std::move(queue_.front());
     queue_.pop_front();
     dirty_.erase(processing_);

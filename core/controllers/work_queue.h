@@ -19,6 +19,10 @@
 //     back-off: base_backoff * 2^(failures-1), capped at max_backoff.
 //   * AddAfter(key, d): the key is added once `d` has passed. Several
 //     pending delays for one key collapse to the earliest.
+//   * Client limits: with `throttle` set (the controller's client, see
+//     core/client/throttle.h), the next key is synced only once the
+//     throttle's ReadyAt() has come, so a controller whose requests exceeded
+//     its QPS and burst pauses as a blocked client-go worker would.
 //
 // Threading: single-threaded on the Clock's loop (construct, call and destroy
 // there). Callbacks already scheduled are inert once the queue is destroyed
@@ -35,6 +39,7 @@
 
 #include "core/base/status.h"
 #include "core/base/time.h"
+#include "core/client/throttle.h"
 #include "core/runtime/clock.h"
 
 namespace navarch::controllers {
@@ -45,15 +50,18 @@ struct WorkQueueOptions {
   // Back-off of the first retry after a failed sync, doubling per failure.
   Duration base_backoff = milliseconds(5);
   Duration max_backoff = seconds(1000);
+  // The controller's client limits (not owned); null = none.
+  client::Throttle* throttle = nullptr;
 };
 
 struct WorkQueueStats {
-  uint64_t adds = 0;     // Add calls that queued a key (not de-duplicated away)
-  uint64_t syncs = 0;    // sync calls
-  uint64_t errors = 0;   // syncs that returned an error
-  uint64_t retries = 0;  // rate-limited requeues
-  uint64_t turns = 0;    // loop turns that synced at least one key
-  Status last_error;     // the most recent sync error (with the key as context)
+  uint64_t adds = 0;       // Add calls that queued a key (not de-duplicated away)
+  uint64_t syncs = 0;      // sync calls
+  uint64_t errors = 0;     // syncs that returned an error
+  uint64_t retries = 0;    // rate-limited requeues
+  uint64_t turns = 0;      // loop turns that synced at least one key
+  uint64_t throttled = 0;  // times processing paused for the client limits
+  Status last_error;       // the most recent sync error (with the key as context)
 };
 
 class WorkQueue {
@@ -87,6 +95,7 @@ class WorkQueue {
 
  private:
   void ScheduleDrain();
+  void ScheduleDrainAt(Time when);
   void Drain();
 
   runtime::Clock& clock_;

@@ -1,6 +1,7 @@
 #include "core/scheduler/scheduler.h"
 #include "core/api/well_known.h"
 
+#include <algorithm>
 #include <charconv>
 
 namespace navarch::scheduler {
@@ -35,11 +36,16 @@ std::string DecisionSummary(const SchedulingDecision& d) {
 }
 
 Scheduler::Scheduler(client::Api& api, runtime::Clock& clock, SchedulerOptions options)
-    : api_(api), clock_(clock), options_(std::move(options)), queue_(clock, options_.queue) {
+    : base_api_(api),
+      clock_(clock),
+      options_(std::move(options)),
+      throttle_(clock, options_.client),
+      api_(api, throttle_),
+      queue_(clock, options_.queue) {
   if (options_.scheduler_name.empty()) options_.scheduler_name = std::string(kDefaultSchedulerName);
   if (options_.record_events) {
     recorder_ = std::make_unique<client::ApiEventRecorder>(
-        api_, clock_, client::EventRecorderOptions{.component = options_.scheduler_name});
+        base_api_, clock_, client::EventRecorderOptions{.component = options_.scheduler_name});
   }
   queue_.SetOnActive([this] { Kick(); });
 }
@@ -243,7 +249,9 @@ void Scheduler::OnPodDeleted(const std::shared_ptr<const api::Pod>& pod) {
 void Scheduler::Kick() {
   if (kicked_ || queue_.ActiveSize() == 0) return;
   kicked_ = true;
-  clock_.Post([this, alive = alive_] {
+  // The next cycle waits for the last decision's time and for the client.
+  Time at = std::max(busy_until_, throttle_.ReadyAt());
+  clock_.At(at, [this, alive = alive_] {
     if (!*alive) return;
     kicked_ = false;
     if (flow_) {
@@ -253,6 +261,11 @@ void Scheduler::Kick() {
     }
     Kick();
   });
+}
+
+Duration Scheduler::DecisionTime(size_t pods, size_t nodes) const {
+  const auto& cost = options_.decision_cost;
+  return cost.fixed * static_cast<int64_t>(pods) + cost.per_node * static_cast<int64_t>(nodes);
 }
 
 void Scheduler::ScheduleOne() {
@@ -276,6 +289,7 @@ void Scheduler::ScheduleOne() {
 
   const bool observe = static_cast<bool>(options_.observer);
   Placement placement = decider_->Decide(p.info, table_, observe ? &d.explanation : nullptr);
+  busy_until_ = clock_.Now() + DecisionTime(1, placement.evaluated);
   Commit(key, p, d, placement.node, /*assumed=*/false);
 }
 
@@ -301,6 +315,7 @@ void Scheduler::ScheduleBatch() {
     pods[k].waited = now - batch[k].second->first_queued;
   }
   std::vector<FlowPlacement> placements = flow_->DecideBatch(pods, table_);
+  busy_until_ = now + DecisionTime(batch.size(), batch.size() * table_.size());
   for (size_t k = 0; k < batch.size(); ++k) {
     const std::string& key = batch[k].first;
     Pending& p = *batch[k].second;
@@ -336,9 +351,15 @@ void Scheduler::Commit(const std::string& key, Pending& p, SchedulingDecision& d
     p.state = State::kAssumed;
     p.node = node;
     p.token = ++bind_token_;
-    clock_.Post([this, alive = alive_, key, node, token = p.token] {
-      if (*alive) Bind(key, node, token);
-    });
+    // The bind is the binding cycle's request, issued once the decision is
+    // made and sent when the client's bucket allows.
+    clock_.At(std::max(clock_.Now(), busy_until_),
+              [this, alive = alive_, key, node, token = p.token] {
+                if (!*alive) return;
+                throttle_.Submit([this, alive, key, node, token] {
+                  if (*alive) Bind(key, node, token);
+                });
+              });
     d.node = node;
   } else {
     ++stats_.unschedulable;

@@ -53,6 +53,7 @@
 #include "core/client/api.h"
 #include "core/client/event_recorder.h"
 #include "core/client/informer.h"
+#include "core/client/throttle.h"
 #include "core/runtime/clock.h"
 #include "core/scheduler/decider.h"
 #include "core/scheduler/flow_decider.h"
@@ -104,6 +105,22 @@ struct SchedulerOptions {
   // Record Scheduled / FailedScheduling Events on the pods, through the
   // scheduler's Api (source: scheduler_name).
   bool record_events = true;
+  // The scheduler's client (kube-scheduler's clientConnection: 50 QPS, 100
+  // burst): binds are submitted to its token bucket and go when it grants
+  // them; other requests (status writes of unschedulable pods) are charged,
+  // and the next scheduling cycle waits until the bucket allows another
+  // request. Events go through an unlimited client of their own, as
+  // kube-scheduler's event client. limits.qps <= 0: no limit.
+  client::ThrottleOptions client{.limits = client::kSchedulerLimits};
+  // The time one scheduling decision takes (a model for the simulator; zero
+  // in production, where decisions take their real time): `fixed` plus
+  // `per_node` for every node the decision evaluated (the flow strategy:
+  // every node, for each pod of its round). The next cycle starts, and the
+  // pod's bind is submitted, once the decision's time has passed.
+  struct DecisionCost {
+    Duration fixed{};
+    Duration per_node{};
+  } decision_cost;
 };
 
 class Scheduler {
@@ -133,6 +150,7 @@ class Scheduler {
   const Stats& stats() const { return stats_; }
   const NodeTable& cache() const { return table_; }
   const SchedulingQueue& queue() const { return queue_; }
+  const client::Throttle& client() const { return throttle_; }
   const Decider* decider() const { return decider_.get(); }
   // Null unless the profile's strategy is kFlow.
   const FlowDecider* flow() const { return flow_.get(); }
@@ -169,9 +187,16 @@ class Scheduler {
   void Expire(const std::string& key);
   void WriteUnschedulable(Pending& p, const std::string& message);
 
-  client::Api& api_;
+  // The cost of deciding for `pods` pods that evaluated `nodes` nodes in all.
+  Duration DecisionTime(size_t pods, size_t nodes) const;
+
+  client::Api& base_api_;  // events
   runtime::Clock& clock_;
   SchedulerOptions options_;
+  client::Throttle throttle_;
+  client::ThrottledApi api_;
+  // Until when the current decision keeps the scheduler busy.
+  Time busy_until_{};
   std::unique_ptr<client::ApiEventRecorder> recorder_;
   NodeTable table_;
   SchedulingQueue queue_;

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "core/client/throttle.h"
 #include "core/controllers/controller_utils.h"
 #include "tests/unit/controllers/test_cluster.h"
 
@@ -117,6 +118,40 @@ TEST(ReplicationManagerTest, BurstCapLimitsEachSync) {
   }
   EXPECT_THAT(counts, ElementsAre(7u, 2u, 0u, 0u));
   EXPECT_EQ(c.api.deletes, 12);
+}
+
+// Under client limits, creates go as the token bucket allows: the burst at
+// once, then `qps` per second, as kube-controller-manager's creates do.
+TEST(ReplicationManagerTest, CreatesAreSpreadByTheClientsTokenBucket) {
+  TestCluster c;
+  client::Throttle throttle(c.clock, client::ThrottleOptions{.limits = {10, 5}});
+  client::ThrottledApi api(c.api, throttle);
+  // Informers shared (as in a ControllerManager): their lists and watches
+  // are not this client's requests.
+  InformerSet informers(c.api, c.clock);
+  ReplicationManagerOptions o;
+  o.queue.throttle = &throttle;
+  o.informers = &informers;
+  ReplicationManager rm(api, c.clock, o);
+  ASSERT_TRUE(rm.Start().ok());
+  ASSERT_TRUE(informers.Start().ok());
+  const Time t0 = c.clock.Now();
+  ASSERT_TRUE(c.local.Create(MakeRc("web", 100, kWeb)).ok());
+  c.clock.RunUntilIdle();
+  // The burst went at once.
+  EXPECT_EQ(c.Pods().size(), 5u);
+  std::vector<size_t> counts;
+  for (int s = 1; s <= 11; ++s) {
+    c.clock.AdvanceTo(t0 + seconds(s));
+    counts.push_back(c.Pods().size());
+  }
+  // 10 per second after the burst, less one: the first sync's status write
+  // took the token after the creates already waiting (slow-start batches
+  // 1, 2, 4 went in the sync; the rest follow as their batches complete).
+  EXPECT_THAT(counts, ElementsAre(14u, 24u, 34u, 44u, 54u, 64u, 74u, 84u, 94u, 100u, 100u));
+  EXPECT_EQ(c.api.creates, 100);
+  EXPECT_EQ(rm.stats().pods_created, 100u);
+  EXPECT_GT(throttle.stats().waited, 90u);
 }
 
 TEST(ReplicationManagerTest, ExpectationsPreventDoubleCreatesWhileTheInformerLags) {

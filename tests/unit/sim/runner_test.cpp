@@ -120,10 +120,11 @@ expect:
 )";
   Report r = MustRun(Parse(text));
   EXPECT_TRUE(r.Passed()) << Failures(r);
-  // Spread: one replica per node at first.
+  // Spread: one replica per node at first (created within the first
+  // second: API requests take simulated time).
   std::set<std::string> first_nodes;
   for (const auto& p : r.pods) {
-    if (p.created == Duration{0}) first_nodes.insert(p.node);
+    if (p.created < seconds(1)) first_nodes.insert(p.node);
   }
   EXPECT_EQ(first_nodes, (std::set<std::string>{"n-1", "n-2", "n-3"}));
   // The pod on n-2 was evicted (still terminating: its kubelet is down) and a
@@ -134,7 +135,7 @@ expect:
       ++on_failed;
       EXPECT_EQ(p.phase, "Terminating");
     }
-    if (p.created > Duration{0}) {
+    if (p.created > seconds(60)) {
       ++replacements;
       EXPECT_NE(p.node, "n-2");
       EXPECT_EQ(p.phase, "Running");
