@@ -2,6 +2,7 @@
 
 #include <boost/asio/signal_set.hpp>
 #include <chrono>
+#include <cmath>
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
@@ -34,6 +35,23 @@ Result<Duration> AdmissionFlags::EventTtl() const {
   if (!ttl.ok()) return InvalidArgument("--event-ttl: " + ttl.status().message());
   if (*ttl < Duration(0)) return InvalidArgument("--event-ttl: must not be negative");
   return *ttl;
+}
+
+void ClientLimitFlags::Add(po::options_description& desc) {
+  desc.add_options()("kube-api-qps", po::value(&qps)->default_value(qps),
+                     "requests per second to the API server (a token bucket, as client-go's); 0: "
+                     "no limit")("kube-api-burst", po::value(&burst)->default_value(burst),
+                                 "requests allowed at once above --kube-api-qps");
+}
+
+Result<client::ClientLimits> ClientLimitFlags::Limits() const {
+  if (!std::isfinite(qps) || qps < 0 || qps > 1e6) {
+    return InvalidArgument("--kube-api-qps: must be between 0 (no limit) and 1000000");
+  }
+  if (burst < 1 || burst > 1'000'000) {
+    return InvalidArgument("--kube-api-burst: must be between 1 and 1000000");
+  }
+  return client::ClientLimits{qps, burst};
 }
 
 void ConnectionFlags::Add(po::options_description& desc) {

@@ -13,6 +13,7 @@
 #include "backends/realtime/asio_clock.h"
 #include "core/apiclient/http_api.h"
 #include "core/base/status.h"
+#include "core/client/throttle.h"
 
 namespace navarch::cmd {
 
@@ -46,6 +47,20 @@ struct AdmissionFlags {
   void Add(boost::program_options::options_description& desc);
   // The parsed --event-ttl; kInvalidArgument naming the flag.
   Result<Duration> EventTtl() const;
+};
+
+// A component's client limits: --kube-api-qps and --kube-api-burst, as
+// kube-controller-manager's and the kubelet's flags (defaults: the
+// component's Kubernetes defaults; --kube-api-qps 0: no limit).
+struct ClientLimitFlags {
+  explicit ClientLimitFlags(client::ClientLimits defaults)
+      : qps(defaults.qps), burst(defaults.burst) {}
+  double qps;
+  int32_t burst;
+
+  void Add(boost::program_options::options_description& desc);
+  // kInvalidArgument naming the flag for a negative, huge or non-finite value.
+  Result<client::ClientLimits> Limits() const;
 };
 
 // "HOST:PORT" (port 0-65535) of a listening flag; the error names `flag`.

@@ -46,9 +46,11 @@ int RunScheduler(const Args& args) {
   po::options_description desc(
       "navarch scheduler: place unscheduled pods on nodes, against an API server\n\nOptions");
   ConnectionFlags conn;
+  ClientLimitFlags client_flags(client::kSchedulerLimits);
   std::string profile = "spread";
   desc.add_options()("help,h", "show this help")("profile", po::value(&profile),
                                                  "scoring profile: spread or binpack");
+  client_flags.Add(desc);
   conn.Add(desc);
   po::variables_map vm;
   if (int rc = ParseOptions("scheduler", args, desc, {}, vm); rc >= 0) return rc;
@@ -60,6 +62,12 @@ int RunScheduler(const Args& args) {
     return 2;
   }
   options.profile = *spec;
+  auto limits = client_flags.Limits();
+  if (!limits.ok()) {
+    log.Error(limits.status().message());
+    return 2;
+  }
+  options.client.limits = *limits;
   realtime::AsioClock clock;
   auto api = OpenApi(conn, clock, log);
   if (!api.ok()) {
@@ -108,6 +116,8 @@ int RunControllerManager(const Args& args) {
       po::value(&nlc_options.unhealthy_zone_threshold)
           ->default_value(nlc_options.unhealthy_zone_threshold),
       "fraction of not-ready nodes (at least 3) that makes a zone partly disrupted");
+  ClientLimitFlags client_flags(client::kControllerManagerLimits);
+  client_flags.Add(desc);
   conn.Add(desc);
   po::variables_map vm;
   if (int rc = ParseOptions("controller-manager", args, desc, {}, vm); rc >= 0) return rc;
@@ -123,6 +133,11 @@ int RunControllerManager(const Args& args) {
     }
     *out = *d;
   }
+  auto limits = client_flags.Limits();
+  if (!limits.ok()) {
+    log.Error(limits.status().message());
+    return 2;
+  }
   realtime::AsioClock clock;
   auto api = OpenApi(conn, clock, log);
   if (!api.ok()) {
@@ -135,6 +150,7 @@ int RunControllerManager(const Args& args) {
       [&]() -> Status {
         controllers::ControllerManagerOptions cm_options;
         cm_options.node_lifecycle = nlc_options;
+        cm_options.client.limits = *limits;
         c = std::make_unique<controllers::ControllerManager>(**api, clock, cm_options);
         Status s = c->Start();
         if (!s.ok()) c.reset();

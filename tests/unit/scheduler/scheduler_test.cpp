@@ -221,6 +221,34 @@ TEST_F(SchedulerTest, DeletedPodFreesRoomForAnUnschedulableOne) {
   EXPECT_EQ(NodeOf("second"), "n1");
 }
 
+TEST_F(SchedulerTest, BindsGoAtTheClientsRateAndDecisionsTakeTheirModelledTime) {
+  CreateNode("n1", NodeSpecLite{.cpu = "64", .memory = "256Gi", .pods = "500"});
+  CreateNode("n2", NodeSpecLite{.cpu = "64", .memory = "256Gi", .pods = "500"});
+  SchedulerOptions options;
+  options.client.limits = {50, 100};
+  options.decision_cost.fixed = milliseconds(1);
+  options.decision_cost.per_node = microseconds(1);
+  StartScheduler(options);  // its informers' lists and watches: 4 requests
+  const Time t0 = clock_.Now();
+  for (int i = 0; i < 300; ++i)
+    CreatePod(MakePod("p" + std::to_string(i)));
+  clock_.RunUntilIdle();
+  // One decision per 1 ms + 2 x 1 us; its bind is sent when it is made.
+  ASSERT_EQ(decisions_.size(), 1u);
+  clock_.AdvanceTo(t0 + milliseconds(100));
+  ASSERT_GE(decisions_.size(), 98u);
+  EXPECT_EQ(decisions_[1].decided - decisions_[0].decided, microseconds(1002));
+  std::vector<uint64_t> bound;
+  for (int s = 1; s <= 5; ++s) {
+    clock_.AdvanceTo(t0 + seconds(s));
+    bound.push_back(scheduler_->stats().scheduled);
+  }
+  // The bucket's 96 remaining tokens, then 50 binds per second.
+  EXPECT_EQ(bound, (std::vector<uint64_t>{146, 196, 246, 296, 300}));
+  // Every bind past the burst (less what refilled while deciding) waited.
+  EXPECT_GT(scheduler_->client().stats().waited, 190u);
+}
+
 TEST_F(SchedulerTest, BindConflictUndoesTheAssumptionAndBacksOff) {
   CreateNode("n1", {.cpu = "1"});
   CreateNode("n2", {.cpu = "1"});

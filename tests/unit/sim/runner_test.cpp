@@ -97,6 +97,58 @@ TEST(RunnerTest, QuickstartRunsAndItsExpectationsPass) {
   EXPECT_EQ(r.decisions.size(), 4u);
 }
 
+// The control plane costs time: 1,000 pods through the replication manager's
+// 20 QPS / 30 burst client are created over (1000 - 30) / 20 = 48.5 s, as
+// kube-controller-manager would create them; `controlPlane: ideal` creates
+// them all at once, binds them at once and starts them together.
+TEST(RunnerTest, ReplicationManagerCreatesAtItsClientRate) {
+  std::string text = R"(name: thousand
+seed: 3
+runUntilIdle: true
+cluster:
+  nodeGroups:
+    - name: n
+      count: 20
+      zones: [zone-a]
+      capacity: {cpu: "64", memory: 256Gi, pods: "110"}
+objects:
+  - apiVersion: v1
+    kind: ReplicationController
+    metadata: {name: big}
+    spec:
+      replicas: 1000
+      selector: {app: big}
+      template:
+        metadata: {labels: {app: big}}
+        spec:
+          containers:
+            - {name: c, image: busybox, resources: {requests: {cpu: 10m}}}
+)";
+  const auto span = [](const Report& r) {
+    Duration first = Duration::max(), last{};
+    for (const auto& p : r.pods) {
+      first = std::min(first, p.created);
+      last = std::max(last, p.created);
+    }
+    return std::pair{first, last};
+  };
+  Report costly = MustRun(Parse(text));
+  ASSERT_EQ(costly.pods.size(), 1000u);
+  auto [first, last] = span(costly);
+  EXPECT_LT(first, milliseconds(5));  // one request's latency
+  // 48.5 s of tokens, plus the status writes that share the bucket and the
+  // requests' latency.
+  EXPECT_GE(last, milliseconds(48'500));
+  EXPECT_LT(last, seconds(51));
+  // Each bind is a request of its own (latency > 0).
+  EXPECT_GT(costly.scheduling_latency.p50, Duration::zero());
+
+  Report ideal = MustRun(Parse(text + "controlPlane: ideal\n"));
+  ASSERT_EQ(ideal.pods.size(), 1000u);
+  EXPECT_EQ(span(ideal).second, Duration::zero());
+  EXPECT_EQ(ideal.scheduling_latency.max, Duration::zero());
+}
+
 TEST(RunnerTest, SameSeedGivesByteIdenticalReportJson) {
   Result<Scenario> s = LoadScenarioFile(kScenarios + "/quickstart.yaml");
   ASSERT_TRUE(s.ok()) << s.status();
