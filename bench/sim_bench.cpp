@@ -9,7 +9,8 @@
 //                           pod succeeded)
 //
 //   sim_bench [--benchmarks=500x10000,5000x100000] [--seed=1] [--explain]
-//             [--huge-pages=0|1] [--record-events=0|1] [Google Benchmark flags]
+//             [--huge-pages=0|1] [--record-events=0|1] [--control-plane=default|ideal]
+//             [Google Benchmark flags]
 //
 // Each size runs once (a run of 100,000 pods takes tens of seconds; compare
 // CPU time as well as wall time on a shared machine). --huge-pages=1 (the
@@ -36,6 +37,7 @@ struct Flags {
   bool explain = false;
   bool huge_pages = true;
   bool record_events = true;
+  bool control_plane_cost = true;
 };
 
 // `failures` counts runs that failed or missed their expectations.
@@ -99,6 +101,13 @@ int main(int argc, char** argv) {
         std::cerr << "sim_bench: --record-events: use 1 or 0\n";
         return 2;
       }
+    } else if (arg.rfind("--control-plane=", 0) == 0) {
+      const std::string v = arg.substr(16);
+      if (v != "default" && v != "ideal") {
+        std::cerr << "sim_bench: --control-plane: use default or ideal\n";
+        return 2;
+      }
+      flags.control_plane_cost = v == "default";
     } else if (arg.rfind("--huge-pages=", 0) == 0) {
       if (!navarch::sim::ParseBool(arg.substr(13), flags.huge_pages)) {
         std::cerr << "sim_bench: --huge-pages: use 1 or 0\n";
@@ -124,6 +133,7 @@ int main(int argc, char** argv) {
   options.seed = flags.seed;
   options.explain = flags.explain;
   options.record_events = flags.record_events;
+  options.control_plane_cost = flags.control_plane_cost;
   int failures = 0;
   for (const auto& size : *sizes) {
     benchmark::RegisterBenchmark(("BM_Sim/" + size.Name()).c_str(), navarch::sim::RunSize, size,

@@ -74,6 +74,11 @@ std::string ReadAll(int fd) {
     error = scenario.status().message();
   } else {
     scenario->api.record_events = options.record_events;
+    if (!options.control_plane_cost) {
+      scenario->control_plane.client_limits = false;
+      scenario->control_plane.request_latency_on = false;
+      scenario->control_plane.scheduling_cost = false;
+    }
     RunnerOptions ro;
     ro.record_decisions = options.explain;
     ro.sample_interval = seconds(10);

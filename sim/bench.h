@@ -43,6 +43,9 @@ struct BenchOptions {
   bool explain = false;
   // The components record Kubernetes Events (a scenario's api.recordEvents).
   bool record_events = true;
+  // The control plane's cost (client limits, request latency, scheduling
+  // cost; a scenario's controlPlane); false: controlPlane: ideal.
+  bool control_plane_cost = true;
 };
 
 struct BenchResult {
