@@ -162,6 +162,7 @@ class Runner::World {
   std::unique_ptr<scheduler::Scheduler> scheduler_;
   std::unique_ptr<SimCloud> cloud_;
   std::map<std::string, SimNode> nodes_;
+  std::shared_ptr<EngineLoad> shared_engine_;  // runtime.sharedEngine
 
   std::string profile_name_;
   std::vector<EventRecord> events_;
@@ -335,6 +336,10 @@ void Runner::World::NodeUp(const SimMachine& m) {
     ro.node_name = name;
     if (!m.machine.internal_ip.empty()) ro.node_ip = m.machine.internal_ip;
     ro.pod_ip_prefix = m.pod_ip_prefix;
+    if (scenario_.runtime.shared_engine) {
+      if (!shared_engine_) shared_engine_ = std::make_shared<EngineLoad>();
+      ro.engine = shared_engine_;
+    }
     node.runtime = std::make_unique<SimRuntime>(clock_, scenario_.runtime,
                                                 engine_.Stream("runtime/" + name), std::move(ro));
   } else {

@@ -199,6 +199,17 @@ std::optional<RuntimeModel> RuntimeModel::Parse(const yaml::Node& node, std::str
       model.batch_run_duration = *d;
     }
   }
+  if (yaml::Node n = m.Get("startContention")) {
+    if (auto v = ReadDouble(n, m.PathOf("startContention"), diag)) {
+      if (*v < 0 || *v > 100) {
+        diag.Error(n, m.PathOf("startContention"),
+                   "the fraction each concurrent start adds to a start; must be 0 to 100");
+      } else {
+        model.start_contention = *v;
+      }
+    }
+  }
+  if (auto v = m.Bool("sharedEngine")) model.shared_engine = *v;
   model.defaults = ParseOverrides(m, diag);
   if (yaml::Node rules = m.Get("rules")) {
     if (!rules.IsSequence()) {

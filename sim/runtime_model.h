@@ -107,6 +107,13 @@ class RuntimeModel {
  public:
   Distribution sandbox_start = Distribution::Constant(milliseconds(200));
   Distribution batch_run_duration = Distribution::Constant(minutes(1));
+  // Contention of the container engine: a sandbox or container start that
+  // begins while k others are in progress on the same engine takes
+  // (1 + start_contention * k) times its sampled latency. The engine is each
+  // node's own, or with shared_engine one for every node (the Docker backend
+  // on one machine, which `navarch calibrate` measures).
+  double start_contention = 0;
+  bool shared_engine = false;
   BehaviourOverrides defaults;
   std::vector<RuntimeRule> rules;
 

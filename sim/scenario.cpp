@@ -359,13 +359,7 @@ void ScenarioParser::ParseControlPlane(const yaml::Node& node, Scenario& s) {
       YamlMap sc(n, m.PathOf("schedulingCost"), diag_);
       for (auto [key, out] : {std::pair{"fixed", &c.scheduling_fixed},
                               std::pair{"perNode", &c.scheduling_per_node}}) {
-        if (auto d = sc.DurationField(key)) {
-          if (d->count() < 0) {
-            diag_.Error(sc.Get(key), sc.PathOf(key), "must not be negative");
-          } else {
-            *out = *d;
-          }
-        }
+        if (auto d = sc.DurationField(key)) *out = *d;  // never negative
       }
       sc.Finish();
     }

@@ -53,11 +53,29 @@ class SimLogStream final : public runtime::LogStream {
 
 SimRuntime::SimRuntime(runtime::Clock& clock, const RuntimeModel& model, runtime::Rng rng,
                        SimRuntimeOptions options)
-    : clock_(clock), model_(model), rng_(rng), options_(std::move(options)) {}
+    : clock_(clock), model_(model), rng_(rng), options_(std::move(options)) {
+  if (!options_.engine) options_.engine = std::make_shared<EngineLoad>();
+}
 
 SimRuntime::~SimRuntime() {
   for (const auto& [token, id] : pending_)
     clock_.Cancel(id);
+  options_.engine->starting -= starting_;
+}
+
+Duration SimRuntime::BeginStart(Duration base) {
+  const int others = options_.engine->starting;
+  ++options_.engine->starting;
+  ++starting_;
+  if (model_.start_contention <= 0 || others == 0) return base;
+  const double factor = 1 + model_.start_contention * others;
+  return Duration(static_cast<int64_t>(static_cast<double>(base.count()) * factor));
+}
+
+void SimRuntime::EndStart() {
+  if (starting_ == 0) return;
+  --starting_;
+  --options_.engine->starting;
 }
 
 uint64_t SimRuntime::Schedule(Time when, std::function<void()> fn) {
@@ -81,6 +99,9 @@ void SimRuntime::PowerOff() {
   for (const auto& [token, id] : pending_)
     clock_.Cancel(id);
   pending_.clear();
+  // Starts cut short by the power-off no longer load the engine.
+  options_.engine->starting -= starting_;
+  starting_ = 0;
   sandboxes_.clear();
   containers_.clear();
   pulls_in_flight_.clear();
@@ -167,8 +188,9 @@ void SimRuntime::RunPodSandbox(const runtime::PodSandboxConfig& config,
                                          config.pod_name + "\" on node " + options_.node_name +
                                          ": pod_name and pod_uid are required"));
   }
-  const Duration latency = model_.sandbox_start.SampleDuration(rng_);
+  const Duration latency = BeginStart(model_.sandbox_start.SampleDuration(rng_));
   Schedule(clock_.Now() + latency, [this, config, done = std::move(done)] {
+    EndStart();
     const std::string pod = config.pod_namespace + "/" + config.pod_name;
     for (const runtime::PortMapping& want : config.port_mappings) {
       if (want.host_port == 0) continue;
@@ -339,8 +361,9 @@ void SimRuntime::StartContainer(const runtime::ContainerId& id, runtime::StatusC
                                        "; only a created container can be started"));
   }
   c.starting = true;
-  const Duration latency = c.behaviour.container_start.SampleDuration(rng_);
+  const Duration latency = BeginStart(c.behaviour.container_start.SampleDuration(rng_));
   Schedule(clock_.Now() + latency, [this, id, done = std::move(done)] {
+    EndStart();
     auto it = containers_.find(id);
     if (it == containers_.end()) {
       done(UnknownContainer(id));

@@ -52,7 +52,16 @@
 
 namespace navarch::sim {
 
+// The starts in progress on one container engine (see
+// RuntimeModel::start_contention): shared by the runtimes of every node when
+// the model's engine is shared.
+struct EngineLoad {
+  int starting = 0;
+};
+
 struct SimRuntimeOptions {
+  // The engine this node's starts contend on; null: a private one.
+  std::shared_ptr<EngineLoad> engine;
   std::string node_name;
   std::string node_ip = "10.0.0.1";
   std::string pod_ip_prefix = "10.128.0.";
@@ -137,6 +146,12 @@ class SimRuntime final : public runtime::ContainerRuntime {
     bool starting = false;
     std::vector<std::pair<Time, std::string>> log;
   };
+
+  // The latency of a start sampled as `base` under the engine's current load;
+  // the start counts as in progress until EndStart().
+  Duration BeginStart(Duration base);
+  void EndStart();
+  int starting_ = 0;  // this runtime's starts in progress (on options_.engine)
 
   // Runs `fn` at `when` unless cancelled or the runtime powers off / dies.
   uint64_t Schedule(Time when, std::function<void()> fn);

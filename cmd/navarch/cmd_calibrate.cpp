@@ -46,19 +46,24 @@ struct Samples {
   void Add(WallClock::duration d) {
     ms.push_back(std::chrono::duration<double, std::milli>(d).count());
   }
-  // A uniform distribution over what was seen, in whole milliseconds (at
-  // least 1 ms): honest about the spread, no shape assumed.
+  // The values seen, each equally likely (an empirical distribution, in
+  // whole milliseconds, at least 1 ms): no shape assumed, and an outlier
+  // weighs one sample, not the width of a range.
   std::string Distribution() const {
-    auto [lo, hi] = std::minmax_element(ms.begin(), ms.end());
-    const long a = std::max(1L, std::lround(*lo));
-    const long b = std::max(a, std::lround(*hi));
-    char buf[96];
-    if (a == b) {
-      std::snprintf(buf, sizeof buf, "%ldms", a);
-    } else {
-      std::snprintf(buf, sizeof buf, "{uniform: {min: %ldms, max: %ldms}}", a, b);
+    std::vector<double> sorted = ms;
+    std::sort(sorted.begin(), sorted.end());
+    std::string out = "{empirical: [";
+    for (size_t i = 0; i < sorted.size(); ++i) {
+      if (i > 0) out += ", ";
+      out += std::to_string(std::max(1L, std::lround(sorted[i]))) + "ms";
     }
-    return buf;
+    return out + "]}";
+  }
+  double Mean() const {
+    double sum = 0;
+    for (double v : ms)
+      sum += v;
+    return ms.empty() ? 0 : sum / static_cast<double>(ms.size());
   }
   std::string Summary() const {
     std::vector<double> s = ms;
@@ -79,11 +84,14 @@ int RunCalibrate(const Args& args) {
       "`navarch sim --runtime-model FILE` / `navarch run --backend sim --runtime-model FILE`.\n"
       "Creates and removes its own pods (namespace navarch-calibrate).\n\nOptions");
   std::string out = "runtime-calibrated.yaml", image = "navarch/busybox:1";
-  int samples = 5;
+  int samples = 10, concurrency = 4;
   docker::DockerOptions o;
   desc.add_options()("help,h", "show this help")("out", po::value(&out)->default_value(out),
                                                  "where to write the runtime model")(
       "samples", po::value(&samples)->default_value(samples), "pods to start and stop (1-50)")(
+      "concurrency", po::value(&concurrency)->default_value(concurrency),
+      "pods then started at once, to measure how concurrent starts slow each other down "
+      "(1: not measured; at most 20)")(
       "image", po::value(&image)->default_value(image),
       "a local image with a shell (built by scripts/build-images)")(
       "docker-socket", po::value(&o.socket)->default_value(o.socket), "dockerd's unix socket")(
@@ -93,6 +101,10 @@ int RunCalibrate(const Args& args) {
   if (int rc = ParseOptions("calibrate", args, desc, {}, vm); rc >= 0) return rc;
   if (samples < 1 || samples > 50) {
     std::cerr << "navarch calibrate: --samples must be between 1 and 50\n";
+    return 2;
+  }
+  if (concurrency < 1 || concurrency > 20) {
+    std::cerr << "navarch calibrate: --concurrency must be between 1 and 20\n";
     return 2;
   }
   realtime::AsioClock clock;
@@ -160,6 +172,83 @@ int RunCalibrate(const Args& args) {
                          [&](auto done) { docker.RemovePodSandbox(sb->id, std::move(done)); });
     if (!st.ok()) failure = st.WithContext("starting and stopping a container of " + image);
   }
+  // Concurrent starts: `concurrency` pods (sandbox, then container) at once
+  // on the one engine, as the Docker backend's nodes start pods together.
+  // Under the simulator's model the i-th of them (0-based) starts while i
+  // others are in progress, so on average a start is slowed by
+  // startContention * (concurrency - 1) / 2; the measured slowdown of a pod's
+  // whole start against the sequential ones gives startContention.
+  double contention = 0;
+  Samples together;
+  const int rounds = 3;  // of `concurrency` pods each, averaged
+  for (int round = 0; round < rounds && failure.ok() && concurrency > 1; ++round) {
+    struct Pod {
+      runtime::SandboxId sandbox;
+      runtime::ContainerId container;
+      WallClock::duration took{};
+      Status status;
+    };
+    std::vector<Pod> pods(static_cast<size_t>(concurrency));
+    runtime::ContainerConfig cc;
+    cc.name = "c";
+    cc.image = image;
+    cc.command = {"sleep", "3600"};
+    (void)OnLoop<int>(clock, [&](auto done) {
+      auto left = std::make_shared<int>(concurrency);
+      auto finish = [left, done](Pod& pod, Status st) mutable {
+        pod.status = std::move(st);
+        if (--*left == 0) done(0);
+      };
+      for (int i = 0; i < concurrency; ++i) {
+        Pod& pod = pods[static_cast<size_t>(i)];
+        runtime::PodSandboxConfig sc;
+        sc.pod_uid = "calibrate-" + std::to_string(rng());
+        sc.pod_namespace = "navarch-calibrate";
+        sc.pod_name = "calibrate-together-" + std::to_string(round) + "-" + std::to_string(i);
+        sc.node_name = "calibrate";
+        sc.restart_policy = "Always";
+        const auto t0 = WallClock::now();
+        docker.RunPodSandbox(sc, [&, t0, finish](Result<runtime::RunPodSandboxResult> sb) mutable {
+          if (!sb.ok()) return finish(pod, sb.status());
+          pod.sandbox = sb->id;
+          docker.CreateContainer(sb->id, cc,
+                                 [&, t0, finish](Result<runtime::ContainerId> id) mutable {
+                                   if (!id.ok()) return finish(pod, id.status());
+                                   pod.container = *id;
+                                   docker.StartContainer(*id, [&, t0, finish](Status st) mutable {
+                                     pod.took = WallClock::now() - t0;
+                                     finish(pod, std::move(st));
+                                   });
+                                 });
+        });
+      }
+    });
+    for (Pod& pod : pods) {
+      if (!pod.status.ok() && failure.ok()) {
+        failure = pod.status.WithContext("starting pods together");
+      }
+      if (pod.status.ok()) together.Add(pod.took);
+      if (!pod.container.empty()) {
+        (void)OnLoop<Status>(clock, [&](auto done) {
+          docker.StopContainer(pod.container, seconds(0), std::move(done));
+        });
+        (void)OnLoop<Status>(
+            clock, [&](auto done) { docker.RemoveContainer(pod.container, std::move(done)); });
+      }
+      if (!pod.sandbox.empty()) {
+        (void)OnLoop<Status>(clock, [&](auto done) {
+          docker.StopPodSandbox(pod.sandbox, seconds(0), std::move(done));
+        });
+        (void)OnLoop<Status>(
+            clock, [&](auto done) { docker.RemovePodSandbox(pod.sandbox, std::move(done)); });
+      }
+    }
+  }
+  if (failure.ok() && concurrency > 1) {
+    const double alone = sandbox.Mean() + start.Mean();
+    const double slowdown = together.Mean() / alone;
+    contention = std::max(0.0, (slowdown - 1) / ((concurrency - 1) / 2.0));
+  }
   clock.Stop();
   if (!failure.ok()) {
     std::cerr << "navarch calibrate: " << failure.message() << "\n";
@@ -175,6 +264,16 @@ int RunCalibrate(const Args& args) {
     << "  sandboxStart: " << sandbox.Distribution() << "\n"
     << "  containerStart: " << start.Distribution() << "   # create + start\n"
     << "  containerStop: " << stop.Distribution() << "   # graceful stop (SIGTERM handled)\n";
+  if (concurrency > 1) {
+    char buf[160];
+    std::snprintf(buf, sizeof buf,
+                  "  startContention: %.3f   # %d x %d pods at once took %.0f ms each on average, "
+                  "alone %.0f ms\n",
+                  contention, rounds, concurrency, together.Mean(), sandbox.Mean() + start.Mean());
+    f << buf
+      << "  sharedEngine: true   # one engine for every node, as the Docker backend on one "
+         "machine\n";
+  }
   f.close();
   if (!f) {
     std::cerr << "navarch calibrate: cannot write " << out << "\n";
@@ -183,8 +282,13 @@ int RunCalibrate(const Args& args) {
   std::cout << "image check       " << pull.Summary() << "\n"
             << "sandbox start     " << sandbox.Summary() << "\n"
             << "container start   " << start.Summary() << "\n"
-            << "container stop    " << stop.Summary() << "\n"
-            << "wrote " << out << "\n";
+            << "container stop    " << stop.Summary() << "\n";
+  if (concurrency > 1) {
+    std::cout << "pods started together (" << rounds << " x " << concurrency
+              << ", sandbox + container) " << together.Summary() << "; contention " << contention
+              << " per concurrent start\n";
+  }
+  std::cout << "wrote " << out << "\n";
   return 0;
 }
 

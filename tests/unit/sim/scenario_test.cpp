@@ -86,6 +86,58 @@ TEST(ScenarioTest, MinimalDefaults) {
   EXPECT_TRUE(s->events.empty());
 }
 
+TEST(ScenarioTest, ControlPlaneCostsAreOnByDefaultAndEachCanBeTurnedOff) {
+  Result<Scenario> s = ParseScenario(kMinimal, "t.yaml", "");
+  ASSERT_TRUE(s.ok()) << s.status();
+  const ControlPlaneConfig& d = s->control_plane;
+  EXPECT_TRUE(d.client_limits);
+  EXPECT_EQ(d.controller_manager.qps, 20);
+  EXPECT_EQ(d.controller_manager.burst, 30);
+  EXPECT_EQ(d.scheduler.qps, 50);
+  EXPECT_EQ(d.scheduler.burst, 100);
+  EXPECT_TRUE(d.request_latency_on);
+  EXPECT_FALSE(d.request_latency);  // the default distribution
+  EXPECT_TRUE(d.scheduling_cost);
+
+  s = ParseScenario(std::string(kMinimal) + "controlPlane: ideal\n", "t.yaml", "");
+  ASSERT_TRUE(s.ok()) << s.status();
+  EXPECT_FALSE(s->control_plane.client_limits);
+  EXPECT_FALSE(s->control_plane.request_latency_on);
+  EXPECT_FALSE(s->control_plane.scheduling_cost);
+
+  s = ParseScenario(std::string(kMinimal) + R"(controlPlane:
+  controllerManager: {qps: 5, burst: 10}
+  requestLatency: 2ms
+  schedulingCost: {fixed: 1ms, perNode: 64ns}
+)",
+                    "t.yaml", "");
+  ASSERT_TRUE(s.ok()) << s.status();
+  EXPECT_EQ(s->control_plane.controller_manager.qps, 5);
+  EXPECT_EQ(s->control_plane.controller_manager.burst, 10);
+  EXPECT_EQ(s->control_plane.scheduler.qps, 50);
+  ASSERT_TRUE(s->control_plane.request_latency);
+  EXPECT_EQ(s->control_plane.scheduling_fixed, milliseconds(1));
+  EXPECT_EQ(s->control_plane.scheduling_per_node, Duration(64));
+
+  EXPECT_THAT(
+      Problems(std::string(kMinimal) + R"(controlPlane:
+  scheduler: {qps: 0, burst: 0, rate: 3}
+  requestLatency: none
+  schedulingCost: {fixed: -1ms}
+  clientLimits: maybe
+)"),
+      ::testing::ElementsAre(
+          HasSubstr("t.yaml:10: controlPlane.scheduler.qps: requests per second; must be "
+                    "above 0"),
+          HasSubstr("t.yaml:10: controlPlane.scheduler.burst: "),
+          HasSubstr("t.yaml:10: controlPlane.scheduler.rate: unknown field"),
+          HasSubstr("t.yaml:12: controlPlane.schedulingCost.fixed: duration \"-1ms\" must not be "
+                    "negative"),
+          HasSubstr("t.yaml:13: controlPlane.clientLimits: ")));
+  EXPECT_THAT(Problems(std::string(kMinimal) + "controlPlane: cheap\n"),
+              ::testing::ElementsAre(HasSubstr("controlPlane: expected ideal")));
+}
+
 TEST(ScenarioTest, UnknownZoneNamesFileLineAndKnownZones) {
   std::string text(kMinimal);
   text += R"(events:

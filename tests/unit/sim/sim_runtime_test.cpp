@@ -266,6 +266,60 @@ TEST_F(SimRuntimeTest, PowerOffDropsEverything) {
   EXPECT_TRUE(rt_.HasImage("busybox"));  // the disk survives
 }
 
+// Starts contend on their engine: the k-th start begun while others are in
+// progress takes (1 + startContention * k) times its latency; a shared
+// engine is shared by every node's runtime; a power-off frees its share.
+TEST(SimRuntimeContentionTest, ConcurrentStartsSlowEachOtherOnTheirEngine) {
+  runtime::ManualClock clock;
+  const Time t0 = clock.Now();
+  RuntimeModel model;
+  model.sandbox_start = Distribution::Constant(milliseconds(100));
+  model.start_contention = 0.5;
+  auto engine = std::make_shared<EngineLoad>();
+  SimRuntimeOptions a_options, b_options, c_options;
+  a_options.node_name = "a";
+  a_options.engine = engine;
+  b_options.node_name = "b";
+  b_options.engine = engine;
+  c_options.node_name = "c";  // an engine of its own
+  SimRuntime a(clock, model, runtime::Rng(1), a_options);
+  SimRuntime b(clock, model, runtime::Rng(2), b_options);
+  SimRuntime c(clock, model, runtime::Rng(3), c_options);
+  std::vector<std::pair<std::string, Duration>> done;
+  auto run = [&](SimRuntime& rt, const std::string& pod) {
+    runtime::PodSandboxConfig sc;
+    sc.pod_uid = "uid-" + pod;
+    sc.pod_namespace = "default";
+    sc.pod_name = pod;
+    rt.RunPodSandbox(sc, [&done, &clock, t0, pod](Result<runtime::RunPodSandboxResult> r) {
+      ASSERT_TRUE(r.ok()) << r.status();
+      done.emplace_back(pod, clock.Now() - t0);
+    });
+  };
+  run(a, "a1");
+  run(b, "b1");
+  run(a, "a2");
+  run(c, "c1");
+  EXPECT_EQ(engine->starting, 3);
+  clock.Advance(seconds(1));
+  EXPECT_THAT(done, ElementsAre(std::pair{std::string("a1"), Duration(milliseconds(100))},
+                                std::pair{std::string("c1"), Duration(milliseconds(100))},
+                                std::pair{std::string("b1"), Duration(milliseconds(150))},
+                                std::pair{std::string("a2"), Duration(milliseconds(200))}));
+  EXPECT_EQ(engine->starting, 0);
+  // A node that powers off with starts in progress no longer loads the engine.
+  run(a, "a3");
+  run(a, "a4");
+  EXPECT_EQ(engine->starting, 2);
+  a.PowerOff();
+  EXPECT_EQ(engine->starting, 0);
+  done.clear();
+  run(b, "b2");
+  clock.Advance(seconds(1));
+  // Begun at 1 s, alone on the engine: 100 ms.
+  EXPECT_THAT(done, ElementsAre(std::pair{std::string("b2"), Duration(milliseconds(1100))}));
+}
+
 TEST_F(SimRuntimeTest, HostPortConflicts) {
   runtime::PodSandboxConfig a;
   a.pod_uid = "a";
