@@ -146,14 +146,16 @@ TEST_F(RunScenarioTest, DockerSmokeRunsOnTheSimulatorAndOnDocker) {
 TEST_F(RunScenarioTest, CalibrateWritesARuntimeModelTheSimulatorRuns) {
   RequireDocker();
   if (IsSkipped() || HasFatalFailure()) return;
-  auto cal =
-      RunCommand({NavarchBinary(), "calibrate", "--samples", "2", "--out", dir_ / "runtime.yaml"},
-                 dir_.path());
+  auto cal = RunCommand({NavarchBinary(), "calibrate", "--samples", "2", "--concurrency", "2",
+                         "--out", dir_ / "runtime.yaml"},
+                        dir_.path());
   ASSERT_EQ(cal.exit_code, 0) << cal.out << cal.err;
   EXPECT_NE(cal.out.find("sandbox start"), std::string::npos) << cal.out;
+  EXPECT_NE(cal.out.find("pods started together (3 x 2"), std::string::npos) << cal.out;
   const std::string model = ReadFileText(dir_ / "runtime.yaml");
   for (const char* field :
-       {"runtime:", "imagePull:", "sandboxStart:", "containerStart:", "containerStop:"}) {
+       {"runtime:", "imagePull: {empirical: [", "sandboxStart:", "containerStart:",
+        "containerStop:", "startContention:", "sharedEngine: true"}) {
     EXPECT_NE(model.find(field), std::string::npos) << field << "\n" << model;
   }
   auto leftovers = RunCommand(
