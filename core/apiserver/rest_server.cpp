@@ -174,7 +174,7 @@ Status RestServer::Impl::Start() {
     if (existing.code() != Code::kNotFound) return existing.status();
     api::Namespace ns;
     ns.metadata.name = std::string(name);
-    auto created = lease->Create(std::make_shared<const api::Namespace>(ns));
+    auto created = lease->Create(std::make_shared<api::Namespace>(ns));
     if (!created.ok() && created.code() != Code::kAlreadyExists) {
       return created.status().WithContext("creating namespace " + std::string(name));
     }

@@ -238,7 +238,7 @@ class Api {
 
   template <class T>
   requires std::derived_from<T, api::Object> Result<std::shared_ptr<const T>> Create(const T& obj) {
-    return Typed<T>(Create(std::make_shared<const T>(obj)));
+    return Typed<T>(Create(std::make_shared<T>(obj)));
   }
   template <class T>
   Result<std::shared_ptr<const T>> Get(std::string_view ns, std::string_view name) {
@@ -257,14 +257,14 @@ class Api {
   }
   template <class T>
   requires std::derived_from<T, api::Object> Result<std::shared_ptr<const T>> Update(const T& obj) {
-    return Typed<T>(Update(std::make_shared<const T>(obj)));
+    return Typed<T>(Update(std::make_shared<T>(obj)));
   }
   // Takes the object by forwarding reference: a temporary (or std::move'd)
   // object is moved into the shared copy instead of copied.
   template <class T, class U = std::remove_cvref_t<T>>
   requires std::derived_from<U, api::Object> Result<std::shared_ptr<const U>> UpdateStatus(
       T&& obj) {
-    return Typed<U>(UpdateStatus(std::make_shared<const U>(std::forward<T>(obj))));
+    return Typed<U>(UpdateStatus(std::make_shared<U>(std::forward<T>(obj))));
   }
   template <class T>
   Result<std::shared_ptr<const T>> Delete(std::string_view ns, std::string_view name,

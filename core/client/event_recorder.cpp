@@ -5,6 +5,7 @@
 #include <functional>
 #include <initializer_list>
 #include <utility>
+#include <vector>
 
 namespace navarch::client {
 
@@ -20,25 +21,33 @@ uint64_t Mix(uint64_t seed, std::string_view part) {
 
 template <class V>
 V* ApiEventRecorder::Lru<V>::Find(uint64_t key) {
-  auto it = index_.find(key);
-  if (it == index_.end()) return nullptr;
-  items_.splice(items_.begin(), items_, it->second);
-  return &it->second->second;
+  auto it = map_.find(key);
+  if (it == map_.end()) return nullptr;
+  it->second.used = ++tick_;
+  return &it->second.value;
 }
 
 template <class V>
 V& ApiEventRecorder::Lru<V>::Put(uint64_t key, V value) {
-  if (V* v = Find(key)) {
-    *v = std::move(value);
-    return *v;
-  }
-  items_.emplace_front(key, std::move(value));
-  index_[key] = items_.begin();
-  while (items_.size() > cap_) {
-    index_.erase(items_.back().first);
-    items_.pop_back();
-  }
-  return items_.front().second;
+  auto [it, inserted] = map_.try_emplace(key);
+  it->second.value = std::move(value);
+  it->second.used = ++tick_;
+  // The newest entry is kept, and erasing others leaves `it` valid.
+  if (inserted && map_.size() >= 2 * cap_) Evict();
+  return it->second.value;
+}
+
+template <class V>
+void ApiEventRecorder::Lru<V>::Evict() {
+  // Keep the `cap_` most recently used entries (ticks are distinct).
+  std::vector<uint64_t> ticks;
+  ticks.reserve(map_.size());
+  for (const auto& [key, slot] : map_)
+    ticks.push_back(slot.used);
+  auto nth = ticks.end() - static_cast<std::ptrdiff_t>(cap_);
+  std::nth_element(ticks.begin(), nth, ticks.end());
+  const uint64_t oldest_kept = *nth;
+  std::erase_if(map_, [&](const auto& entry) { return entry.second.used < oldest_kept; });
 }
 
 ApiEventRecorder::ApiEventRecorder(Api& api, runtime::Clock& clock, EventRecorderOptions options)

@@ -31,7 +31,6 @@
 // Threading: the Clock's loop (as the component that owns it).
 
 #include <cstdint>
-#include <list>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -90,10 +89,12 @@ class ApiEventRecorder final : public EventRecorder {
   const EventRecorderStats& stats() const { return stats_; }
 
  private:
-  // A map that keeps its `cap` most recently used entries (client-go keeps
-  // its correlator's caches to 4,096 entries the same way). Keys are 64-bit
-  // hashes of what client-go keys its caches by, so that a recorded event
-  // costs no key strings.
+  // A map that keeps at least its `cap` most recently used entries (client-go
+  // keeps its correlator's caches to 4,096 entries). Keys are 64-bit hashes
+  // of what client-go keys its caches by, so that a recorded event costs no
+  // key strings. Each entry carries the tick of its last use; when the map
+  // reaches 2 * cap, the older half is dropped at once (one allocation per
+  // entry and one lookup per use; amortised O(1) eviction).
   template <class V>
   class Lru {
    public:
@@ -102,9 +103,14 @@ class ApiEventRecorder final : public EventRecorder {
     V& Put(uint64_t key, V value);
 
    private:
+    struct Slot {
+      V value;
+      uint64_t used = 0;
+    };
+    void Evict();
     size_t cap_;
-    std::list<std::pair<uint64_t, V>> items_;  // most recent first
-    std::unordered_map<uint64_t, typename std::list<std::pair<uint64_t, V>>::iterator> index_;
+    uint64_t tick_ = 0;
+    std::unordered_map<uint64_t, Slot> map_;
   };
   struct Seen {        // an Event already written
     std::string name;  // in the object's namespace

@@ -271,7 +271,10 @@ void LocalApi::ExpireLater(const std::string& key, store::Revision revision) {
 
 Result<ObjectPtr> LocalApi::Create(ObjectPtr in, const WriteOptions& options) {
   if (!in) return InvalidArgument("Create: null object");
-  auto obj = MutableCopy(*in);
+  // The caller's object is never changed: it is copied, unless the caller
+  // handed over the only reference (then nobody can see the change).
+  auto obj =
+      in.use_count() == 1 ? std::const_pointer_cast<api::Object>(std::move(in)) : MutableCopy(*in);
   auto& meta = obj->metadata;
   meta.namespace_ = EffectiveNamespace(obj->kind(), meta.namespace_);
   meta.uid = NextUid();

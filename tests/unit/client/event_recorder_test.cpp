@@ -64,6 +64,24 @@ TEST_F(EventRecorderTest, RepeatsAreCountedIntoOneEvent) {
   EXPECT_EQ(recorder_.stats().updated, 3u);
 }
 
+// The caches keep at least their `cache_size` most recent entries: a repeat
+// of a recent event is counted into its Event; one pushed out by many newer
+// ones gets a new Event.
+TEST_F(EventRecorderTest, TheCachesKeepTheMostRecentEntries) {
+  ApiEventRecorder small(api_, clock_, {.component = "kubelet", .cache_size = 3});
+  std::vector<std::shared_ptr<const api::Pod>> pods;
+  for (int i = 0; i < 12; ++i)
+    pods.push_back(MustCreate(MakePod("default", "p" + std::to_string(i))));
+  for (const auto& pod : pods)
+    small.Record(*pod, api::kEventNormal, "Started", "Started container c");
+  EXPECT_EQ(small.stats().created, 12u);
+  small.Record(*pods[11], api::kEventNormal, "Started", "Started container c");
+  EXPECT_EQ(small.stats().updated, 1u);  // recent: counted
+  small.Record(*pods[0], api::kEventNormal, "Started", "Started container c");
+  EXPECT_EQ(small.stats().created, 13u);  // forgotten: a new Event
+  EXPECT_EQ(Events().size(), 13u);
+}
+
 TEST_F(EventRecorderTest, TwoEventsAtTheSameInstantGetTwoNames) {
   auto pod = MustCreate(MakePod("default", "web"));
   recorder_.Record(*pod, api::kEventNormal, "Pulled", "already present");
