@@ -348,6 +348,17 @@ void Runner::World::NodeUp(const SimMachine& m) {
   kubelet::KubeletOptions ko;
   ko.node_name = name;
   ko.record_events = scenario_.api.record_events;
+  if (scenario_.control_plane.client_limits) {
+    ko.client.limits = scenario_.control_plane.kubelet;
+    if (request_latency_) {
+      ko.client.request_latency =
+          [this, rng = std::make_shared<runtime::Rng>(engine_.Stream("requests/kubelet/" + name))] {
+            return request_latency_->SampleDuration(*rng);
+          };
+    }
+  } else {
+    ko.client.limits = {};
+  }
   for (const auto& [k, v] : m.machine.labels)
     ko.labels[k] = v;
   ko.taints = m.taints;

@@ -319,7 +319,7 @@ void ScenarioParser::ParseControlPlane(const yaml::Node& node, Scenario& s) {
     } else {
       diag_.Error(node, "controlPlane",
                   "expected ideal (no cost at all) or a mapping of clientLimits, "
-                  "controllerManager, scheduler, requestLatency, schedulingCost");
+                  "controllerManager, scheduler, kubelet, requestLatency, schedulingCost");
     }
     return;
   }
@@ -345,6 +345,7 @@ void ScenarioParser::ParseControlPlane(const yaml::Node& node, Scenario& s) {
   };
   limits("controllerManager", c.controller_manager);
   limits("scheduler", c.scheduler);
+  limits("kubelet", c.kubelet);
   if (yaml::Node n = m.Get("requestLatency")) {
     if (n.IsScalar() && n.scalar() == "none") {
       c.request_latency_on = false;

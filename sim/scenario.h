@@ -99,6 +99,7 @@ struct ControlPlaneConfig {
   bool client_limits = true;
   client::ClientLimits controller_manager = client::kControllerManagerLimits;
   client::ClientLimits scheduler = client::kSchedulerLimits;
+  client::ClientLimits kubelet = client::kKubeletLimits;  // each kubelet's own
   // The time each API request of a component takes. Simulator only.
   // Unset: the default, measured on this API server (docs/sim.md).
   bool request_latency_on = true;

@@ -173,6 +173,8 @@ int RunKubelet(const Args& args) {
       "0: any free port; \"off\": none");
   kf.Add(desc);
   sp.Add(desc);
+  ClientLimitFlags client_flags(client::kKubeletLimits);
+  client_flags.Add(desc);
   conn.Add(desc);
   po::variables_map vm;
   if (int rc = ParseOptions("kubelet", args, desc, {}, vm); rc >= 0) return rc;
@@ -186,6 +188,12 @@ int RunKubelet(const Args& args) {
     log.Error(options.status().message());
     return 2;
   }
+  auto limits = client_flags.Limits();
+  if (!limits.ok()) {
+    log.Error(limits.status().message());
+    return 2;
+  }
+  options->client.limits = *limits;
   realtime::AsioClock clock;
   // Standalone: no API server; the kubelet runs against a private in-memory
   // store that only it and the static pod source use.

@@ -82,7 +82,9 @@ Kubelet::Kubelet(client::Api& api, runtime::Clock& clock, runtime::ContainerRunt
       node_labels_(NodeLabels(options_)),
       allocatable_(
           WithPods(options_.allocatable.empty() ? options_.capacity : options_.allocatable)),
-      api_(api),
+      throttle_(std::make_unique<client::Throttle>(clock, options_.client)),
+      throttled_(std::make_unique<client::ThrottledApi>(api, *throttle_)),
+      api_(*throttled_),
       runtime_list_retry_(options_.runtime_retry),
       informer_retry_(options_.api_retry),
       status_retry_(options_.api_retry),
@@ -98,7 +100,7 @@ Kubelet::Kubelet(client::Api& api, runtime::Clock& clock, runtime::ContainerRunt
   env_.runtime_result = [this](const Status& st) { OnRuntimeResult(st); };
   if (options_.record_events) {
     recorder_ = std::make_unique<client::ApiEventRecorder>(
-        api_, clock_,
+        inner_api_, clock_,
         client::EventRecorderOptions{.component = "kubelet", .host = options_.node_name});
     env_.recorder = recorder_.get();
   }
@@ -367,6 +369,18 @@ void Kubelet::MarkStatusDirty(const std::string& uid) {
 }
 
 void Kubelet::FlushStatuses() {
+  // Over the client's budget: the writes wait until the bucket allows.
+  if (const Time ready = throttle_->ReadyAt(); ready > clock_.Now()) {
+    if (flush_posted_) return;
+    flush_posted_ = true;
+    std::weak_ptr<bool> alive = alive_;
+    clock_.At(ready, [this, alive] {
+      if (auto a = alive.lock(); !a || !*a) return;
+      flush_posted_ = false;
+      FlushStatuses();
+    });
+    return;
+  }
   std::set<std::string> dirty = std::move(dirty_);
   dirty_.clear();
   bool failed = false;

@@ -56,6 +56,7 @@
 
 #include "core/client/api.h"
 #include "core/client/informer.h"
+#include "core/client/throttle.h"
 #include "core/kubelet/backoff.h"
 #include "core/kubelet/options.h"
 #include "core/kubelet/pod_worker.h"
@@ -96,6 +97,7 @@ class Kubelet {
   // Cuts the kubelet off from the Api, or reconnects it (see above).
 
   const KubeletOptions& options() const { return options_; }
+  const client::Throttle& client() const { return *throttle_; }
   const KubeletStats& stats() const { return stats_; }
   // Whether the Node has been registered since Start().
   bool registered() const { return registered_; }
@@ -130,6 +132,9 @@ class Kubelet {
   // its allocatable resources ("pods" included).
   const api::Labels node_labels_;
   const api::ResourceList allocatable_;
+  // The kubelet's own client over inner_api_ (events use inner_api_).
+  std::unique_ptr<client::Throttle> throttle_;
+  std::unique_ptr<client::ThrottledApi> throttled_;
   client::Api& api_;
   WorkerEnv env_;
   std::unique_ptr<client::ApiEventRecorder> recorder_;

@@ -9,6 +9,7 @@
 
 #include "core/api/types.h"
 #include "core/base/time.h"
+#include "core/client/throttle.h"
 
 namespace navarch::kubelet {
 
@@ -86,6 +87,12 @@ struct KubeletOptions {
   // BackOff, Unhealthy, Failed) through the kubelet's Api, source
   // "kubelet" on this node.
   bool record_events = true;
+  // The kubelet's client (the kubelet's kubeAPIQPS 50 / kubeAPIBurst 100):
+  // every request is charged to its token bucket, and pod status writes wait
+  // until the bucket allows another request (core/client/throttle.h). Events
+  // go through an unlimited client of their own, as the kubelet's event
+  // client. limits.qps <= 0: no limit.
+  client::ThrottleOptions client{.limits = client::kKubeletLimits};
 };
 
 }  // namespace navarch::kubelet

@@ -279,6 +279,21 @@ TEST_F(KubeletTest, UnreachableApiKeepsPodsRunningAndStatusCatchesUp) {
   EXPECT_EQ(kubelet_->pod_count(), 1u);
 }
 
+// The kubelet's client is limited (kubeAPIQPS / kubeAPIBurst): with a
+// budget of one request per second, its registration and list/watch use the
+// burst, and the pod's status write waits for the bucket.
+TEST_F(KubeletTest, StatusWritesWaitForTheClientsBudget) {
+  KubeletOptions o = Options();
+  o.client.limits = {1, 1};
+  StartKubelet(o);
+  CreatePod(MakePod("web", {MakeContainer("app")}));
+  clock_.RunUntilIdle();
+  EXPECT_NE(GetPod("web")->status.phase, "Running");  // not yet written
+  EXPECT_GT(kubelet_->client().stats().waited, 0u);
+  clock_.AdvanceTo(kT0 + seconds(10));
+  EXPECT_EQ(GetPod("web")->status.phase, "Running");
+}
+
 TEST_F(KubeletTest, StatusOverwrittenByOthersIsCorrected) {
   StartKubelet();
   CreatePod(MakePod("web", {MakeContainer("app")}));
