@@ -130,6 +130,9 @@ class Runner::World {
     std::unique_ptr<kubelet::Kubelet> kubelet;
   };
 
+  // A component's client under the scenario's controlPlane: `limits`, and
+  // the request latency drawn from stream "requests/<name>".
+  client::ThrottleOptions ClientOptions(client::ClientLimits limits, const std::string& name);
   void NodeUp(const SimMachine& m);
   void NodeDown(const std::string& name, NodeDownReason reason);
   void SetReachable(const std::string& name, bool reachable);
@@ -222,25 +225,13 @@ Status Runner::World::Build() {
     request_latency_ = cp.request_latency.value_or(Distribution::LogNormal(
         ControlPlaneConfig::kDefaultRequestMedian, ControlPlaneConfig::kDefaultRequestP99));
   }
-  auto client_options = [&](client::ClientLimits limits, std::string_view name) {
-    client::ThrottleOptions t;
-    if (!cp.client_limits) return t;
-    t.limits = limits;
-    if (request_latency_) {
-      t.request_latency = [this, rng = std::make_shared<runtime::Rng>(
-                                     engine_.Stream("requests/" + std::string(name)))] {
-        return request_latency_->SampleDuration(*rng);
-      };
-    }
-    return t;
-  };
-  cm_options.client = client_options(cp.controller_manager, "controller-manager");
+  cm_options.client = ClientOptions(cp.controller_manager, "controller-manager");
   controllers_ = std::make_unique<controllers::ControllerManager>(*api_, clock_, cm_options);
 
   // Scheduler.
   scheduler::SchedulerOptions sched_options;
   sched_options.record_events = scenario_.api.record_events;
-  sched_options.client = client_options(cp.scheduler, "scheduler");
+  sched_options.client = ClientOptions(cp.scheduler, "scheduler");
   if (cp.scheduling_cost && !backend_) {
     sched_options.decision_cost.fixed = cp.scheduling_fixed;
     sched_options.decision_cost.per_node = cp.scheduling_per_node;
@@ -324,6 +315,21 @@ Status Runner::World::Build() {
   return Status::Ok();
 }
 
+client::ThrottleOptions Runner::World::ClientOptions(client::ClientLimits limits,
+                                                     const std::string& name) {
+  client::ThrottleOptions t;
+  if (!scenario_.control_plane.client_limits) return t;  // no limits at all
+  t.limits = limits;
+  if (request_latency_) {
+    // Each client draws from a stream of its own.
+    t.request_latency = [this,
+                         rng = std::make_shared<runtime::Rng>(engine_.Stream("requests/" + name))] {
+      return request_latency_->SampleDuration(*rng);
+    };
+  }
+  return t;
+}
+
 void Runner::World::NodeUp(const SimMachine& m) {
   metrics_->RecoveryInputsChanged();
   const std::string& name = m.machine.name;
@@ -348,17 +354,7 @@ void Runner::World::NodeUp(const SimMachine& m) {
   kubelet::KubeletOptions ko;
   ko.node_name = name;
   ko.record_events = scenario_.api.record_events;
-  if (scenario_.control_plane.client_limits) {
-    ko.client.limits = scenario_.control_plane.kubelet;
-    if (request_latency_) {
-      ko.client.request_latency =
-          [this, rng = std::make_shared<runtime::Rng>(engine_.Stream("requests/kubelet/" + name))] {
-            return request_latency_->SampleDuration(*rng);
-          };
-    }
-  } else {
-    ko.client.limits = {};
-  }
+  ko.client = ClientOptions(scenario_.control_plane.kubelet, "kubelet/" + name);
   for (const auto& [k, v] : m.machine.labels)
     ko.labels[k] = v;
   ko.taints = m.taints;

@@ -116,6 +116,21 @@ int RunCalibrate(const Args& args) {
   }
   clock.Start();
   runtime::ContainerRuntime& docker = **rt;
+  // Removes a calibration pod (either id may be empty); errors are ignored.
+  auto remove_pod = [&](const runtime::SandboxId& sandbox, const runtime::ContainerId& container) {
+    if (!container.empty()) {
+      (void)OnLoop<Status>(
+          clock, [&](auto done) { docker.StopContainer(container, seconds(0), std::move(done)); });
+      (void)OnLoop<Status>(clock,
+                           [&](auto done) { docker.RemoveContainer(container, std::move(done)); });
+    }
+    if (!sandbox.empty()) {
+      (void)OnLoop<Status>(
+          clock, [&](auto done) { docker.StopPodSandbox(sandbox, seconds(0), std::move(done)); });
+      (void)OnLoop<Status>(clock,
+                           [&](auto done) { docker.RemovePodSandbox(sandbox, std::move(done)); });
+    }
+  };
   Samples pull, sandbox, start, stop;
   std::mt19937_64 rng(std::random_device{}());
   Status failure;
@@ -163,13 +178,7 @@ int RunCalibrate(const Args& args) {
           clock, [&](auto done) { docker.StopContainer(*id, seconds(10), std::move(done)); });
       if (st.ok()) stop.Add(WallClock::now() - t0);
     }
-    if (id.ok()) {
-      (void)OnLoop<Status>(clock, [&](auto done) { docker.RemoveContainer(*id, std::move(done)); });
-    }
-    (void)OnLoop<Status>(
-        clock, [&](auto done) { docker.StopPodSandbox(sb->id, seconds(0), std::move(done)); });
-    (void)OnLoop<Status>(clock,
-                         [&](auto done) { docker.RemovePodSandbox(sb->id, std::move(done)); });
+    remove_pod(sb->id, id.ok() ? *id : runtime::ContainerId());
     if (!st.ok()) failure = st.WithContext("starting and stopping a container of " + image);
   }
   // Concurrent starts: `concurrency` pods (sandbox, then container) at once
@@ -228,20 +237,7 @@ int RunCalibrate(const Args& args) {
         failure = pod.status.WithContext("starting pods together");
       }
       if (pod.status.ok()) together.Add(pod.took);
-      if (!pod.container.empty()) {
-        (void)OnLoop<Status>(clock, [&](auto done) {
-          docker.StopContainer(pod.container, seconds(0), std::move(done));
-        });
-        (void)OnLoop<Status>(
-            clock, [&](auto done) { docker.RemoveContainer(pod.container, std::move(done)); });
-      }
-      if (!pod.sandbox.empty()) {
-        (void)OnLoop<Status>(clock, [&](auto done) {
-          docker.StopPodSandbox(pod.sandbox, seconds(0), std::move(done));
-        });
-        (void)OnLoop<Status>(
-            clock, [&](auto done) { docker.RemovePodSandbox(pod.sandbox, std::move(done)); });
-      }
+      remove_pod(pod.sandbox, pod.container);
     }
   }
   if (failure.ok() && concurrency > 1) {

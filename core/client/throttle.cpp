@@ -62,26 +62,34 @@ Throttle::~Throttle() {
   *alive_ = false;
 }
 
+Time Throttle::Take() {
+  ++stats_.requests;
+  const Time now = clock_.Now();
+  const Time when = bucket_.Reserve(now);
+  if (when > now) {
+    ++stats_.waited;
+    stats_.wait += when - now;
+  }
+  return when;
+}
+
+Duration Throttle::Latency() {
+  return options_.request_latency ? std::max(Duration::zero(), options_.request_latency())
+                                  : Duration::zero();
+}
+
 void Throttle::Submit(std::function<void()> request) {
   if (!limited_) {
     request();
     return;
   }
-  ++stats_.requests;
-  const Time now = clock_.Now();
-  Time when = bucket_.Reserve(now);
-  if (when > now) {
-    ++stats_.waited;
-    stats_.wait += when - now;
-  }
-  if (options_.request_latency)
-    when = when + std::max(Duration::zero(), options_.request_latency());
+  const Time when = Take() + Latency();
   auto run = [this, request = std::move(request)] {
     ++prepaid_;
     request();
     prepaid_ = 0;
   };
-  if (when <= now) {
+  if (when <= clock_.Now()) {
     run();
     return;
   }
@@ -96,16 +104,8 @@ void Throttle::Charge() {
     --prepaid_;
     return;
   }
-  ++stats_.requests;
-  const Time now = clock_.Now();
-  Time when = bucket_.Reserve(now);
-  if (when > now) {
-    ++stats_.waited;
-    stats_.wait += when - now;
-  }
-  when = std::max(when, busy_until_);
-  if (options_.request_latency)
-    when = when + std::max(Duration::zero(), options_.request_latency());
+  // A caller's requests run one after the other.
+  const Time when = std::max(Take(), busy_until_) + Latency();
   busy_until_ = std::max(busy_until_, when);
 }
 

@@ -121,6 +121,12 @@ class Throttle {
   const ThrottleStats& stats() const { return stats_; }
 
  private:
+  // Takes a token for a request made now (counted in stats_) and returns
+  // when the bucket lets it go.
+  Time Take();
+  // One draw of options_.request_latency (zero without one).
+  Duration Latency();
+
   runtime::Clock& clock_;
   ThrottleOptions options_;
   bool limited_;

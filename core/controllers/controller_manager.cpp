@@ -23,31 +23,31 @@ ControllerManager::ControllerManager(client::Api& api, runtime::Clock& clock,
     options.taint_eviction.recorder = recorder("taint-eviction-controller");
   }
   clients_.reserve(6);
-  auto make_client = [&](const char* name) -> client::ThrottledApi& {
+  // A client of its own for each controller; its work queue (if it has one)
+  // waits for it.
+  auto make_client = [&](const char* name, WorkQueueOptions* queue) -> client::Api& {
     Client c;
     c.throttle = std::make_unique<client::Throttle>(clock, options.client);
     c.api = std::make_unique<client::ThrottledApi>(api, *c.throttle);
     c.name = name;
+    if (queue) queue->throttle = c.throttle.get();
     clients_.push_back(std::move(c));
     return *clients_.back().api;
   };
-  auto& rm_api = make_client("replication-controller");
-  options.replication.queue.throttle = &rm_api.throttle();
-  rm_ = std::make_unique<ReplicationManager>(rm_api, clock, options.replication);
-  auto& nlc_api = make_client("node-controller");
-  options.node_lifecycle.queue.throttle = &nlc_api.throttle();
-  nlc_ = std::make_unique<NodeLifecycleController>(nlc_api, clock, options.node_lifecycle);
-  auto& tec_api = make_client("taint-eviction-controller");
-  tec_ = std::make_unique<TaintEvictionController>(tec_api, clock, options.taint_eviction);
-  auto& ep_api = make_client("endpoints-controller");
-  options.endpoints.queue.throttle = &ep_api.throttle();
-  ep_ = std::make_unique<EndpointsController>(ep_api, clock, options.endpoints);
-  auto& gc_api = make_client("garbage-collector");
-  options.garbage_collector.queue.throttle = &gc_api.throttle();
-  gc_ = std::make_unique<GarbageCollector>(gc_api, clock, options.garbage_collector);
-  auto& ns_api = make_client("namespace-controller");
-  options.namespaces.queue.throttle = &ns_api.throttle();
-  ns_ = std::make_unique<NamespaceController>(ns_api, clock, options.namespaces);
+  rm_ = std::make_unique<ReplicationManager>(
+      make_client("replication-controller", &options.replication.queue), clock,
+      options.replication);
+  nlc_ = std::make_unique<NodeLifecycleController>(
+      make_client("node-controller", &options.node_lifecycle.queue), clock, options.node_lifecycle);
+  tec_ = std::make_unique<TaintEvictionController>(
+      make_client("taint-eviction-controller", nullptr), clock, options.taint_eviction);
+  ep_ = std::make_unique<EndpointsController>(
+      make_client("endpoints-controller", &options.endpoints.queue), clock, options.endpoints);
+  gc_ = std::make_unique<GarbageCollector>(
+      make_client("garbage-collector", &options.garbage_collector.queue), clock,
+      options.garbage_collector);
+  ns_ = std::make_unique<NamespaceController>(
+      make_client("namespace-controller", &options.namespaces.queue), clock, options.namespaces);
 }
 
 const client::Throttle* ControllerManager::client(std::string_view name) const {
